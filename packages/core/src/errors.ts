@@ -1,0 +1,106 @@
+/**
+ * The one error type semfly raises. Every layer (model, client, rollout) throws it, so the CLI and the
+ * extension render every failure the same way: one line, a suggestion, and the right exit code.
+ */
+export type SemflyErrorKind =
+  /** The user asked for something that cannot be done (bad version, unknown app, missing token). Exit 2. */
+  | "input"
+  /** Fly answered with an error, or could not be reached, or answered something malformed. Exit 1. */
+  | "api"
+  /** A rollout ran and did not complete (failed, reverted, interrupted). Exit 1. */
+  | "rollout";
+
+export interface SemflyErrorOptions {
+  code: string;
+  message: string;
+  kind?: SemflyErrorKind;
+  suggestion?: string | undefined;
+  /** HTTP status of Fly's answer, when there was one. */
+  status?: number | undefined;
+  /** Fly's own error code (the `status` field of a Machines API error body, or a GraphQL extensions.code). */
+  flyCode?: string | undefined;
+  /** The `fly-request-id` response header: what Fly support asks for. */
+  requestId?: string | undefined;
+  /** Which operation failed, e.g. "list machines". */
+  operation?: string | undefined;
+  cause?: unknown;
+}
+
+const SECRET_PATTERNS: RegExp[] = [
+  // Fly macaroon tokens and their scheme prefixes.
+  /\b(?:FlyV1|Bearer)\s+[^\s"',]+(?:,[^\s"',]+)*/gi,
+  /\bfm[12][ar]?_[A-Za-z0-9+/=_-]+/g,
+];
+
+const knownSecrets = new Set<string>();
+
+/** Remember a secret (the token in use) so that `redact` removes it from any text, whatever its shape. */
+export function registerSecret(secret: string | undefined | null): void {
+  if (!secret) return;
+  for (const part of secret.split(/[,\s]+/)) {
+    if (part.length >= 6) knownSecrets.add(part);
+  }
+  if (secret.length >= 6) knownSecrets.add(secret);
+}
+
+/** Remove every known token and anything shaped like a Fly token from a text. */
+export function redact(text: string): string {
+  let out = text;
+  for (const secret of [...knownSecrets].sort((a, b) => b.length - a.length)) {
+    out = out.split(secret).join("[REDACTED]");
+  }
+  for (const pattern of SECRET_PATTERNS) {
+    out = out.replace(pattern, (match) =>
+      /^(FlyV1|Bearer)\s/i.test(match) ? `${match.split(/\s/)[0]} [REDACTED]` : "[REDACTED]",
+    );
+  }
+  return out;
+}
+
+export class SemflyError extends Error {
+  override readonly name = "SemflyError";
+  readonly code: string;
+  readonly kind: SemflyErrorKind;
+  readonly suggestion: string | undefined;
+  readonly status: number | undefined;
+  readonly flyCode: string | undefined;
+  readonly requestId: string | undefined;
+  readonly operation: string | undefined;
+
+  constructor(options: SemflyErrorOptions) {
+    super(redact(options.message.replace(/\s*\n\s*/g, " ")), { cause: options.cause });
+    this.code = options.code;
+    this.kind = options.kind ?? "api";
+    this.suggestion = options.suggestion === undefined ? undefined : redact(options.suggestion);
+    this.status = options.status;
+    this.flyCode = options.flyCode;
+    this.requestId = options.requestId;
+    this.operation = options.operation;
+  }
+
+  /** The process exit code a CLI should use: 2 for bad input, 1 for everything else. */
+  get exitCode(): 1 | 2 {
+    return this.kind === "input" ? 2 : 1;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      kind: this.kind,
+      message: this.message,
+      suggestion: this.suggestion,
+      status: this.status,
+      flyCode: this.flyCode,
+      requestId: this.requestId,
+      operation: this.operation,
+    };
+  }
+}
+
+export function inputError(code: string, message: string, suggestion?: string): SemflyError {
+  return new SemflyError({ code, message, suggestion, kind: "input" });
+}
+
+export function isSemflyError(error: unknown): error is SemflyError {
+  return error instanceof SemflyError;
+}

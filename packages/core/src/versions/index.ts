@@ -1,0 +1,6 @@
+export * from "./history.js";
+export * from "./image-ref.js";
+export * from "./recognize.js";
+export * from "./release-status.js";
+export * from "./target.js";
+export type * from "./types.js";

@@ -1,0 +1,182 @@
+import semver from "semver";
+import { inputError } from "../errors.js";
+import { findRelease, type VersionEntry, type VersionHistory } from "./history.js";
+import { parseVersion } from "./recognize.js";
+
+/**
+ * What a user may roll back to: a version or range (`3.1.11`, `v3.1.11`, `^3.1`, `3.0.x`), `previous`,
+ * a digest (`sha256:…`, for unversioned images), a Fly release number, or a history key.
+ */
+export type RollbackTarget = { spec: string } | { release: number } | { key: string };
+
+export function describeTarget(target: RollbackTarget): string {
+  if ("release" in target) return `release v${target.release}`;
+  if ("key" in target) return target.key;
+  return target.spec;
+}
+
+/** Resolve a rollback target against the history, or say precisely why it cannot be rolled back to. */
+export function resolveRollbackTarget(
+  history: VersionHistory,
+  target: RollbackTarget,
+): VersionEntry {
+  const entry = findTarget(history, target);
+  return checkRollbackable(history, entry, describeTarget(target));
+}
+
+function findTarget(history: VersionHistory, target: RollbackTarget): VersionEntry {
+  const app = history.app;
+  if ("release" in target) {
+    if (!Number.isInteger(target.release) || target.release < 1) {
+      throw inputError(
+        "INVALID_RELEASE",
+        `"${target.release}" is not a Fly release number.`,
+        "Release numbers are whole numbers, as in v27: pass --release 27.",
+      );
+    }
+    const found = findRelease(history, target.release);
+    if (!found) {
+      throw inputError(
+        "RELEASE_NOT_FOUND",
+        `${app} has no release v${target.release}.`,
+        `Run \`semfly releases --app ${app}\` to list its releases.`,
+      );
+    }
+    return found.entry;
+  }
+  if ("key" in target) {
+    const entry = history.versions.find((v) => v.key === target.key);
+    if (!entry) throw neverDeployed(history, target.key);
+    return entry;
+  }
+  const spec = target.spec.trim();
+  if (spec === "") {
+    throw inputError(
+      "NOT_A_VERSION",
+      "No target version was given.",
+      "Pass a version such as 3.1.11, a range such as ^3.1, or previous.",
+    );
+  }
+  if (spec.toLowerCase() === "previous") {
+    if (!history.previous) {
+      throw inputError(
+        "NO_PREVIOUS_VERSION",
+        `${app} has no previous version to roll back to.`,
+        "Only one version has ever been live; pass an explicit version instead.",
+      );
+    }
+    return history.previous;
+  }
+  if (/^sha256:[0-9a-f]{6,64}$/i.test(spec)) {
+    const matches = history.versions.filter((v) =>
+      v.digest?.toLowerCase().startsWith(spec.toLowerCase()),
+    );
+    if (matches.length > 1) {
+      throw inputError(
+        "AMBIGUOUS_TARGET",
+        `${spec} matches ${matches.length} images of ${app}.`,
+        "Give more characters of the digest.",
+      );
+    }
+    if (!matches[0]) throw neverDeployed(history, spec);
+    return matches[0];
+  }
+  const exact = parseVersion(spec);
+  if (exact) {
+    const entry =
+      history.versions.find((v) => v.version === exact) ??
+      // `3.1.11` also finds `3.1.11+build.7` when only one build of it was ever deployed.
+      uniqueByPrecedence(history, exact, spec);
+    if (!entry) throw neverDeployed(history, exact);
+    return entry;
+  }
+  const range = semver.validRange(spec.replace(/^v(?=\d)/i, ""));
+  if (range) return resolveRange(history, spec, range);
+  throw inputError(
+    "NOT_A_VERSION",
+    `"${spec}" is not a version, a range or "previous".`,
+    "Pass a version such as 3.1.11, a range such as ^3.1 or 3.0.x, previous, or --release N.",
+  );
+}
+
+function uniqueByPrecedence(
+  history: VersionHistory,
+  exact: string,
+  spec: string,
+): VersionEntry | undefined {
+  if (exact.includes("+")) return undefined;
+  const matches = history.versions.filter((v) => v.version !== null && semver.eq(v.version, exact));
+  if (matches.length > 1) {
+    throw inputError(
+      "AMBIGUOUS_TARGET",
+      `${spec} matches ${matches.length} builds: ${matches.map((m) => m.version).join(", ")}.`,
+      "Name the build exactly, e.g. 2.0.1+build.7 (or the tag form 2.0.1_build.7).",
+    );
+  }
+  return matches[0];
+}
+
+function resolveRange(history: VersionHistory, spec: string, range: string): VersionEntry {
+  const matching = history.versions.filter(
+    (v) => v.version !== null && semver.satisfies(v.version, range),
+  );
+  const eligible = matching.filter((v) => v.succeeded && !v.live && v.digest);
+  // history.versions is in precedence order, highest first.
+  const best = eligible[0];
+  if (best) return best;
+  const why =
+    matching.length === 0
+      ? "no deployed version satisfies it"
+      : `only ${matching.map((m) => `${m.version} (${m.live ? "live" : m.succeeded ? "image unknown" : "never deployed successfully"})`).join(", ")} match`;
+  throw inputError(
+    "RANGE_NO_MATCH",
+    `The range ${spec} matches nothing to roll back to: ${why}.`,
+    `Run \`semfly versions --app ${history.app}\` to see the versions that were deployed.`,
+  );
+}
+
+function checkRollbackable(
+  history: VersionHistory,
+  entry: VersionEntry,
+  asked: string,
+): VersionEntry {
+  const name = entry.version ?? entry.key;
+  if (entry.live && !history.drift) {
+    throw inputError(
+      "ALREADY_LIVE",
+      `${name} is already live on ${history.app}.`,
+      "Pick another version; `semfly versions` lists them.",
+    );
+  }
+  if (!entry.succeeded) {
+    const failed = entry.releases.map((r) => `v${r.version} ${r.status}`).join(", ");
+    throw inputError(
+      "NEVER_SUCCEEDED",
+      `${name} was never deployed successfully to ${history.app}${failed ? ` (${failed})` : ""}.`,
+      "Roll back to a version that was live before, e.g. `semfly rollback previous`.",
+    );
+  }
+  if (!entry.digest) {
+    throw inputError(
+      "DIGEST_UNKNOWN",
+      `The image digest of ${name} is unknown, so ${asked} cannot be pinned safely.`,
+      "Deploy it again by ref with `semfly deploy <version> --image <ref>`.",
+    );
+  }
+  return entry;
+}
+
+function neverDeployed(history: VersionHistory, version: string): Error {
+  const known = history.versions
+    .filter((v) => v.version)
+    .slice(0, 5)
+    .map((v) => v.version)
+    .join(", ");
+  return inputError(
+    "NEVER_DEPLOYED",
+    `${version} was never deployed to ${history.app}.`,
+    known
+      ? `Deployed versions include ${known}; run \`semfly versions\` for all.`
+      : "Run `semfly versions` to see what was deployed.",
+  );
+}
