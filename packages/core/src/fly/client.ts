@@ -1,0 +1,204 @@
+/** `createFlyClient`: one object for everything semfly asks of Fly (GraphQL, Machines API, release REST). */
+import type { Dispatcher } from "undici";
+import { inputError, registerSecret } from "../errors.js";
+import type { FlyMachine, FlyRelease, MachineConfig } from "../versions/types.js";
+import { authorizationHeader, DEFAULT_ENDPOINTS, normalizeBaseUrl } from "./config.js";
+import type { CallOptions, FlyContext } from "./context.js";
+import { HttpTransport } from "./http.js";
+import { type ResolvedImage, resolveImage } from "./images.js";
+import {
+  type AcquireLeaseInput,
+  acquireLease,
+  type MachineLease,
+  refreshLease,
+  releaseLease,
+} from "./leases.js";
+import {
+  type GetMachineOptions,
+  getMachine,
+  getMachineMetadata,
+  type ListMachinesOptions,
+  listMachines,
+  listMachineVersions,
+  setMachineMetadata,
+  startMachine,
+  type UpdateMachineInput,
+  updateMachine,
+  type WaitForStateInput,
+  waitForState,
+} from "./machines.js";
+import { FLY_MACHINES_CLIENT_LIMITS, type FlyRateLimits, RateLimiter } from "./rate-limit.js";
+import {
+  allReleases,
+  type CreateReleaseInput,
+  createRelease,
+  currentRelease,
+  type ReleaseSummary,
+  type ReleasesPage,
+  releasesPage,
+  type UpdateReleaseInput,
+  updateRelease,
+} from "./releases.js";
+import { DEFAULT_RETRY, type RetryOptions } from "./retry.js";
+
+export interface FlyClientOptions {
+  token: string;
+  /** Defaults are Fly's public endpoints; use `resolveEndpoints()` to honour FLY_*_BASE_URL. */
+  apiBaseUrl?: string | undefined;
+  flapsBaseUrl?: string | undefined;
+  uiexBaseUrl?: string | undefined;
+  /** undici transport; defaults to the global dispatcher. Tests pass a MockAgent. */
+  dispatcher?: Dispatcher | undefined;
+  /** Per HTTP request (wait long-polls get their poll time on top). Default 30 s. */
+  timeoutMs?: number | undefined;
+  retry?: Partial<RetryOptions> | undefined;
+  /** Client-side Machines API rate limiting: on by default, with Fly's documented limits. */
+  rateLimit?: boolean | Partial<FlyRateLimits> | undefined;
+  /** Largest response body read before giving up. Default 50 MB. */
+  maxResponseBytes?: number | undefined;
+  /** Receives one line per request and retry: method, URL, status, duration, request id. Never headers. */
+  debug?: ((line: string) => void) | undefined;
+  userAgent?: string | undefined;
+}
+
+export interface FlyClient {
+  releasesPage(
+    app: string,
+    page: { first: number; after?: string | null | undefined },
+    options?: CallOptions,
+  ): Promise<ReleasesPage>;
+  allReleases(
+    app: string,
+    page?: { pageSize?: number | undefined },
+    options?: CallOptions,
+  ): AsyncGenerator<ReleasesPage>;
+  currentRelease(app: string, options?: CallOptions): Promise<FlyRelease | null>;
+  resolveImage(app: string, ref: string, options?: CallOptions): Promise<ResolvedImage | null>;
+  createRelease(input: CreateReleaseInput, options?: CallOptions): Promise<ReleaseSummary>;
+  updateRelease(
+    id: string,
+    input: UpdateReleaseInput,
+    options?: CallOptions,
+  ): Promise<ReleaseSummary>;
+  listMachines(app: string, options?: ListMachinesOptions): Promise<FlyMachine[]>;
+  getMachine(app: string, id: string, options?: GetMachineOptions): Promise<FlyMachine>;
+  updateMachine(
+    app: string,
+    id: string,
+    input: UpdateMachineInput,
+    options?: CallOptions,
+  ): Promise<FlyMachine>;
+  startMachine(
+    app: string,
+    id: string,
+    input?: { nonce?: string | undefined },
+    options?: CallOptions,
+  ): Promise<void>;
+  waitForState(
+    app: string,
+    id: string,
+    input: WaitForStateInput,
+    options?: CallOptions,
+  ): Promise<{ state: string | null }>;
+  listMachineVersions(
+    app: string,
+    id: string,
+    options?: CallOptions,
+  ): Promise<{ version: string; config: MachineConfig }[]>;
+  acquireLease(
+    app: string,
+    id: string,
+    input: AcquireLeaseInput,
+    options?: CallOptions,
+  ): Promise<MachineLease>;
+  refreshLease(
+    app: string,
+    id: string,
+    nonce: string,
+    ttlSeconds: number,
+    options?: CallOptions,
+  ): Promise<MachineLease>;
+  releaseLease(app: string, id: string, nonce: string, options?: CallOptions): Promise<void>;
+  getMachineMetadata(
+    app: string,
+    id: string,
+    options?: CallOptions,
+  ): Promise<Record<string, string>>;
+  setMachineMetadata(
+    app: string,
+    id: string,
+    key: string,
+    value: string,
+    options?: CallOptions & { nonce?: string | undefined },
+  ): Promise<void>;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
+
+function limiterFor(option: FlyClientOptions["rateLimit"]): RateLimiter | undefined {
+  if (option === false) return undefined;
+  if (option === true || option === undefined) return new RateLimiter(FLY_MACHINES_CLIENT_LIMITS);
+  return new RateLimiter({ ...FLY_MACHINES_CLIENT_LIMITS, ...option });
+}
+
+export function createFlyClient(options: FlyClientOptions): FlyClient {
+  const token = options.token?.trim();
+  if (!token) {
+    throw inputError(
+      "MISSING_TOKEN",
+      "No Fly access token",
+      "Set FLY_API_TOKEN (see `fly auth token`), pass --access-token, or run `fly auth login`.",
+    );
+  }
+  registerSecret(token);
+  const ctx: FlyContext = {
+    http: new HttpTransport({
+      dispatcher: options.dispatcher,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      retry: { ...DEFAULT_RETRY, ...options.retry },
+      limiter: limiterFor(options.rateLimit),
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      userAgent: options.userAgent ?? "semfly",
+      debug: options.debug,
+    }),
+    endpoints: {
+      apiBaseUrl: normalizeBaseUrl(
+        options.apiBaseUrl ?? DEFAULT_ENDPOINTS.apiBaseUrl,
+        "apiBaseUrl",
+      ),
+      flapsBaseUrl: normalizeBaseUrl(
+        options.flapsBaseUrl ?? DEFAULT_ENDPOINTS.flapsBaseUrl,
+        "flapsBaseUrl",
+      ),
+      uiexBaseUrl: normalizeBaseUrl(
+        options.uiexBaseUrl ?? DEFAULT_ENDPOINTS.uiexBaseUrl,
+        "uiexBaseUrl",
+      ),
+    },
+    authorization: {
+      graphql: authorizationHeader(token, "graphql"),
+      machines: authorizationHeader(token, "machines"),
+      releases: authorizationHeader(token, "releases"),
+    },
+  };
+  return {
+    releasesPage: (app, page, o) => releasesPage(ctx, app, page, o),
+    allReleases: (app, page, o) => allReleases(ctx, app, page, o),
+    currentRelease: (app, o) => currentRelease(ctx, app, o),
+    resolveImage: (app, ref, o) => resolveImage(ctx, app, ref, o),
+    createRelease: (input, o) => createRelease(ctx, input, o),
+    updateRelease: (id, input, o) => updateRelease(ctx, id, input, o),
+    listMachines: (app, o) => listMachines(ctx, app, o),
+    getMachine: (app, id, o) => getMachine(ctx, app, id, o),
+    updateMachine: (app, id, input, o) => updateMachine(ctx, app, id, input, o),
+    startMachine: (app, id, input, o) => startMachine(ctx, app, id, input, o),
+    waitForState: (app, id, input, o) => waitForState(ctx, app, id, input, o),
+    listMachineVersions: (app, id, o) => listMachineVersions(ctx, app, id, o),
+    acquireLease: (app, id, input, o) => acquireLease(ctx, app, id, input, o),
+    refreshLease: (app, id, nonce, ttl, o) => refreshLease(ctx, app, id, nonce, ttl, o),
+    releaseLease: (app, id, nonce, o) => releaseLease(ctx, app, id, nonce, o),
+    getMachineMetadata: (app, id, o) => getMachineMetadata(ctx, app, id, o),
+    setMachineMetadata: (app, id, key, value, o) => setMachineMetadata(ctx, app, id, key, value, o),
+  };
+}

@@ -1,0 +1,245 @@
+/**
+ * Where to find Fly and who we are: endpoints, token and app name, resolved the way flyctl does so that a
+ * shell already set up for `fly` works for semfly unchanged.
+ */
+import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { parse as parseYaml } from "yaml";
+import { inputError, registerSecret } from "../errors.js";
+
+type Env = Record<string, string | undefined>;
+
+export interface FlyEndpoints {
+  /** GraphQL API base; queries go to `{apiBaseUrl}/graphql`. */
+  apiBaseUrl: string;
+  /** Machines API ("flaps") base; paths go under `{flapsBaseUrl}/v1`. */
+  flapsBaseUrl: string;
+  /** Release REST API ("uiex") base; paths go under `{uiexBaseUrl}/api/v1`. */
+  uiexBaseUrl: string;
+}
+
+export const DEFAULT_ENDPOINTS: FlyEndpoints = {
+  apiBaseUrl: "https://api.fly.io",
+  flapsBaseUrl: "https://api.machines.dev",
+  uiexBaseUrl: "https://api.fly.io",
+};
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+/** Validate a base URL and drop trailing slashes so paths can be appended with a single `/`. */
+export function normalizeBaseUrl(value: string, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw inputError(
+      "INVALID_BASE_URL",
+      `${source} is not a valid URL: "${value}"`,
+      "Use an absolute http(s) URL.",
+    );
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw inputError(
+      "INVALID_BASE_URL",
+      `${source} must be an http(s) URL: "${value}"`,
+      "Use an absolute http(s) URL.",
+    );
+  }
+  return value.replace(/\/+$/, "");
+}
+
+export function resolveEndpoints(env: Env = process.env): FlyEndpoints {
+  const pick = (name: string, fallback: string) => {
+    const value = nonEmpty(env[name]);
+    return value === undefined ? fallback : normalizeBaseUrl(value, name);
+  };
+  return {
+    apiBaseUrl: pick("FLY_API_BASE_URL", DEFAULT_ENDPOINTS.apiBaseUrl),
+    flapsBaseUrl: pick("FLY_FLAPS_BASE_URL", DEFAULT_ENDPOINTS.flapsBaseUrl),
+    uiexBaseUrl: pick("FLY_UIEX_BASE_URL", DEFAULT_ENDPOINTS.uiexBaseUrl),
+  };
+}
+
+export type AccessTokenSource = "flag" | "FLY_ACCESS_TOKEN" | "FLY_API_TOKEN" | "config";
+
+export interface ResolvedAccessToken {
+  token: string;
+  source: AccessTokenSource;
+}
+
+export interface ResolveAccessTokenOptions {
+  flag?: string | undefined;
+  env?: Env | undefined;
+  /** Where `.fly/config.yml` lives; defaults to the user's home directory. */
+  homeDir?: string | undefined;
+}
+
+/** `~/.fly/config.yml`, where `fly auth login` stores `access_token`. */
+export function flyConfigPath(homeDir: string = homedir()): string {
+  return join(homeDir, ".fly", "config.yml");
+}
+
+async function readConfigToken(file: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw inputError(
+      "FLY_CONFIG_UNREADABLE",
+      `Cannot read ${file}`,
+      "Check the file's permissions.",
+    );
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch {
+    // The parser's message quotes the offending line, which may hold the token: name the file only.
+    throw inputError(
+      "FLY_CONFIG_INVALID",
+      `${file} is not valid YAML`,
+      "Fix or delete the file and run `fly auth login`, or set FLY_API_TOKEN.",
+    );
+  }
+  if (doc === null || doc === undefined) return undefined;
+  if (typeof doc !== "object" || Array.isArray(doc)) {
+    throw inputError(
+      "FLY_CONFIG_INVALID",
+      `${file} is not a YAML mapping`,
+      "Run `fly auth login` to rewrite it.",
+    );
+  }
+  const token = (doc as Record<string, unknown>).access_token;
+  if (token === undefined || token === null || token === "") return undefined;
+  if (typeof token !== "string") {
+    throw inputError(
+      "FLY_CONFIG_INVALID",
+      `access_token in ${file} is not a string`,
+      "Run `fly auth login`.",
+    );
+  }
+  return nonEmpty(token);
+}
+
+/** flyctl's precedence: --access-token, FLY_ACCESS_TOKEN, FLY_API_TOKEN, then `access_token` in ~/.fly/config.yml. */
+export async function resolveAccessToken(
+  options: ResolveAccessTokenOptions = {},
+): Promise<ResolvedAccessToken | null> {
+  const env = options.env ?? process.env;
+  const found = ((): ResolvedAccessToken | undefined => {
+    const flag = nonEmpty(options.flag);
+    if (flag) return { token: flag, source: "flag" };
+    const access = nonEmpty(env.FLY_ACCESS_TOKEN);
+    if (access) return { token: access, source: "FLY_ACCESS_TOKEN" };
+    const api = nonEmpty(env.FLY_API_TOKEN);
+    if (api) return { token: api, source: "FLY_API_TOKEN" };
+    return undefined;
+  })();
+  const resolved =
+    found ??
+    (await readConfigToken(flyConfigPath(options.homeDir)).then((token) =>
+      token ? { token, source: "config" as const } : undefined,
+    ));
+  if (!resolved) return null;
+  registerSecret(resolved.token);
+  return resolved;
+}
+
+const SCHEME_PREFIX = /^(?:bearer|flyv1)\s+/i;
+
+/** The bare token list: flyctl accepts tokens pasted with their `Bearer `/`FlyV1 ` scheme. */
+export function stripTokenScheme(token: string): string {
+  return token.trim().replace(SCHEME_PREFIX, "");
+}
+
+/** fly-go's rule: a comma part whose prefix before the first `_` is fm1r, fm1a or fm2 is a macaroon. */
+export function isMacaroon(part: string): boolean {
+  const prefix = part.split("_", 1)[0];
+  return prefix === "fm1r" || prefix === "fm1a" || prefix === "fm2";
+}
+
+/**
+ * The Authorization header for a token.
+ * - "graphql" (default): every token part, `FlyV1` when any is a macaroon, else `Bearer` (fly-go GraphQLHeader).
+ * - "machines": macaroons only when there are any (fly-go FlapsHeader), same scheme rule.
+ * - "releases": flyctl's release REST calls always send `Bearer ` + the whole token string.
+ */
+export function authorizationHeader(
+  token: string,
+  service: "graphql" | "machines" | "releases" = "graphql",
+): string {
+  const bare = stripTokenScheme(token);
+  if (service === "releases") return `Bearer ${bare}`;
+  const parts = bare
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
+  const macaroons = parts.filter(isMacaroon);
+  if (macaroons.length === 0) return `Bearer ${bare}`;
+  const sent =
+    service === "machines" ? macaroons : [...macaroons, ...parts.filter((p) => !isMacaroon(p))];
+  return `FlyV1 ${sent.join(",")}`;
+}
+
+const APP_SUGGESTION =
+  "Pass --app <name>, set FLY_APP, or run semfly next to a fly.toml that names the app.";
+
+export function readAppNameFromFlyToml(text: string, fileName: string): string {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parseToml(text) as Record<string, unknown>;
+  } catch (error) {
+    const first = ((error as Error).message ?? "").split("\n", 1)[0];
+    throw inputError("FLY_TOML_INVALID", `${fileName} is not valid TOML: ${first}`, APP_SUGGESTION);
+  }
+  const app = doc.app;
+  if (typeof app !== "string" || app.trim() === "") {
+    throw inputError("APP_NAME_MISSING", `${fileName} does not set \`app\``, APP_SUGGESTION);
+  }
+  return app.trim();
+}
+
+export type AppNameSource = "flag" | "FLY_APP" | "fly.toml";
+
+export interface ResolvedAppName {
+  app: string;
+  source: AppNameSource;
+}
+
+export interface ResolveAppNameOptions {
+  flag?: string | undefined;
+  env?: Env | undefined;
+  /** Directory holding fly.toml; defaults to the process's working directory. */
+  cwd?: string | undefined;
+}
+
+/** flyctl's precedence: --app, FLY_APP, then `app` in ./fly.toml. */
+export async function resolveAppName(
+  options: ResolveAppNameOptions = {},
+): Promise<ResolvedAppName> {
+  const flag = nonEmpty(options.flag);
+  if (flag) return { app: flag, source: "flag" };
+  const fromEnv = nonEmpty((options.env ?? process.env).FLY_APP);
+  if (fromEnv) return { app: fromEnv, source: "FLY_APP" };
+  const file = join(options.cwd ?? process.cwd(), "fly.toml");
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      throw inputError(
+        "APP_NAME_MISSING",
+        "No Fly app given and no fly.toml found",
+        APP_SUGGESTION,
+      );
+    }
+    throw inputError("FLY_TOML_UNREADABLE", `Cannot read ${file}`, APP_SUGGESTION);
+  }
+  return { app: readAppNameFromFlyToml(text, file), source: "fly.toml" };
+}

@@ -1,0 +1,65 @@
+/**
+ * Every GraphQL document semfly sends to Fly, in one place so a test can validate them all against the
+ * schema. Field choices follow flyctl's `gql/schema.graphql`:
+ * - `releases` (not `releasesUnprocessed`) because only `Release` has `metadata`, where semfly keeps its notes.
+ * - No page-size cap is documented for `releases(first:)`; semfly asks for 100 per page (see DEFAULT_PAGE_SIZE).
+ */
+
+/** Release fields semfly reads; shared by the page and current-release queries. */
+const RELEASE_FIELDS = `
+      id
+      version
+      status
+      stable
+      reason
+      description
+      user { email }
+      createdAt
+      imageRef
+      image { digest ref }
+      metadata`;
+
+/** Fly documents no maximum for `first`; 100 keeps a page well under any sane response size. */
+export const DEFAULT_RELEASES_PAGE_SIZE = 100;
+
+export const RELEASES_PAGE_QUERY = `query SemflyReleasesPage($appName: String!, $first: Int!, $after: String) {
+  app(name: $appName) {
+    releases(first: $first, after: $after) {
+      nodes {${RELEASE_FIELDS}
+      }
+      pageInfo { endCursor hasNextPage }
+      totalCount
+    }
+  }
+}`;
+
+export const CURRENT_RELEASE_QUERY = `query SemflyCurrentRelease($appName: String!) {
+  app(name: $appName) {
+    currentRelease {${RELEASE_FIELDS}
+    }
+  }
+}`;
+
+export const RESOLVE_IMAGE_QUERY = `query SemflyResolveImage($appName: String!, $ref: String!) {
+  app(name: $appName) {
+    image(ref: $ref) {
+      ref
+      digest
+      registry
+      repository
+      tag
+      config
+    }
+  }
+}`;
+
+export interface FlyGraphqlDocument {
+  name: string;
+  document: string;
+}
+
+export const flyGraphqlDocuments: readonly FlyGraphqlDocument[] = [
+  { name: "SemflyReleasesPage", document: RELEASES_PAGE_QUERY },
+  { name: "SemflyCurrentRelease", document: CURRENT_RELEASE_QUERY },
+  { name: "SemflyResolveImage", document: RESOLVE_IMAGE_QUERY },
+];

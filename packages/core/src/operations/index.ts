@@ -1,0 +1,3 @@
+export * from "./diff.js";
+export * from "./load-history.js";
+export * from "./prepare.js";

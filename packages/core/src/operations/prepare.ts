@@ -1,0 +1,156 @@
+import semver from "semver";
+import { inputError } from "../errors.js";
+import type { FlyClient } from "../fly/client.js";
+import { planRollout, type RolloutPlan, type RolloutStrategy } from "../rollout/plan.js";
+import type { RolloutClient } from "../rollout/port.js";
+import type { VersionEntry, VersionHistory } from "../versions/history.js";
+import { digestReference, parseImageReference } from "../versions/image-ref.js";
+import { parseVersion, recognizeVersion } from "../versions/recognize.js";
+import { type RollbackTarget, resolveRollbackTarget } from "../versions/target.js";
+import type { MachineConfig } from "../versions/types.js";
+import { type HistoryClient, loadVersionHistory } from "./load-history.js";
+
+export type MachineVersionsClient = Pick<FlyClient, "listMachineVersions">;
+
+export type PrepareClient = HistoryClient &
+  MachineVersionsClient &
+  Pick<RolloutClient, "resolveImage">;
+
+interface RolloutChoices {
+  strategy?: RolloutStrategy;
+  maxUnavailable?: number;
+  reason?: string | null;
+  signal?: AbortSignal;
+  /** A history loaded already (the extension keeps one); loaded afresh otherwise. */
+  history?: VersionHistory;
+}
+
+export interface PreparedRollout {
+  history: VersionHistory;
+  target: VersionEntry | { key: string; version: string; digest: string; imageRef: string };
+  plan: RolloutPlan;
+}
+
+/** Load what a rollback needs, resolve the target, and plan it. Sends no mutating request. */
+export async function prepareRollback(
+  client: PrepareClient,
+  app: string,
+  input: RolloutChoices & { target: RollbackTarget; withConfig?: boolean },
+): Promise<PreparedRollout> {
+  const history =
+    input.history ?? (await loadVersionHistory(client, app, { signal: input.signal }));
+  const target = resolveRollbackTarget(history, input.target);
+  const historicalConfigs = input.withConfig
+    ? await collectHistoricalConfigs(client, history, target, input.signal)
+    : undefined;
+  const plan = planRollout({
+    history,
+    target,
+    kind: "rollback",
+    strategy: input.strategy ?? "rolling",
+    ...(input.maxUnavailable !== undefined ? { maxUnavailable: input.maxUnavailable } : {}),
+    withConfig: input.withConfig ?? false,
+    ...(historicalConfigs ? { historicalConfigs } : {}),
+    reason: input.reason ?? null,
+  });
+  return { history, target, plan };
+}
+
+/** Resolve an image ref for a new version and plan its rollout, guarding version immutability. */
+export async function prepareDeploy(
+  client: PrepareClient,
+  app: string,
+  input: RolloutChoices & { version: string; imageRef: string; allowDowngrade?: boolean },
+): Promise<PreparedRollout> {
+  const version = parseVersion(input.version);
+  if (!version) {
+    throw inputError(
+      "NOT_A_VERSION",
+      `"${input.version}" is not a semver version.`,
+      "Pass a version such as 3.2.0 or v3.2.0-rc.1.",
+    );
+  }
+  const [history, image] = await Promise.all([
+    input.history ?? loadVersionHistory(client, app, { signal: input.signal }),
+    client.resolveImage(app, input.imageRef, input.signal ? { signal: input.signal } : {}),
+  ]);
+  if (!image) {
+    throw inputError(
+      "IMAGE_NOT_FOUND",
+      `Fly has no image ${input.imageRef} for ${app}.`,
+      "Push it first, e.g. `fly deploy --build-only --push --image-label <version>`.",
+    );
+  }
+  const existing = history.versions.find((v) => v.version === version);
+  if (existing?.digest && existing.digest !== image.digest) {
+    throw inputError(
+      "VERSION_IMMUTABLE",
+      `${version} was already deployed to ${app} as ${existing.digest}; ${input.imageRef} is ${image.digest}.`,
+      "A version is immutable once deployed: bump the version for a new image.",
+    );
+  }
+  const other = history.versions.find(
+    (v) => v.digest === image.digest && v.version && v.version !== version,
+  );
+  if (other) {
+    throw inputError(
+      "DIGEST_HAS_VERSION",
+      `${input.imageRef} was already deployed to ${app} as ${other.version}.`,
+      `Roll back to it instead: \`semfly rollback ${other.version}\`.`,
+    );
+  }
+  const live = history.live?.version;
+  if (live && semver.lt(version, live) && !input.allowDowngrade) {
+    throw inputError(
+      "DOWNGRADE_REFUSED",
+      `${version} is lower than the live version ${live}.`,
+      "Use `semfly rollback` for an older version, or pass --allow-downgrade.",
+    );
+  }
+  if (existing?.live && !history.drift) {
+    throw inputError("ALREADY_LIVE", `${version} is already live on ${app}.`, "Nothing to deploy.");
+  }
+  const target = { key: version, version, digest: image.digest, imageRef: image.ref };
+  const plan = planRollout({
+    history,
+    target,
+    kind: "deploy",
+    image: digestReference(image.ref, image.digest),
+    strategy: input.strategy ?? "rolling",
+    ...(input.maxUnavailable !== undefined ? { maxUnavailable: input.maxUnavailable } : {}),
+    reason: input.reason ?? null,
+  });
+  return { history, target, plan };
+}
+
+/**
+ * `--with-config`: for each machine, the newest config in its own version history that ran the target
+ * (same digest, a tag naming the version, or a release key of one of the target's releases).
+ */
+export async function collectHistoricalConfigs(
+  client: MachineVersionsClient,
+  history: VersionHistory,
+  target: VersionEntry,
+  signal?: AbortSignal,
+): Promise<Map<string, MachineConfig>> {
+  const targetReleases = new Set(target.releases.map((r) => String(r.version)));
+  const ranTarget = (config: MachineConfig) => {
+    const ref = parseImageReference(config.image);
+    if (target.digest && ref.digest === target.digest) return true;
+    const version = recognizeVersion({ imageRef: config.image })?.version;
+    if (target.version && version === target.version) return true;
+    const release = config.metadata?.fly_release_version;
+    return release !== undefined && targetReleases.has(release);
+  };
+  const configs = new Map<string, MachineConfig>();
+  await Promise.all(
+    history.machines.map(async ({ machine }) => {
+      const versions = await client.listMachineVersions(history.app, machine.id, { signal });
+      const match = [...versions]
+        .sort((a, b) => b.version.localeCompare(a.version))
+        .find((v) => ranTarget(v.config));
+      if (match) configs.set(machine.id, match.config);
+    }),
+  );
+  return configs;
+}

@@ -1,0 +1,528 @@
+import { inputError, isSemflyError, SemflyError } from "../errors.js";
+import type { FlyMachine } from "../versions/types.js";
+import { settleLimit, sleep } from "./concurrency.js";
+import type { RolloutEvent, RolloutEventListener } from "./events.js";
+import {
+  configForRelease,
+  type PlannedMachine,
+  type RolloutPlan,
+  type VersionRef,
+} from "./plan.js";
+import type { RolloutClient } from "./port.js";
+
+/** flyctl's default `--wait-timeout`. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
+/** Short enough that a killed rollout frees the app quickly; refreshed at half-life while working. */
+export const DEFAULT_LEASE_TTL_SECONDS = 30;
+const LEASE_CONCURRENCY = 64;
+/** Checks that stay critical this many polls in a row fail the machine (one critical poll may be boot noise). */
+const CRITICAL_POLLS_TO_FAIL = 3;
+
+export const NOT_RESTORED_NOTE =
+  "A rollback changes machine images (and, with --with-config, machine configs) only: secrets, volumes and databases are not restored.";
+
+export type MachineResult =
+  | "updated"
+  | "skipped"
+  | "failed"
+  | "reverted"
+  | "revert-failed"
+  | "not-started";
+
+export interface MachineOutcome {
+  id: string;
+  name: string;
+  region: string;
+  processGroup: string;
+  from: VersionRef | null;
+  to: VersionRef;
+  result: MachineResult;
+  error?: string;
+}
+
+export type RolloutStatus = "complete" | "failed" | "interrupted";
+
+export interface RolloutResult {
+  app: string;
+  kind: RolloutPlan["kind"];
+  status: RolloutStatus;
+  from: VersionRef | null;
+  to: RolloutPlan["to"];
+  strategy: RolloutPlan["strategy"];
+  release: { id: string; version: number } | null;
+  machines: MachineOutcome[];
+  /** Why it failed or stopped. */
+  reason: string | null;
+  /** Every changed machine went back to its exact previous config. */
+  reverted: boolean;
+  /** What the app runs now: the target, the previous version, or null when machines are mixed. */
+  liveNow: VersionRef | null;
+  /** The version a rollback to which undoes this one. */
+  undoTarget: VersionRef | null;
+  warnings: string[];
+  notRestored: string;
+}
+
+export interface ExecuteOptions {
+  /** Abort to interrupt: no new machine updates start, machines in flight finish, leases are released. */
+  signal?: AbortSignal;
+  onEvent?: RolloutEventListener;
+  waitTimeoutMs?: number;
+  /** Atomic by default: a failed machine puts every changed machine back. `--no-revert` sets false. */
+  revert?: boolean;
+  leaseTtlSeconds?: number;
+  /** How many machines of one batch change at once (flyctl's `--immediate-max-concurrent` for immediate). */
+  concurrency?: number;
+}
+
+interface Lease {
+  machineId: string;
+  nonce: string;
+}
+
+/** Run a plan: lease, record a release, update batch by batch, verify, revert on failure, release leases. */
+export async function executeRollout(
+  client: RolloutClient,
+  plan: RolloutPlan,
+  options: ExecuteOptions = {},
+): Promise<RolloutResult> {
+  const run = new RolloutRun(client, plan, options);
+  return run.execute();
+}
+
+class RolloutRun {
+  private readonly app: string;
+  private readonly emit: (event: RolloutEvent) => void;
+  private readonly waitTimeoutMs: number;
+  private readonly leaseTtl: number;
+  /** Work in flight finishes even after the user interrupts: cleanup has its own signal. */
+  private readonly internal = new AbortController();
+  private readonly leases = new Map<string, Lease>();
+  private readonly outcomes = new Map<string, MachineOutcome>();
+  /** Machines whose update was sent: a revert must consider them changed. */
+  private readonly touched = new Set<string>();
+  private readonly warnings: string[] = [];
+  private release: { id: string; version: number } | null = null;
+
+  constructor(
+    private readonly client: RolloutClient,
+    private readonly plan: RolloutPlan,
+    private readonly options: ExecuteOptions,
+  ) {
+    this.app = plan.app;
+    this.emit = (event) => {
+      if (event.type === "warning") this.warnings.push(event.message);
+      options.onEvent?.(event);
+    };
+    this.waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+    this.leaseTtl = options.leaseTtlSeconds ?? DEFAULT_LEASE_TTL_SECONDS;
+    for (const machine of plan.machines) {
+      this.outcomes.set(machine.id, outcomeOf(machine, plan, "not-started"));
+    }
+  }
+
+  private get interrupted(): boolean {
+    return this.options.signal?.aborted === true;
+  }
+
+  private get call() {
+    return { signal: this.internal.signal };
+  }
+
+  async execute(): Promise<RolloutResult> {
+    this.emit({ type: "plan", plan: this.plan });
+    if (this.plan.machines.length === 0) return this.result("complete", null, false);
+    await verifyTargetImage(this.client, this.plan, this.options.signal);
+    if (this.interrupted) throw interruptedBeforeStart();
+
+    await this.acquireLeases();
+    const refresher = this.startLeaseRefresh();
+    try {
+      if (this.interrupted) throw interruptedBeforeStart();
+      this.release = await this.client.createRelease(
+        { app: this.app, image: this.plan.to.image, strategy: this.plan.strategy },
+        this.call,
+      );
+      this.emit({ type: "release-created", release: this.release });
+      await this.setReleaseStatus("running", null);
+
+      const failure = await this.runBatches();
+      if (failure) {
+        const reverted = this.options.revert !== false ? await this.revertTouched() : false;
+        const reason = reverted ? `${failure}; every changed machine was put back.` : `${failure}.`;
+        await this.setReleaseStatus("failed", reason);
+        return this.result("failed", reason, reverted);
+      }
+      if (this.interrupted) {
+        const reason = `Interrupted after ${this.countResult("updated")} of ${this.plan.machines.length} machines.`;
+        await this.setReleaseStatus("interrupted", reason);
+        return this.result("interrupted", reason, false);
+      }
+      await this.setReleaseStatus("complete", null);
+      return this.result("complete", null, false);
+    } finally {
+      clearInterval(refresher);
+      await this.releaseLeases();
+    }
+  }
+
+  /**
+   * Lease every machine before anything changes. Two rollouts of one app must not both fail half-leased, so
+   * the machine with the lowest id (over all app machines, changed or not) is leased first and alone: it
+   * acts as the app's lock, and the second rollout stops there.
+   */
+  private async acquireLeases(): Promise<void> {
+    const description = `semfly ${this.plan.kind} to ${this.plan.to.version ?? this.plan.to.key}`;
+    const take = async (machineId: string) => {
+      const lease = await this.client.acquireLease(
+        this.app,
+        machineId,
+        { ttlSeconds: this.leaseTtl, description },
+        this.call,
+      );
+      this.leases.set(machineId, { machineId, nonce: lease.nonce });
+      this.emit({ type: "machine-leased", machineId });
+    };
+    const all = [
+      ...this.plan.machines.map((m) => m.id),
+      ...this.plan.skipped.map((s) => s.id),
+    ].sort();
+    const leader = all[0]!;
+    await take(leader);
+    const rest = this.plan.machines.map((m) => m.id).filter((id) => id !== leader);
+    const results = await settleLimit(rest, LEASE_CONCURRENCY, take);
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed && failed.status === "rejected") {
+      // Nothing has changed yet: give back what we took and stop, so a concurrent rollout keeps the app.
+      await this.releaseLeases();
+      throw failed.reason;
+    }
+  }
+
+  private startLeaseRefresh(): NodeJS.Timeout {
+    const timer = setInterval(
+      () => {
+        void settleLimit([...this.leases.values()], LEASE_CONCURRENCY, (lease) =>
+          this.client.refreshLease(
+            this.app,
+            lease.machineId,
+            lease.nonce,
+            this.leaseTtl,
+            this.call,
+          ),
+        ).then((results) => {
+          const failures = results.filter((r) => r.status === "rejected").length;
+          if (failures > 0)
+            this.emit({ type: "warning", message: `${failures} lease refreshes failed` });
+        });
+      },
+      (this.leaseTtl * 1000) / 2,
+    );
+    timer.unref();
+    return timer;
+  }
+
+  private async releaseLeases(): Promise<void> {
+    const held = [...this.leases.values()];
+    const results = await settleLimit(held, LEASE_CONCURRENCY, async (lease) => {
+      await this.client.releaseLease(this.app, lease.machineId, lease.nonce);
+      this.leases.delete(lease.machineId);
+      this.emit({ type: "lease-released", machineId: lease.machineId });
+    });
+    const failures = results.filter((r) => r.status === "rejected").length;
+    if (failures > 0) {
+      this.emit({
+        type: "warning",
+        message: `${failures} leases could not be released; they expire within ${this.leaseTtl}s.`,
+      });
+    }
+  }
+
+  /** Returns the reason of the first machine failure, or null. Stops between batches when interrupted. */
+  private async runBatches(): Promise<string | null> {
+    const byId = new Map(this.plan.machines.map((m) => [m.id, m]));
+    const concurrency = this.options.concurrency ?? Number.POSITIVE_INFINITY;
+    for (const [index, ids] of this.plan.batches.entries()) {
+      if (this.interrupted) return null;
+      this.emit({ type: "batch-started", index, of: this.plan.batches.length, machineIds: ids });
+      const batchAbort = new AbortController();
+      const results = await settleLimit(ids, Math.min(concurrency, ids.length), async (id) => {
+        const machine = byId.get(id)!;
+        if (this.interrupted || batchAbort.signal.aborted) return;
+        try {
+          await this.updateOne(machine, batchAbort.signal);
+          this.setResult(id, "updated");
+        } catch (error) {
+          const reason = describe(error);
+          this.setResult(id, "failed", reason);
+          this.emit({ type: "machine-failed", machineId: id, reason });
+          // The other machines of this batch stop waiting: the rollout is failing and will revert them.
+          batchAbort.abort();
+          throw new MachineFailure(id, reason);
+        }
+      });
+      const failure = results.find((r) => r.status === "rejected");
+      if (failure && failure.status === "rejected") {
+        const error = failure.reason as MachineFailure;
+        return `Machine ${error.machineId} failed: ${error.reason}`;
+      }
+    }
+    return null;
+  }
+
+  private async updateOne(machine: PlannedMachine, stop: AbortSignal): Promise<void> {
+    const lease = this.leases.get(machine.id);
+    const config = configForRelease(machine.targetConfig, this.release!);
+    this.touched.add(machine.id);
+    const updated = await this.client.updateMachine(
+      this.app,
+      machine.id,
+      { config, nonce: lease?.nonce, currentVersion: machine.instanceId },
+      this.call,
+    );
+    this.emit({ type: "machine-updated", machineId: machine.id });
+    if (machine.state !== "started") return; // A stopped machine is not started by a rollout.
+    const deadline = Date.now() + this.waitTimeoutMs;
+    await this.waitStarted(machine.id, updated.instanceId, deadline, stop);
+    this.emit({ type: "machine-started", machineId: machine.id });
+    await this.waitForChecks(machine.id, deadline, stop);
+    this.emit({ type: "checks-passing", machineId: machine.id });
+  }
+
+  private async waitStarted(id: string, version: string, deadline: number, stop: AbortSignal) {
+    const remaining = Math.ceil((deadline - Date.now()) / 1000);
+    if (remaining <= 0) throw waitTimeout(this.waitTimeoutMs);
+    try {
+      await this.client.waitForState(
+        this.app,
+        id,
+        { state: "started", timeoutSeconds: remaining, version },
+        { signal: AbortSignal.any([this.internal.signal, stop]) },
+      );
+    } catch (error) {
+      if (isSemflyError(error) && error.code === "WAIT_TIMEOUT") {
+        throw waitTimeout(this.waitTimeoutMs);
+      }
+      throw error;
+    }
+  }
+
+  private async waitForChecks(id: string, deadline: number, stop: AbortSignal): Promise<void> {
+    let delay = 250;
+    let criticalPolls = 0;
+    const signal = AbortSignal.any([this.internal.signal, stop]);
+    for (;;) {
+      const machine: FlyMachine = await this.client.getMachine(this.app, id, { signal });
+      if (machine.state === "failed" || machine.state === "destroyed") {
+        throw new Error(`the machine is ${machine.state}`);
+      }
+      const expected = Object.keys(
+        (machine.config.checks as Record<string, unknown> | undefined) ?? {},
+      );
+      const critical = machine.checks.filter((c) => c.status === "critical");
+      const allPassing =
+        machine.checks.every((c) => c.status === "passing") &&
+        expected.every((name) => machine.checks.some((c) => c.name === name));
+      if (allPassing) return;
+      criticalPolls = critical.length > 0 ? criticalPolls + 1 : 0;
+      if (criticalPolls >= CRITICAL_POLLS_TO_FAIL) {
+        const check = critical[0]!;
+        throw new Error(
+          `health check ${check.name} is critical${check.output ? ` (${check.output.trim().slice(0, 120)})` : ""}`,
+        );
+      }
+      if (Date.now() + delay > deadline) throw waitTimeout(this.waitTimeoutMs);
+      await sleep(delay, signal);
+      if (signal.aborted) throw new Error("stopped waiting for checks");
+      delay = Math.min(delay * 1.5, 2000);
+    }
+  }
+
+  /** Put every machine whose update was sent back on the exact config it had. */
+  private async revertTouched(): Promise<boolean> {
+    const byId = new Map(this.plan.machines.map((m) => [m.id, m]));
+    const touched = [...this.touched].map((id) => byId.get(id)!);
+    const results = await settleLimit(touched, LEASE_CONCURRENCY, async (machine) => {
+      this.emit({ type: "machine-reverting", machineId: machine.id });
+      try {
+        const lease = this.leases.get(machine.id);
+        const reverted = await this.client.updateMachine(
+          this.app,
+          machine.id,
+          { config: machine.currentConfig, ...(lease ? { nonce: lease.nonce } : {}) },
+          this.call,
+        );
+        if (machine.state === "started") {
+          const timeoutSeconds = Math.min(60, Math.ceil(this.waitTimeoutMs / 1000));
+          await this.client.waitForState(
+            this.app,
+            machine.id,
+            { state: "started", timeoutSeconds, version: reverted.instanceId },
+            this.call,
+          );
+        }
+        this.setResult(machine.id, "reverted");
+        this.emit({ type: "machine-reverted", machineId: machine.id });
+      } catch (error) {
+        const reason = describe(error);
+        this.setResult(machine.id, "revert-failed", reason);
+        this.emit({ type: "revert-failed", machineId: machine.id, reason });
+        throw error;
+      }
+    });
+    return results.every((r) => r.status === "fulfilled");
+  }
+
+  private async setReleaseStatus(status: string, error: string | null): Promise<void> {
+    if (!this.release) return;
+    const metadata = {
+      semfly: {
+        version: this.plan.to.version,
+        previousVersion: this.plan.from?.version ?? null,
+        digest: this.plan.to.digest,
+        image: this.plan.to.image,
+        kind: this.plan.kind,
+        strategy: this.plan.strategy,
+        reason: this.plan.reason,
+        machines: this.plan.machines.map((m) => m.id).filter((id) => this.touched.has(id)),
+        ...(error ? { error } : {}),
+      },
+    };
+    try {
+      await this.client.updateRelease(this.release.id, { status, metadata }, this.call);
+      this.emit({ type: "release-status", status, release: this.release });
+    } catch (cause) {
+      // flyctl only warns when it cannot record a status: the machines are what they are either way.
+      this.emit({
+        type: "warning",
+        message: `Could not mark release v${this.release.version} ${status}: ${describe(cause)}`,
+      });
+    }
+  }
+
+  private setResult(id: string, result: MachineResult, error?: string) {
+    const outcome = this.outcomes.get(id);
+    if (!outcome) return;
+    outcome.result = result;
+    if (error) outcome.error = error;
+    else delete outcome.error;
+  }
+
+  private countResult(result: MachineResult): number {
+    return [...this.outcomes.values()].filter((o) => o.result === result).length;
+  }
+
+  private result(status: RolloutStatus, reason: string | null, reverted: boolean): RolloutResult {
+    const plan = this.plan;
+    const machines = [
+      ...plan.machines.map((m) => this.outcomes.get(m.id)!),
+      ...plan.skipped.map((s) => {
+        const outcome: MachineOutcome = {
+          id: s.id,
+          name: s.id,
+          region: "",
+          processGroup: "",
+          from: plan.to,
+          to: plan.to,
+          result: "skipped",
+        };
+        return outcome;
+      }),
+    ];
+    const target = { key: plan.to.key, version: plan.to.version, digest: plan.to.digest };
+    const allOnTarget = machines.every((m) => m.result === "updated" || m.result === "skipped");
+    const noneChanged = machines.every(
+      (m) => m.result !== "updated" && m.result !== "failed" && m.result !== "revert-failed",
+    );
+    const liveNow = allOnTarget ? target : noneChanged || reverted ? plan.from : null;
+    return {
+      app: plan.app,
+      kind: plan.kind,
+      status,
+      from: plan.from,
+      to: plan.to,
+      strategy: plan.strategy,
+      release: this.release,
+      machines,
+      reason,
+      reverted,
+      liveNow,
+      undoTarget: status === "complete" || status === "interrupted" ? plan.from : null,
+      warnings: this.warnings,
+      notRestored: NOT_RESTORED_NOTE,
+    };
+  }
+}
+
+class MachineFailure extends Error {
+  constructor(
+    readonly machineId: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** Ask Fly for the target image; if it no longer has it (pruned), stop before touching anything. */
+export async function verifyTargetImage(
+  client: Pick<RolloutClient, "resolveImage">,
+  plan: Pick<RolloutPlan, "app" | "to">,
+  signal?: AbortSignal,
+): Promise<void> {
+  const image = await client.resolveImage(plan.app, plan.to.image, signal ? { signal } : {});
+  const name = plan.to.version ?? plan.to.key;
+  if (!image) {
+    throw inputError(
+      "IMAGE_NOT_FOUND",
+      `Fly no longer has the image of ${name} (${plan.to.image}).`,
+      "Old images can be pruned from Fly's registry; push the image again and use `semfly deploy`.",
+    );
+  }
+  if (image.digest !== plan.to.digest) {
+    throw inputError(
+      "DIGEST_MISMATCH",
+      `Fly resolves ${plan.to.image} to ${image.digest}, not ${plan.to.digest}.`,
+      "The registry changed under this version; check the image before rolling out.",
+    );
+  }
+}
+
+function outcomeOf(
+  machine: PlannedMachine,
+  plan: RolloutPlan,
+  result: MachineResult,
+): MachineOutcome {
+  return {
+    id: machine.id,
+    name: machine.name,
+    region: machine.region,
+    processGroup: machine.processGroup,
+    from: machine.from,
+    to: { key: plan.to.key, version: plan.to.version, digest: plan.to.digest },
+    result,
+  };
+}
+
+function waitTimeout(ms: number): Error {
+  return new Error(`it did not become healthy within the wait timeout (${formatMs(ms)})`);
+}
+
+function interruptedBeforeStart(): SemflyError {
+  return new SemflyError({
+    code: "INTERRUPTED",
+    kind: "rollout",
+    message: "Interrupted before any machine changed.",
+    suggestion: "Nothing was changed; run the command again when ready.",
+  });
+}
+
+function formatMs(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

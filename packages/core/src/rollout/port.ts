@@ -1,0 +1,18 @@
+import type { FlyClient } from "../fly/client.js";
+
+/**
+ * The part of the Fly client the rollout engine uses. Naming the subset keeps the engine's needs visible
+ * (and shows that a dry run, which only plans, needs none of the mutating calls).
+ */
+export type RolloutClient = Pick<
+  FlyClient,
+  | "resolveImage"
+  | "createRelease"
+  | "updateRelease"
+  | "getMachine"
+  | "updateMachine"
+  | "waitForState"
+  | "acquireLease"
+  | "refreshLease"
+  | "releaseLease"
+>;

@@ -1,0 +1,285 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  executeRollout,
+  loadVersionHistory,
+  prepareDeploy,
+  prepareRollback,
+  type RolloutEvent,
+  type RolloutStrategy,
+  type SemflyError,
+  verifyTargetImage,
+} from "../../src/index.js";
+import { APP, demoWorld, digestsOf, latestRelease, type World } from "./world.js";
+
+let world: World;
+beforeEach(async () => {
+  world = await demoWorld();
+});
+afterEach(async () => {
+  // The promise after every test: no lease is left held.
+  expect(world.emulator.leases(APP)).toEqual([]);
+  await world.close();
+});
+
+async function digestOfVersion(version: string): Promise<string> {
+  const history = await loadVersionHistory(world.client, APP);
+  return history.versions.find((v) => v.version === version)!.digest!;
+}
+
+async function rollback(
+  spec: string,
+  options: Parameters<typeof prepareRollback>[2] extends infer T ? Partial<T> : never = {},
+) {
+  const { plan } = await prepareRollback(world.client, APP, { target: { spec }, ...options });
+  return plan;
+}
+
+describe("rolling back over the emulator", () => {
+  it.each<RolloutStrategy>(["rolling", "canary", "immediate"])(
+    "puts every machine on the target digest with the %s strategy and records a complete release",
+    async (strategy) => {
+      const target = await digestOfVersion("3.1.11");
+      const previous = await digestOfVersion("3.1.12");
+      const plan = await rollback("3.1.11", { strategy, reason: "bad deploy" });
+      const events: RolloutEvent[] = [];
+      const result = await executeRollout(world.client, plan, { onEvent: (e) => events.push(e) });
+
+      expect(result.status).toBe("complete");
+      const machines = world.emulator.machines(APP);
+      expect(machines).toHaveLength(6);
+      for (const machine of machines) {
+        expect(machine.config.image).toBe(`registry.fly.io/acme-web@${target}`);
+        expect(machine.image_ref?.digest).toBe(target);
+        expect(machine.state).toBe("started");
+        expect(machine.config.metadata?.fly_release_version).toBe(String(result.release?.version));
+      }
+      const release = latestRelease(world.emulator);
+      expect(release.status).toBe("complete");
+      expect(release.metadata).toMatchObject({
+        semfly: {
+          version: "3.1.11",
+          previousVersion: "3.1.12",
+          digest: target,
+          kind: "rollback",
+          reason: "bad deploy",
+          strategy,
+        },
+      });
+      expect((release.metadata!.semfly as { machines: string[] }).machines).toHaveLength(6);
+      expect(result.undoTarget?.digest).toBe(previous);
+      expect(events.filter((e) => e.type === "checks-passing")).toHaveLength(6);
+      expect(events.filter((e) => e.type === "lease-released")).toHaveLength(6);
+
+      const after = await loadVersionHistory(world.client, APP);
+      expect(after.live?.version).toBe("3.1.11");
+      expect(after.drift).toBe(false);
+    },
+  );
+
+  it("changes batches of at most max-unavailable machines at a time", async () => {
+    const plan = await rollback("3.1.11", { maxUnavailable: 2 });
+    let updatedInBatch = 0;
+    let mostAtOnce = 0;
+    await executeRollout(world.client, plan, {
+      onEvent: (e) => {
+        if (e.type === "batch-started") updatedInBatch = 0;
+        if (e.type === "machine-updated") mostAtOnce = Math.max(mostAtOnce, ++updatedInBatch);
+      },
+    });
+    expect(plan.batches.map((b) => b.length)).toEqual([2, 2, 2]);
+    expect(mostAtOnce).toBe(2);
+  });
+
+  it("reverts every changed machine to its exact config when the target's checks fail", async () => {
+    const before = world.emulator.machines(APP).map((m) => [m.id, m.config]);
+    world.emulator.markImageBad("registry.fly.io/acme-web:v3.1.11");
+    const plan = await rollback("3.1.11");
+    const result = await executeRollout(world.client, plan);
+
+    expect(result.status).toBe("failed");
+    expect(result.reverted).toBe(true);
+    expect(result.reason).toMatch(
+      /^Machine \w+ failed: health check http-healthz is critical .*; every changed machine was put back\.$/,
+    );
+    expect(result.liveNow?.version).toBe("3.1.12");
+    expect(world.emulator.machines(APP).map((m) => [m.id, m.config])).toEqual(before);
+    const release = latestRelease(world.emulator);
+    expect(release.status).toBe("failed");
+    expect(release.metadata).toMatchObject({ semfly: { version: "3.1.11", kind: "rollback" } });
+    expect((release.metadata!.semfly as { error: string }).error).toMatch(/critical/);
+    // Only the first batch was tried: rolling stops at the first failure.
+    expect(result.machines.filter((m) => m.result === "reverted").length).toBe(
+      plan.batches[0]!.length,
+    );
+    expect(result.machines.filter((m) => m.result === "not-started").length).toBe(
+      6 - plan.batches[0]!.length,
+    );
+  });
+
+  it("reverts when a machine never starts within the wait timeout", async () => {
+    world.emulator.markImageNeverStarts("registry.fly.io/acme-web:v3.1.11", "hang");
+    const before = digestsOf(world.emulator);
+    const plan = await rollback("3.1.11", { strategy: "canary" });
+    const result = await executeRollout(world.client, plan, { waitTimeoutMs: 1000 });
+    expect(result.status).toBe("failed");
+    expect(result.reason).toMatch(/wait timeout \(1s\)/);
+    expect(digestsOf(world.emulator)).toEqual(before);
+  });
+
+  it("leaves the changed machines on the target with --no-revert", async () => {
+    world.emulator.markImageBad("registry.fly.io/acme-web:v3.1.11");
+    const target = await digestOfVersion("3.1.11");
+    const plan = await rollback("3.1.11", { strategy: "canary" });
+    const result = await executeRollout(world.client, plan, { revert: false });
+    expect(result.status).toBe("failed");
+    expect(result.reverted).toBe(false);
+    expect(result.liveNow).toBeNull();
+    const canary = plan.batches[0]![0]!;
+    expect(digestsOf(world.emulator)[canary]).toBe(target);
+    expect(latestRelease(world.emulator).status).toBe("failed");
+  });
+
+  it("stops between machines when interrupted, marks the release interrupted, and converges on a re-run", async () => {
+    const target = await digestOfVersion("3.1.11");
+    const plan = await rollback("3.1.11", { maxUnavailable: 1 });
+    const stop = new AbortController();
+    const result = await executeRollout(world.client, plan, {
+      signal: stop.signal,
+      onEvent: (e) => {
+        if (e.type === "checks-passing") stop.abort();
+      },
+    });
+    expect(result.status).toBe("interrupted");
+    expect(result.machines.filter((m) => m.result === "updated")).toHaveLength(1);
+    expect(latestRelease(world.emulator).status).toBe("interrupted");
+    const onTarget = Object.values(digestsOf(world.emulator)).filter((d) => d === target);
+    expect(onTarget).toHaveLength(1);
+
+    const drifting = await loadVersionHistory(world.client, APP);
+    expect(drifting.drift).toBe(true);
+
+    const resumed = await rollback("3.1.11");
+    expect(resumed.skipped).toHaveLength(1);
+    expect(resumed.machines).toHaveLength(5);
+    expect((await executeRollout(world.client, resumed)).status).toBe("complete");
+    expect(new Set(Object.values(digestsOf(world.emulator)))).toEqual(new Set([target]));
+  });
+
+  it("lets only one of two concurrent rollbacks proceed; the other changes nothing", async () => {
+    const [first, second] = await Promise.all([rollback("3.1.11"), rollback("3.1.10")]);
+    const releasesBefore = world.emulator.releases(APP).length;
+    const outcomes = await Promise.allSettled([
+      executeRollout(world.client, first),
+      executeRollout(world.client, second),
+    ]);
+    const fulfilled = outcomes.filter((o) => o.status === "fulfilled");
+    const rejected = outcomes.filter((o) => o.status === "rejected");
+    expect(fulfilled).toHaveLength(1);
+    expect(rejected).toHaveLength(1);
+    const error = (rejected[0] as PromiseRejectedResult).reason as SemflyError;
+    expect(error.code).toBe("LEASE_CONFLICT");
+    // Exactly one new release: the loser stopped before recording one.
+    expect(world.emulator.releases(APP).length).toBe(releasesBefore + 1);
+    const winner = (
+      fulfilled[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof executeRollout>>>
+    ).value;
+    expect(new Set(Object.values(digestsOf(world.emulator)))).toEqual(new Set([winner.to.digest]));
+  });
+
+  it("sends no mutating request for a dry run", async () => {
+    world.emulator.clearRequestLog();
+    const { plan } = await prepareRollback(world.client, APP, { target: { spec: "previous" } });
+    await verifyTargetImage(world.client, plan);
+    expect(plan.machines).toHaveLength(6);
+    expect(world.emulator.mutatingRequests()).toEqual([]);
+    expect(world.emulator.requestLog.length).toBeGreaterThan(0);
+  });
+
+  it("stops before touching anything when Fly no longer has the target image", async () => {
+    const plan = await rollback("3.1.10");
+    world.emulator.removeImage(APP, "registry.fly.io/acme-web:3.1.10");
+    world.emulator.clearRequestLog();
+    await expect(executeRollout(world.client, plan)).rejects.toMatchObject({
+      code: "IMAGE_NOT_FOUND",
+      kind: "input",
+    });
+    expect(world.emulator.mutatingRequests()).toEqual([]);
+  });
+
+  it("restores each machine's whole config as it was when the target was live with --with-config", async () => {
+    const without = await rollback("3.1.11");
+    expect(without.machines.every((m) => m.configSource === "current")).toBe(true);
+    const memoryBefore = world.emulator.machines(APP).map((m) => m.config.guest?.memory_mb);
+    const { plan } = await prepareRollback(world.client, APP, {
+      target: { spec: "3.1.11" },
+      withConfig: true,
+    });
+    const restored = plan.machines.filter((m) => m.configSource === "history");
+    expect(restored.length).toBeGreaterThan(0);
+    await executeRollout(world.client, plan);
+    const after = world.emulator.machines(APP);
+    for (const machine of restored) {
+      const now = after.find((m) => m.id === machine.id)!;
+      const { image: _image, metadata: _metadata, ...historical } = machine.targetConfig;
+      expect(now.config).toMatchObject(historical);
+    }
+    expect(after.map((m) => m.config.guest?.memory_mb)).not.toEqual(memoryBefore);
+  });
+});
+
+describe("deploying a version on the same engine", () => {
+  it("rolls out a new version by digest and records it", async () => {
+    world.emulator.addImage(APP, { ref: "registry.fly.io/acme-web:3.2.0" });
+    const { plan } = await prepareDeploy(world.client, APP, {
+      version: "3.2.0",
+      imageRef: "registry.fly.io/acme-web:3.2.0",
+    });
+    const result = await executeRollout(world.client, plan);
+    expect(result.status).toBe("complete");
+    expect(latestRelease(world.emulator).metadata).toMatchObject({
+      semfly: { version: "3.2.0", kind: "deploy" },
+    });
+    const history = await loadVersionHistory(world.client, APP);
+    expect(history.live?.version).toBe("3.2.0");
+    expect(history.previous?.version).toBe("3.1.12");
+  });
+
+  it.each([
+    [
+      "a version that already has another digest",
+      "3.1.11",
+      "registry.fly.io/acme-web:3.1.10",
+      {},
+      "VERSION_IMMUTABLE",
+    ],
+    [
+      "a version lower than the live one",
+      "3.1.8",
+      "registry.fly.io/acme-web:3.1.13",
+      {},
+      "DOWNGRADE_REFUSED",
+    ],
+    [
+      "an image already deployed as another version",
+      "3.3.0",
+      "registry.fly.io/acme-web:3.1.10",
+      {},
+      "DIGEST_HAS_VERSION",
+    ],
+    ["a ref Fly does not have", "3.3.0", "registry.fly.io/acme-web:nope", {}, "IMAGE_NOT_FOUND"],
+    [
+      "something that is not a version",
+      "three",
+      "registry.fly.io/acme-web:3.1.10",
+      {},
+      "NOT_A_VERSION",
+    ],
+  ])("refuses %s", async (_name, version, imageRef, extra, code) => {
+    world.emulator.addImage(APP, { ref: "registry.fly.io/acme-web:3.1.13" });
+    world.emulator.clearRequestLog();
+    await expect(
+      prepareDeploy(world.client, APP, { version, imageRef, ...extra }),
+    ).rejects.toMatchObject({ code });
+    expect(world.emulator.mutatingRequests()).toEqual([]);
+  });
+});

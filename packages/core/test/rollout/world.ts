@@ -1,0 +1,39 @@
+import { type Emulator, startEmulator } from "@semfly/fly-emulator";
+import { createFlyClient, type FlyClient } from "../../src/index.js";
+
+export const APP = "acme-web";
+
+export interface World {
+  emulator: Emulator;
+  client: FlyClient;
+  close(): Promise<void>;
+}
+
+/** The demo app on a fresh emulator, with fast machines so a rollout takes well under a second. */
+export async function demoWorld(options: Parameters<typeof startEmulator>[0] = {}): Promise<World> {
+  const emulator = await startEmulator({
+    scenario: "demo",
+    bootTimeMs: 30,
+    checkDelayMs: 10,
+    seed: 7,
+    ...options,
+  });
+  const client = createFlyClient({
+    token: emulator.token,
+    apiBaseUrl: emulator.url,
+    flapsBaseUrl: emulator.url,
+    uiexBaseUrl: emulator.url,
+    retry: { minDelayMs: 5, maxDelayMs: 50 },
+  });
+  return { emulator, client, close: () => emulator.close() };
+}
+
+/** The image digest each machine of the app runs, by machine id. */
+export function digestsOf(emulator: Emulator): Record<string, string | null> {
+  return Object.fromEntries(emulator.machines(APP).map((m) => [m.id, m.image_ref?.digest ?? null]));
+}
+
+export function latestRelease(emulator: Emulator) {
+  const releases = emulator.releases(APP);
+  return releases.reduce((a, b) => (a.version > b.version ? a : b));
+}
