@@ -1,3 +1,4 @@
 export * from "./diff.js";
 export * from "./load-history.js";
 export * from "./prepare.js";
+export * from "./release-cache.js";
