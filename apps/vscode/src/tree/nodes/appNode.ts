@@ -1,0 +1,102 @@
+import { shortDigest, type VersionHistory } from "@semfly/core";
+import { NodeContext } from "../../constants.js";
+import { type AppState, latestHistory } from "../../model/versionsModel.js";
+import { code, escapeMarkdown, joinParts } from "../format.js";
+import { contextValue, type IconData, type TreeItemData, type TreeNode } from "../treeItem.js";
+import { MessageNode } from "./messageNode.js";
+import { VersionNode } from "./versionNode.js";
+
+/** A Fly app: its live version at a glance, its versions below. */
+export class AppNode implements TreeNode {
+  readonly parent = undefined;
+
+  constructor(
+    readonly state: AppState,
+    private readonly now: number,
+  ) {}
+
+  get app(): string {
+    return this.state.app.name;
+  }
+
+  /** What the row shows: after a failed load, the error rather than the stale versions. */
+  get history(): VersionHistory | undefined {
+    return this.state.load.state === "error" ? undefined : latestHistory(this.state.load);
+  }
+
+  item(): TreeItemData {
+    const load = this.state.load;
+    const history = this.history;
+    const live = history?.live;
+    const liveName = live ? (live.version ?? shortDigest(live.digest)) : null;
+    let description: string;
+    let icon: IconData = { id: "cloud" };
+    if (load.state === "error") {
+      description = "could not load";
+      icon = { id: "error", color: "charts.red" };
+    } else if (!history) {
+      description = load.state === "loading" ? "loading…" : "";
+    } else {
+      description = joinParts(
+        liveName ? `live ${liveName}` : "no live version",
+        history.drift && "drift",
+      );
+      if (history.drift) icon = { id: "warning", color: "charts.yellow" };
+    }
+    return {
+      id: `app/${this.app}`,
+      label: this.app,
+      description,
+      tooltip: this.tooltip(liveName),
+      icon,
+      contextValue: contextValue(NodeContext.app, history?.drift && NodeContext.drift),
+      collapsible: "expanded",
+      accessibilityLabel: joinParts(`Fly app ${this.app}`, description),
+    };
+  }
+
+  children(): TreeNode[] {
+    const load = this.state.load;
+    if (load.state === "error") {
+      return [
+        new MessageNode(
+          this,
+          "error",
+          load.error.message,
+          { id: "error", color: "charts.red" },
+          load.error.suggestion ? escapeMarkdown(load.error.suggestion) : undefined,
+        ),
+      ];
+    }
+    const history = this.history;
+    if (!history) {
+      return load.state === "loading"
+        ? [new MessageNode(this, "loading", "Loading versions…", { id: "loading~spin" })]
+        : [];
+    }
+    if (history.versions.length === 0) {
+      return [new MessageNode(this, "empty", "No releases yet", { id: "info" })];
+    }
+    return history.versions.map((entry) => new VersionNode(this, history, entry, this.now));
+  }
+
+  private tooltip(liveName: string | null): string {
+    const history = this.history;
+    const sources = this.state.app.sources.map((source) =>
+      source.kind === "fly.toml" ? `fly.toml (${code(source.file)})` : "the semfly.apps setting",
+    );
+    const lines = [
+      `**${escapeMarkdown(this.app)}**`,
+      "",
+      `From ${sources.join(" and ")}`,
+      history ? `Live: ${escapeMarkdown(liveName ?? "none")}` : null,
+      history?.currentRelease ? `Current release: v${history.currentRelease.version}` : null,
+      history ? `Machines: ${history.machines.length}` : null,
+      ...(history?.driftGroups ?? []).map(
+        (group) =>
+          `Drift: ${group.machineIds.length} ${group.processGroup} machine(s) in ${escapeMarkdown(group.region)} run ${escapeMarkdown(group.version ?? group.key ?? "an unknown image")}`,
+      ),
+    ];
+    return lines.filter((line) => line !== null).join("  \n");
+  }
+}

@@ -1,0 +1,98 @@
+import { shortDigest, type VersionEntry, type VersionHistory } from "@semfly/core";
+import { NodeContext } from "../../constants.js";
+import {
+  code,
+  escapeMarkdown,
+  formatAge,
+  formatTimestamp,
+  joinParts,
+  shortUser,
+} from "../format.js";
+import { contextValue, type TreeItemData, type TreeNode } from "../treeItem.js";
+import { rollbackBlocker, VERSION_ICONS, versionLook } from "../versionState.js";
+import { GroupNode } from "./groupNode.js";
+
+/** One version of an app: its semver (or digest), state, releases and machines. */
+export class VersionNode implements TreeNode {
+  constructor(
+    readonly parent: TreeNode,
+    readonly history: VersionHistory,
+    readonly entry: VersionEntry,
+    private readonly now: number,
+  ) {}
+
+  get app(): string {
+    return this.history.app;
+  }
+
+  /** Why a rollback to this version is refused, or null when it is allowed. */
+  get rollbackBlocker(): string | null {
+    return rollbackBlocker(this.history, this.entry);
+  }
+
+  get label(): string {
+    return this.entry.version ?? shortDigest(this.entry.digest ?? null);
+  }
+
+  item(): TreeItemData {
+    const entry = this.entry;
+    const look = versionLook(entry);
+    const latest = entry.releases[0];
+    const description = entry.live
+      ? "live"
+      : joinParts(
+          latest && `v${latest.version}`,
+          formatAge(entry.deployedAt, this.now),
+          shortUser(entry.deployedBy),
+        );
+    const canCompare = !entry.live && this.history.live !== null;
+    const blocker = this.rollbackBlocker;
+    return {
+      id: `app/${this.app}/version/${entry.key}`,
+      label: this.label,
+      description,
+      tooltip: this.tooltip(look, blocker),
+      icon: VERSION_ICONS[look],
+      contextValue: contextValue(
+        NodeContext.version,
+        look,
+        blocker === null && NodeContext.canRollBack,
+        entry.digest !== null && NodeContext.hasDigest,
+        canCompare && NodeContext.canCompare,
+      ),
+      collapsible: entry.releases.length + entry.machines.length > 0 ? "collapsed" : "none",
+      accessibilityLabel: joinParts(this.label, look, description === "live" ? null : description),
+    };
+  }
+
+  children(): TreeNode[] {
+    const children: TreeNode[] = [];
+    if (this.entry.releases.length > 0) {
+      children.push(new GroupNode(this, "releases", this.history, this.entry, this.now));
+    }
+    if (this.entry.machines.length > 0) {
+      children.push(new GroupNode(this, "machines", this.history, this.entry, this.now));
+    }
+    return children;
+  }
+
+  private tooltip(look: string, blocker: string | null): string {
+    const entry = this.entry;
+    const releases = entry.releases.map((r) => `v${r.version} (${r.status})`).join(", ");
+    const when = formatTimestamp(entry.deployedAt);
+    const age = formatAge(entry.deployedAt, this.now);
+    const lines = [
+      `**${escapeMarkdown(this.label)}** · ${look}${entry.status !== look ? ` (${entry.status})` : ""}`,
+      "",
+      entry.digest ? `Digest: ${code(entry.digest)}` : "Digest: unknown",
+      entry.imageRef ? `Image: ${code(entry.imageRef)}` : null,
+      `Fly releases: ${releases || "none"}`,
+      `Deployed by ${escapeMarkdown(entry.deployedBy ?? "unknown")}${when ? `, ${when}` : ""}${age ? ` (${age})` : ""}`,
+      entry.machines.length > 0
+        ? `Machines: ${entry.machines.length} (${[...new Set(entry.machines.map((m) => m.region))].join(", ")})`
+        : null,
+      !entry.live && blocker ? `Cannot roll back: ${escapeMarkdown(blocker)}` : null,
+    ];
+    return lines.filter((line) => line !== null).join("  \n");
+  }
+}

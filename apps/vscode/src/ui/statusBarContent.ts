@@ -1,0 +1,50 @@
+import { shortDigest } from "@semfly/core";
+import { type AppState, latestHistory } from "../model/versionsModel.js";
+import { escapeMarkdown } from "../tree/format.js";
+
+export interface StatusBarContent {
+  text: string;
+  /** Markdown. */
+  tooltip: string;
+  warning: boolean;
+}
+
+/** What the status bar says about the workspace's app; null hides it. */
+export function statusBarContent(state: AppState | undefined): StatusBarContent | null {
+  if (!state) return null;
+  const app = state.app.name;
+  const load = state.load;
+  const history = latestHistory(load);
+  if (!history) {
+    if (load.state === "loading") {
+      return {
+        text: `$(sync~spin) ${app}`,
+        tooltip: `Loading the versions of ${escapeMarkdown(app)}…`,
+        warning: false,
+      };
+    }
+    if (load.state === "error") {
+      return {
+        text: `$(error) ${app}`,
+        tooltip: `Could not load ${escapeMarkdown(app)}: ${escapeMarkdown(load.error.message)}`,
+        warning: true,
+      };
+    }
+    return null;
+  }
+  const live = history.live;
+  const liveName = live ? (live.version ?? shortDigest(live.digest)) : "no live version";
+  if (history.drift) {
+    const drifting = history.driftGroups.reduce((sum, group) => sum + group.machineIds.length, 0);
+    return {
+      text: `$(warning) ${app} ${liveName}`,
+      tooltip: `**${escapeMarkdown(app)}**: ${escapeMarkdown(liveName)} is live, but ${drifting} of ${history.machines.length} machines run another version. Click to see them.`,
+      warning: true,
+    };
+  }
+  return {
+    text: `$(cloud) ${app} ${liveName}`,
+    tooltip: `**${escapeMarkdown(app)}**: ${escapeMarkdown(liveName)} is live on ${history.machines.length} machine(s). Click to see its versions.`,
+    warning: false,
+  };
+}

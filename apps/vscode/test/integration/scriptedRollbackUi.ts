@@ -1,0 +1,42 @@
+import type { RolloutEvent, RolloutPlan, RolloutResult } from "@semfly/core";
+import type { RollbackUi } from "../../src/ui/rollbackUi.js";
+
+export interface Script {
+  /** The modal's answer. */
+  confirm?: boolean;
+  /** Press Cancel on the progress notification when this event arrives. */
+  cancelOn?: RolloutEvent["type"];
+  /** Press Undo on the result notification (once). */
+  undo?: boolean;
+}
+
+/** Answers the rollback's modal, progress and result as a user would, and records what it was shown. */
+export class ScriptedRollbackUi implements RollbackUi {
+  readonly plans: RolloutPlan[] = [];
+  readonly events: RolloutEvent[] = [];
+  readonly results: RolloutResult[] = [];
+
+  constructor(private readonly script: Script = {}) {}
+
+  async confirm(plan: RolloutPlan): Promise<boolean> {
+    this.plans.push(plan);
+    return this.script.confirm ?? true;
+  }
+
+  async withProgress<T>(
+    _plan: RolloutPlan,
+    work: (signal: AbortSignal, onEvent: (event: RolloutEvent) => void) => Promise<T>,
+  ): Promise<T> {
+    const controller = new AbortController();
+    return work(controller.signal, (event) => {
+      this.events.push(event);
+      if (event.type === this.script.cancelOn) controller.abort();
+    });
+  }
+
+  async showResult(result: RolloutResult): Promise<"undo" | undefined> {
+    this.results.push(result);
+    if (this.script.undo && this.results.length === 1) return "undo";
+    return undefined;
+  }
+}

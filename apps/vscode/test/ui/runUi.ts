@@ -1,0 +1,249 @@
+/**
+ * The end-to-end UI test: the packaged .vsix in code-server, driven through Chromium like a user.
+ * Signs in from the welcome view, opens Fly Versions, sees the demo app's versions, rolls back through
+ * the context menu and the modal, checks the tree, the status bar and the emulator's machines, and
+ * saves media/screenshot.png. Writes { passed, failed } to .test-results/vscode-ui.json.
+ */
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createFlyClient, loadVersionHistory } from "@semfly/core";
+import { type Emulator, startEmulator } from "@semfly/fly-emulator";
+import type { Page } from "playwright-core";
+import { onCleanup, runCleanup } from "../harness/cleanup.js";
+import {
+  installExtension,
+  isolatedEnv,
+  launchChromium,
+  newWorkbenchPage,
+  startCodeServer,
+} from "../harness/codeServer.js";
+import { extensionRoot, resultsFile } from "../harness/paths.js";
+import { writeCounts } from "../harness/results.js";
+
+const APP = "acme-web";
+const STEP_TIMEOUT_MS = 30_000;
+const started = Date.now();
+
+function log(message: string): void {
+  console.log(`[ui ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
+}
+
+async function step<T>(name: string, action: () => Promise<T>): Promise<T> {
+  log(name);
+  return action();
+}
+
+async function findVsix(root: string): Promise<string> {
+  const vsix = (await readdir(root)).filter((name) => name.endsWith(".vsix")).sort();
+  if (vsix.length === 0) throw new Error("no .vsix in apps/vscode: run `pnpm run package` first");
+  return path.join(root, vsix[vsix.length - 1]!);
+}
+
+async function liveOnEmulator(emulator: Emulator) {
+  const client = createFlyClient({
+    token: emulator.token,
+    apiBaseUrl: emulator.url,
+    flapsBaseUrl: emulator.url,
+    uiexBaseUrl: emulator.url,
+  });
+  const history = await loadVersionHistory(client, APP);
+  return { live: history.live?.version ?? null, drift: history.drift };
+}
+
+async function prepareProfile(scratch: string, emulator: Emulator) {
+  const userDataDir = path.join(scratch, "user-data");
+  const extensionsDir = path.join(scratch, "extensions");
+  const workspace = path.join(scratch, "acme-web");
+  await mkdir(path.join(userDataDir, "User"), { recursive: true });
+  await mkdir(extensionsDir, { recursive: true });
+  await mkdir(workspace, { recursive: true });
+  await writeFile(path.join(workspace, "fly.toml"), `app = "${APP}"\nprimary_region = "ams"\n`);
+  // The endpoints go in user settings, as a user pointing semfly at the emulator would set them.
+  const settings = {
+    "semfly.apiBaseUrl": emulator.url,
+    "semfly.flapsBaseUrl": emulator.url,
+    "semfly.uiexBaseUrl": emulator.url,
+    "semfly.refreshIntervalSeconds": 0,
+    "workbench.colorTheme": "Default Dark Modern",
+    "workbench.startupEditor": "none",
+    "workbench.tips.enabled": false,
+    "security.workspace.trust.enabled": false,
+    "telemetry.telemetryLevel": "off",
+    "extensions.autoCheckUpdates": false,
+    "update.mode": "none",
+    "chat.commandCenter.enabled": false,
+    "workbench.secondarySideBar.defaultVisibility": "hidden",
+  };
+  await writeFile(
+    path.join(userDataDir, "User", "settings.json"),
+    JSON.stringify(settings, null, 2),
+  );
+  return { userDataDir, extensionsDir, workspace };
+}
+
+async function signInFromWelcome(page: Page, token: string): Promise<void> {
+  const view = page.locator(".pane", {
+    has: page.locator(".pane-header", { hasText: /Versions/i }),
+  });
+  await view.getByText("Sign in to Fly.io", { exact: false }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  await view.getByRole("button", { name: "Set Fly API Token" }).click();
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ timeout: STEP_TIMEOUT_MS });
+  await input.fill(token);
+  await input.press("Enter");
+}
+
+function treeRow(page: Page, label: RegExp) {
+  return page.getByRole("treeitem", { name: label });
+}
+
+/** Drag the sash on the side bar's right edge so the side bar is `width` pixels wide. */
+async function widenSideBar(page: Page, width: number): Promise<void> {
+  const sidebar = await page.locator(".part.sidebar").boundingBox();
+  if (!sidebar) return;
+  const edge = sidebar.x + sidebar.width;
+  for (const sash of await page.locator(".monaco-sash.vertical").all()) {
+    const box = await sash.boundingBox();
+    if (!box || Math.abs(box.x + box.width / 2 - edge) > 4) continue;
+    const y = sidebar.y + sidebar.height / 2;
+    await page.mouse.move(box.x + box.width / 2, y);
+    await page.mouse.down();
+    await page.mouse.move(sidebar.x + width, y, { steps: 8 });
+    await page.mouse.up();
+    return;
+  }
+}
+
+/** Right-click a tree row and run a context-menu entry (VS Code's menus act on hover + Enter reliably). */
+async function contextMenu(page: Page, row: RegExp, entry: string): Promise<void> {
+  await treeRow(page, row).click({ button: "right" });
+  const item = page.locator(".context-view .monaco-menu").getByRole("menuitem", { name: entry });
+  await item.hover();
+  await item.focus();
+  await page.keyboard.press("Enter");
+}
+
+async function main(): Promise<void> {
+  const root = extensionRoot();
+  const vsix = await findVsix(root);
+  const scratch = await mkdtemp(path.join(tmpdir(), "semfly-ui-"));
+  onCleanup(() => rm(scratch, { recursive: true, force: true }));
+
+  const emulator = await step("start the Fly emulator (demo scenario)", () =>
+    startEmulator({ scenario: "demo", bootTimeMs: 400, checkDelayMs: 400 }),
+  );
+  onCleanup(() => emulator.close());
+  const before = await liveOnEmulator(emulator);
+  if (before.live !== "3.1.12")
+    throw new Error(`the demo scenario changed: live is ${before.live}`);
+
+  const profile = await prepareProfile(scratch, emulator);
+  const env = await isolatedEnv();
+  await step(`install ${path.basename(vsix)} into code-server`, () =>
+    installExtension(vsix, { ...profile, env }),
+  );
+  const server = await step("start code-server", () => startCodeServer({ ...profile, env }));
+  const browser = await step("launch Chromium", () => launchChromium());
+  const page = await newWorkbenchPage(browser);
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  onCleanup(async () => {
+    if (process.exitCode) {
+      await page
+        .screenshot({ path: path.join(root, "test-output", "ui-failure.png") })
+        .catch(() => undefined);
+    }
+  });
+
+  await step("open the workbench", async () => {
+    await page.goto(server.pageUrl(profile.workspace), { timeout: 60_000 });
+    await page.locator(".monaco-workbench").waitFor();
+  });
+
+  await step("open the Fly Versions view from the activity bar", async () => {
+    await page.locator('.activitybar [aria-label^="Fly Versions"]').first().click();
+  });
+
+  await step("sign in from the welcome view (token kept in SecretStorage)", () =>
+    signInFromWelcome(page, emulator.token),
+  );
+
+  await step("see the demo app's versions", async () => {
+    await treeRow(page, new RegExp(`Fly app ${APP}.*live 3\\.1\\.12`)).waitFor();
+    for (const version of ["3.1.12", "3.1.11", "3.1.10", "3.1.9"]) {
+      await treeRow(page, new RegExp(`^${version.replace(/\./g, "\\.")}\\b`)).waitFor();
+    }
+  });
+
+  await step("roll back through the context menu", () =>
+    contextMenu(page, /^3\.1\.11\b/, "Roll Back to This Version"),
+  );
+
+  await step("confirm in the modal", async () => {
+    const dialog = page.locator(".monaco-dialog-box");
+    await dialog.getByText(`Roll back ${APP} from 3.1.12 to 3.1.11?`).waitFor();
+    const detail = (await dialog.textContent()) ?? "";
+    if (!/\d+ machines? .* will be updated: rolling/.test(detail)) {
+      throw new Error(`the modal does not name the machines and strategy:\n${detail}`);
+    }
+    await dialog.getByRole("button", { name: "Roll Back" }).click();
+  });
+
+  await step("see the result notification with Undo", async () => {
+    const toast = page.locator(".notification-toast", { hasText: `${APP} is on 3.1.11` });
+    await toast.waitFor({ timeout: 120_000 });
+    await toast.getByRole("button", { name: "Undo" }).waitFor();
+  });
+
+  await step("see the tree and the status bar on 3.1.11", async () => {
+    await treeRow(page, new RegExp(`Fly app ${APP}.*live 3\\.1\\.11`)).waitFor();
+    await treeRow(page, /^3\.1\.11\b.*live/).waitFor();
+    await page
+      .locator(".statusbar-item", { hasText: `${APP} 3.1.11` })
+      .first()
+      .waitFor();
+  });
+
+  await step("check the emulator's machines run 3.1.11", async () => {
+    const after = await liveOnEmulator(emulator);
+    if (after.live !== "3.1.11" || after.drift) {
+      throw new Error(`the emulator runs ${after.live}${after.drift ? " with drift" : ""}`);
+    }
+  });
+
+  await step("compare the version rolled back from with live", async () => {
+    await contextMenu(page, /^3\.1\.12\b/, "Compare with Live");
+    await page.locator(".monaco-editor .view-lines", { hasText: "+++ acme-web 3.1.12" }).waitFor();
+  });
+
+  await step("save media/screenshot.png", async () => {
+    // Widen the side bar so descriptions show whole, and open the live version's releases and machines.
+    await widenSideBar(page, 560);
+    await treeRow(page, /^3\.1\.11\b.*live/).click();
+    await page.keyboard.press("ArrowRight");
+    await treeRow(page, /^Machines/)
+      .first()
+      .waitFor();
+    await page.mouse.move(1300, 850);
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(root, "media", "screenshot.png") });
+  });
+}
+
+let failed = false;
+try {
+  await main();
+  log("passed");
+} catch (error) {
+  failed = true;
+  process.exitCode = 1;
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+} finally {
+  await runCleanup();
+}
+const counts = { passed: failed ? 0 : 1, failed: failed ? 1 : 0 };
+await writeCounts(resultsFile("vscode-ui"), counts);
+console.log(
+  `vscode ui: ${counts.passed} passed, ${counts.failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,103 @@
+/**
+ * Typed builders for Fly data: each defaults what a test does not care about. Histories are built by
+ * core's own buildVersionHistory, so the tree is tested against the model the extension really gets.
+ */
+import {
+  buildVersionHistory,
+  type FlyMachine,
+  type FlyRelease,
+  type VersionHistory,
+} from "@semfly/core";
+import type { Emitter, EmitterFactory } from "../../src/model/events.js";
+
+export const NOW = Date.parse("2026-11-26T12:00:00Z");
+const HOUR = 3_600_000;
+
+export function digestFor(version: string): string {
+  let hex = "";
+  for (const char of version) hex += char.charCodeAt(0).toString(16);
+  return `sha256:${hex.padEnd(64, "0").slice(0, 64)}`;
+}
+
+export function release(
+  version: number,
+  image: string,
+  overrides: Partial<FlyRelease> = {},
+): FlyRelease {
+  return {
+    id: `rel_${version}`,
+    version,
+    status: "complete",
+    stable: true,
+    reason: "deploy",
+    description: `Deploy image ${image}`,
+    user: "alice@example.com",
+    createdAt: new Date(NOW - (100 - version) * HOUR).toISOString(),
+    imageRef: `registry.fly.io/acme-web:${image}`,
+    imageDigest: digestFor(image),
+    metadata: null,
+    ...overrides,
+  };
+}
+
+export function machine(
+  id: string,
+  image: string,
+  overrides: Partial<FlyMachine> = {},
+): FlyMachine {
+  const ref = `registry.fly.io/acme-web:${image}`;
+  return {
+    id,
+    name: `${id}-name`,
+    region: "ams",
+    state: "started",
+    processGroup: "app",
+    instanceId: `inst_${id}`,
+    image: ref,
+    imageRef: {
+      registry: "registry.fly.io",
+      repository: "acme-web",
+      tag: image,
+      digest: digestFor(image),
+      labels: {},
+    },
+    metadata: { fly_process_group: "app" },
+    checks: [{ name: "http", status: "passing", output: "200 OK", updatedAt: null }],
+    config: { image: ref },
+    updatedAt: null,
+    ...overrides,
+  };
+}
+
+/**
+ * acme-web: 3.0.0 (v1) → 3.1.0 failed (v2) → 3.1.11 (v3) → an untagged build (v4) → 3.2.0 live (v5,
+ * two hours ago), with two machines on 3.2.0.
+ */
+export function demoHistory(machines?: FlyMachine[]): VersionHistory {
+  return buildVersionHistory({
+    app: "acme-web",
+    releases: [
+      release(1, "v3.0.0"),
+      release(2, "v3.1.0", { status: "failed" }),
+      release(3, "v3.1.11"),
+      release(4, "deployment-01HZX", { user: "bob@example.com" }),
+      release(5, "v3.2.0", { createdAt: new Date(NOW - 2 * HOUR).toISOString() }),
+    ],
+    machines: machines ?? [machine("m1", "v3.2.0"), machine("m2", "v3.2.0", { region: "fra" })],
+  });
+}
+
+/** A plain emitter with vscode.EventEmitter's shape. */
+export const plainEmitters: EmitterFactory = <T>(): Emitter<T> => {
+  const listeners = new Set<(event: T) => unknown>();
+  return {
+    event: (listener) => {
+      listeners.add(listener);
+      return { dispose: () => listeners.delete(listener) };
+    },
+    fire: (event) => {
+      for (const listener of [...listeners]) listener(event);
+    },
+    dispose: () => listeners.clear(),
+  };
+};

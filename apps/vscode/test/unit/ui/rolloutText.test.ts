@@ -1,0 +1,124 @@
+import { planRollout, type RolloutResult, resolveRollbackTarget } from "@semfly/core";
+import { describe, expect, it } from "vitest";
+import {
+  describeRolloutEvent,
+  rollbackConfirmation,
+  rolloutResultMessage,
+} from "../../../src/ui/rolloutText.js";
+import { demoHistory, machine } from "../builders.js";
+
+const history = demoHistory([
+  machine("m1", "v3.2.0"),
+  machine("m2", "v3.2.0", { region: "fra" }),
+  machine("m3", "v3.2.0", { region: "syd" }),
+]);
+const plan = (strategy: "rolling" | "canary" | "immediate" = "rolling") =>
+  planRollout({
+    history,
+    target: resolveRollbackTarget(history, { key: "3.1.11" }),
+    kind: "rollback",
+    strategy,
+  });
+
+function result(overrides: Partial<RolloutResult>): RolloutResult {
+  const p = plan();
+  return {
+    app: "acme-web",
+    kind: "rollback",
+    status: "complete",
+    from: p.from,
+    to: p.to,
+    strategy: p.strategy,
+    release: { id: "rel_6", version: 6 },
+    machines: p.machines.map((m) => ({
+      id: m.id,
+      name: m.name,
+      region: m.region,
+      processGroup: m.processGroup,
+      from: m.from,
+      to: p.to,
+      result: "updated",
+    })),
+    reason: null,
+    reverted: false,
+    liveNow: p.to,
+    undoTarget: p.from,
+    warnings: [],
+    notRestored: "",
+    ...overrides,
+  };
+}
+
+describe("the rollback confirmation", () => {
+  it("names the app, from → to, the machines and the strategy", () => {
+    const { message, detail } = rollbackConfirmation(plan());
+    expect(message).toBe("Roll back acme-web from 3.2.0 to 3.1.11?");
+    expect(detail).toContain(
+      "3 machines (ams, fra, syd) will be updated: rolling, 1 machine at a time, each checked before the next.",
+    );
+    expect(detail).toContain("Image: registry.fly.io/acme-web@sha256:");
+    expect(detail).toContain("secrets, volumes and databases are not restored");
+  });
+
+  it.each([
+    ["canary", "canary: one machine first, the rest once it passes its checks"],
+    ["immediate", "immediate: every machine at once"],
+  ] as const)("explains the %s strategy", (strategy, text) => {
+    expect(rollbackConfirmation(plan(strategy)).detail).toContain(text);
+  });
+});
+
+describe("progress lines", () => {
+  it("name each machine by name and region", () => {
+    const p = plan();
+    expect(describeRolloutEvent({ type: "machine-leased", machineId: "m2" }, p)).toBe(
+      "m2-name (fra): leased",
+    );
+    expect(describeRolloutEvent({ type: "machine-updated", machineId: "m1" }, p)).toBe(
+      "m1-name (ams): updated to 3.1.11",
+    );
+    expect(describeRolloutEvent({ type: "machine-reverted", machineId: "m1" }, p)).toBe(
+      "m1-name (ams): back on 3.2.0",
+    );
+    expect(
+      describeRolloutEvent({ type: "batch-started", index: 0, of: 3, machineIds: ["m1"] }, p),
+    ).toBe("Batch 1 of 3: m1-name (ams)");
+  });
+});
+
+describe("the result notification", () => {
+  it("reports a complete rollback with its release and offers undo", () => {
+    expect(rolloutResultMessage(result({}))).toEqual({
+      severity: "info",
+      message: "acme-web is on 3.1.11 (Fly release v6): 3 machine(s) updated.",
+      canUndo: true,
+    });
+  });
+
+  it("reports an interrupted rollback as a warning that can be finished or undone", () => {
+    const interrupted = rolloutResultMessage(
+      result({ status: "interrupted", reason: "cancelled by the user" }),
+    );
+    expect(interrupted.severity).toBe("warning");
+    expect(interrupted.message).toContain(
+      "interrupted after 3 of 3 machine(s): cancelled by the user",
+    );
+  });
+
+  it("reports a failed, reverted rollback without undo", () => {
+    const failed = rolloutResultMessage(
+      result({
+        status: "failed",
+        reason: "m2 failed its checks",
+        reverted: true,
+        undoTarget: null,
+      }),
+    );
+    expect(failed).toEqual({
+      severity: "error",
+      message:
+        "Rollback of acme-web to 3.1.11 failed: m2 failed its checks. Every changed machine is back on 3.2.0.",
+      canUndo: false,
+    });
+  });
+});
