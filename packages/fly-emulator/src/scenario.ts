@@ -1,0 +1,397 @@
+import { readFile } from "node:fs/promises";
+import type { DeploymentStrategy, MachineConfigJson } from "./model.js";
+import { sha1Hex, sha256Hex } from "./util.js";
+
+/**
+ * A scenario: the starting state of the emulated Fly account, as plain JSON (see README.md,
+ * "Scenario format"). Everything except `apps[].name` has a default.
+ */
+export interface Scenario {
+  name?: string;
+  /** Seed for ids, fault draws and jitter (overridden by `startEmulator({seed})`). */
+  seed?: number;
+  /** Accepted tokens; a bare string belongs to the first user. The first token is `emulator.token`. */
+  tokens?: Array<string | { token: string; user?: string }>;
+  users?: Array<{ email: string; name?: string | null; id?: string }>;
+  apps: AppSpec[];
+}
+
+export interface AppSpec {
+  name: string;
+  id?: string;
+  internalId?: string;
+  organization?: { slug: string; name?: string; id?: string };
+  createdAt?: string;
+  /** Machines without `config.checks` or service checks get one default check. */
+  defaultCheck?: boolean;
+  /** Base machine config per process group (`app`, `worker`, …), merged under each machine's config. */
+  machineConfig?: Record<string, MachineConfigJson>;
+  /** The app's registry table. An image missing here is "pruned": releases may still name it. */
+  images?: ImageSpec[];
+  releases?: ReleaseSpec[];
+  machines?: MachineSpec[];
+}
+
+export interface ImageSpec {
+  /** Tag ref, e.g. `registry.fly.io/acme-web:3.1.12`. Also reachable as `registry.fly.io/acme-web@<digest>`. */
+  ref: string;
+  /** `sha256:<64 hex>`; derived from the ref when absent. */
+  digest?: string;
+  /** OCI labels (`org.opencontainers.image.version`, `.source`, `.revision`, …). */
+  labels?: Record<string, string>;
+  createdAt?: string;
+  sizeBytes?: number;
+  /** Health checks of machines running it go `critical`. */
+  bad?: boolean;
+  /** Machines booting it never reach `started` (`true`/`"fail"` → `failed`; `"hang"` → stuck). */
+  neverStarts?: boolean | "fail" | "hang";
+}
+
+export interface ReleaseSpec {
+  version: number;
+  id?: string;
+  /** Default `complete`. */
+  status?: string;
+  /** Default: `status === "complete"`. */
+  stable?: boolean;
+  /** Default `deploy`. */
+  reason?: string;
+  description?: string;
+  /** The user's email. */
+  user?: string | null;
+  /** The deployed image ref (`imageRef`); default: the previous release's. */
+  image?: string | null;
+  strategy?: DeploymentStrategy;
+  createdAt?: string;
+  updatedAt?: string;
+  metadata?: Record<string, unknown> | null;
+  definition?: unknown;
+  revertedTo?: number | null;
+}
+
+export interface MachineSpec {
+  id?: string;
+  name?: string;
+  region: string;
+  /** Default `app`. */
+  processGroup?: string;
+  /** Default `started`. */
+  state?: string;
+  createdAt?: string;
+  /** Merged over `machineConfig[processGroup]` for every version. */
+  config?: MachineConfigJson;
+  /** Config history, oldest first; a number is a release version. Default: `[release]`. */
+  versions?: Array<number | MachineVersionSpec>;
+  /** Shorthand for `versions: [release]`; default: the current release. */
+  release?: number;
+  /** Current check results. Default: `passing` (or `critical` if the image is bad). */
+  checks?: "passing" | "warning" | "critical" | "none";
+  /** A lease already held on the machine (by someone else). */
+  lease?: { owner: string; ttlSeconds?: number; description?: string; nonce?: string };
+}
+
+export interface MachineVersionSpec {
+  /** The release whose image and `fly_release_*` metadata this version carries. */
+  release?: number;
+  /** Overrides the release's image. */
+  image?: string;
+  config?: MachineConfigJson;
+  createdAt?: string;
+  /** The version id (ULID); generated when absent. */
+  version?: string;
+}
+
+/** Deterministic fake digest for a ref (so scenarios can omit digests). */
+export function digestFor(ref: string): string {
+  return `sha256:${sha256Hex(`image:${ref}`)}`;
+}
+
+/** Deterministic fake git revision (40 hex) for a version of an app. */
+export function revisionFor(app: string, version: string): string {
+  return sha1Hex(`${app}@${version}`);
+}
+
+const BUNDLED = new Set(["demo"]);
+
+/** Reads a bundled scenario (`demo`) or a scenario JSON file. */
+export async function loadScenario(nameOrPath: string): Promise<Scenario> {
+  const url = BUNDLED.has(nameOrPath)
+    ? new URL(`../scenarios/${nameOrPath}.json`, import.meta.url)
+    : nameOrPath;
+  const parsed = JSON.parse(await readFile(url, "utf8")) as Scenario;
+  if (!parsed || !Array.isArray(parsed.apps)) {
+    throw new Error(`scenario ${nameOrPath}: expected an object with an "apps" array`);
+  }
+  return parsed;
+}
+
+export interface ScenarioImageOptions {
+  /** Docker tag; default: the version (pass `v3.1.11` for a v-prefixed tag). */
+  tag?: string;
+  digest?: string;
+  labels?: Record<string, string>;
+  createdAt?: string;
+  bad?: boolean;
+  neverStarts?: boolean | "fail" | "hang";
+}
+
+export interface ScenarioReleaseOptions extends Omit<ReleaseSpec, "version" | "image"> {
+  version?: number;
+  /** An image version registered with `.image()`, or a full ref; default: the previous release's image. */
+  image?: string | null;
+}
+
+export interface ScenarioMachinesOptions extends Omit<MachineSpec, "region"> {
+  region?: string;
+  /** Machines are spread over these regions in turn. */
+  regions?: string[];
+}
+
+/** A small typed builder for test scenarios: `scenario("acme").image("1.0.0").release({image: "1.0.0"}).machines(2)`. */
+export class ScenarioBuilder {
+  private readonly app: AppSpec;
+  private readonly spec: Scenario;
+  private readonly imageRefs = new Map<string, string>();
+  private clockMs = Date.parse("2025-01-06T09:00:00Z");
+
+  constructor(
+    appName: string,
+    options: { org?: string; token?: string; user?: string; seed?: number } = {},
+  ) {
+    const user = options.user ?? `deployer@${appName}.test`;
+    this.app = {
+      name: appName,
+      organization: { slug: options.org ?? "personal" },
+      images: [],
+      releases: [],
+      machines: [],
+      machineConfig: {
+        app: {
+          guest: { cpu_kind: "shared", cpus: 1, memory_mb: 256 },
+          services: [
+            {
+              internal_port: 8080,
+              protocol: "tcp",
+              ports: [
+                { port: 80, handlers: ["http"] },
+                { port: 443, handlers: ["tls", "http"] },
+              ],
+            },
+          ],
+          checks: {
+            httpget: {
+              type: "http",
+              port: 8080,
+              method: "GET",
+              path: "/healthz",
+              interval: "15s",
+              timeout: "10s",
+            },
+          },
+        },
+      },
+    };
+    this.spec = {
+      name: appName,
+      seed: options.seed ?? 1,
+      tokens: [{ token: options.token ?? `fm2_test_${appName}`, user }],
+      users: [{ email: user, name: null }],
+      apps: [this.app],
+    };
+  }
+
+  /** Adds an accepted token (and its user). */
+  token(token: string, user?: string): this {
+    this.spec.tokens?.push(user ? { token, user } : token);
+    if (user && !this.spec.users?.some((u) => u.email === user))
+      this.spec.users?.push({ email: user });
+    return this;
+  }
+
+  /** Pushes an image for a version to the app's registry table, with OCI version/source/revision labels. */
+  image(version: string, options: ScenarioImageOptions = {}): this {
+    const ref = `registry.fly.io/${this.app.name}:${options.tag ?? version}`;
+    this.imageRefs.set(version, ref);
+    this.app.images?.push({
+      ref,
+      digest: options.digest ?? digestFor(ref),
+      labels: options.labels ?? {
+        "org.opencontainers.image.version": version,
+        "org.opencontainers.image.source": `https://github.com/${this.app.organization?.slug}/${this.app.name}`,
+        "org.opencontainers.image.revision": revisionFor(this.app.name, version),
+      },
+      createdAt: options.createdAt ?? new Date(this.tick()).toISOString(),
+      ...(options.bad ? { bad: true } : {}),
+      ...(options.neverStarts ? { neverStarts: options.neverStarts } : {}),
+    });
+    return this;
+  }
+
+  /** Appends a release (version = previous + 1 unless given). */
+  release(options: ScenarioReleaseOptions = {}): this {
+    const releases = this.app.releases ?? [];
+    const previous = releases[releases.length - 1];
+    const image =
+      options.image === undefined
+        ? (previous?.image ?? null)
+        : options.image === null
+          ? null
+          : (this.imageRefs.get(options.image) ?? options.image);
+    releases.push({
+      ...options,
+      version: options.version ?? (previous ? previous.version + 1 : 1),
+      image,
+      createdAt: options.createdAt ?? new Date(this.tick()).toISOString(),
+    });
+    return this;
+  }
+
+  /** Adds `count` machines (default process group `app`, on the current release). */
+  machines(count: number, options: ScenarioMachinesOptions = {}): this {
+    const { regions, region, ...rest } = options;
+    const pool = regions ?? [region ?? "ams"];
+    for (let i = 0; i < count; i++) {
+      this.app.machines?.push({ ...rest, region: pool[i % pool.length] ?? "ams" });
+    }
+    return this;
+  }
+
+  /** Adds one machine as given. */
+  machine(spec: MachineSpec): this {
+    this.app.machines?.push(spec);
+    return this;
+  }
+
+  /** Sets the base config of a process group. */
+  processGroup(name: string, config: MachineConfigJson): this {
+    this.app.machineConfig = { ...this.app.machineConfig, [name]: config };
+    return this;
+  }
+
+  defaultCheck(enabled = true): this {
+    this.app.defaultCheck = enabled;
+    return this;
+  }
+
+  build(): Scenario {
+    return structuredClone(this.spec);
+  }
+
+  private tick(): number {
+    this.clockMs += 3_600_000;
+    return this.clockMs;
+  }
+}
+
+export function scenario(
+  appName: string,
+  options?: { org?: string; token?: string; user?: string; seed?: number },
+): ScenarioBuilder {
+  return new ScenarioBuilder(appName, options);
+}
+
+export interface LargeScenarioOptions {
+  app?: string;
+  releases?: number;
+  machines?: number;
+  regions?: string[];
+  /** One release in `deployEvery` deploys a new patch version; the others are scale changes. */
+  deployEvery?: number;
+  /** Only the newest `keepImages` deployed images stay in the registry; older ones are pruned. */
+  keepImages?: number;
+  token?: string;
+  seed?: number;
+}
+
+/** A big app for benchmarks: many releases (semver deploys between scale changes) and many machines. */
+export function largeScenario(options: LargeScenarioOptions = {}): Scenario {
+  const appName = options.app ?? "bench-app";
+  const releaseCount = options.releases ?? 10_000;
+  const machineCount = options.machines ?? 500;
+  const regions = options.regions ?? ["ams", "iad", "sin", "syd", "gru"];
+  const deployEvery = Math.max(1, options.deployEvery ?? 4);
+  const keepImages = options.keepImages ?? 200;
+  const user = `bench@${appName}.test`;
+  const images: ImageSpec[] = [];
+  const releases: ReleaseSpec[] = [];
+  const start = Date.parse("2020-01-01T00:00:00Z");
+  let image: string | null = null;
+  let deploys = 0;
+  for (let v = 1; v <= releaseCount; v++) {
+    const createdAt = new Date(start + v * 1_800_000).toISOString();
+    if ((v - 1) % deployEvery === 0) {
+      const version = `${1 + Math.floor(deploys / 1000)}.${Math.floor(deploys / 50) % 20}.${deploys % 50}`;
+      deploys++;
+      image = `registry.fly.io/${appName}:${version}`;
+      images.push({
+        ref: image,
+        digest: digestFor(image),
+        labels: {
+          "org.opencontainers.image.version": version,
+          "org.opencontainers.image.source": `https://github.com/bench/${appName}`,
+          "org.opencontainers.image.revision": revisionFor(appName, version),
+        },
+        createdAt,
+      });
+      releases.push({
+        version: v,
+        image,
+        reason: "deploy",
+        description: "Deploy image",
+        user,
+        createdAt,
+      });
+    } else {
+      releases.push({
+        version: v,
+        image,
+        reason: "scale",
+        description: `Scaled app to ${1 + (v % 9)} machines`,
+        user,
+        createdAt,
+        ...(v % 17 === 0 ? { status: "failed" } : {}),
+      });
+    }
+  }
+  const previousDeploys = releases
+    .filter((r) => r.reason === "deploy" && r.status === undefined)
+    .slice(-3);
+  const machines: MachineSpec[] = [];
+  for (let i = 0; i < machineCount; i++) {
+    machines.push({
+      region: regions[i % regions.length] ?? "ams",
+      processGroup: i % 10 === 9 ? "worker" : "app",
+      // The last three deploys, oldest first; the newest is what the machine runs.
+      versions: previousDeploys.length > 0 ? previousDeploys.map((r) => r.version) : undefined,
+    });
+  }
+  return {
+    name: `large-${appName}`,
+    seed: options.seed ?? 7,
+    tokens: [{ token: options.token ?? `fm2_bench_${appName}`, user }],
+    users: [{ email: user, name: "Bench" }],
+    apps: [
+      {
+        name: appName,
+        organization: { slug: "bench" },
+        images: images.slice(-keepImages),
+        releases,
+        machines,
+        machineConfig: {
+          app: {
+            guest: { cpu_kind: "shared", cpus: 1, memory_mb: 256 },
+            services: [
+              {
+                internal_port: 8080,
+                protocol: "tcp",
+                ports: [{ port: 443, handlers: ["tls", "http"] }],
+              },
+            ],
+            checks: { httpget: { type: "http", port: 8080, method: "GET", path: "/healthz" } },
+          },
+          worker: { guest: { cpu_kind: "shared", cpus: 1, memory_mb: 512 } },
+        },
+      },
+    ],
+  };
+}
