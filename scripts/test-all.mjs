@@ -38,9 +38,13 @@ for (const [name, command, args] of steps) {
   }
 }
 
-const summary = spawnSync(process.execPath, [join(root, "scripts/test-summary.mjs"), "--label", "semfly tests"], {
-  cwd: root,
-  stdio: "inherit",
-});
+const summary = spawnSync(
+  process.execPath,
+  [join(root, "scripts/test-summary.mjs"), "--label", "semfly tests"],
+  {
+    cwd: root,
+    stdio: "inherit",
+  },
+);
 if (!existsSync(join(results, "vitest.json"))) failed = true;
 process.exit(failed || summary.status !== 0 ? 1 : 0);

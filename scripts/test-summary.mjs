@@ -12,7 +12,11 @@ const final = process.argv.includes("--final");
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")).sort() : [];
+const files = existsSync(dir)
+  ? readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .sort()
+  : [];
 for (const file of files) {
   const data = JSON.parse(readFileSync(join(dir, file), "utf8"));
   // vitest's json reporter vs. our own {passed, failed} files.

@@ -6,7 +6,6 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { parse as parseYaml } from "yaml";
 import { inputError, registerSecret } from "../errors.js";
 
 type Env = Record<string, string | undefined>;
@@ -96,6 +95,8 @@ async function readConfigToken(file: string): Promise<string | undefined> {
       "Check the file's permissions.",
     );
   }
+  // Loaded only when the token comes from this file: a token in the environment never pays for a YAML parser.
+  const { parse: parseYaml } = await import("yaml");
   let doc: unknown;
   try {
     doc = parseYaml(text);

@@ -4,7 +4,7 @@
  * It returns raw responses; callers decode bodies against their schemas and refine error statuses.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Dispatcher, getGlobalDispatcher, request } from "undici";
+import type { Dispatcher } from "undici";
 import { redact, SemflyError } from "../errors.js";
 import {
   abortedError,
@@ -111,12 +111,22 @@ export function describeErrorBody(text: string): { detail: string; flyCode: stri
   return { detail: shortDetail(text), flyCode: undefined };
 }
 
-export class HttpTransport {
-  private readonly dispatcher: Dispatcher;
+/**
+ * undici is loaded on the first request, not on import: it is the heaviest module semfly loads, and what
+ * only renders or plans (the extension's activation, `--help`, parse errors) never sends a request.
+ */
+type Undici = Pick<typeof import("undici"), "request" | "getGlobalDispatcher">;
+let undici: Promise<Undici> | undefined;
+const loadUndici = (): Promise<Undici> => {
+  undici ??= import("undici").then((mod) =>
+    // A bundle may hand a CommonJS module over as its `default` only (esbuild's split ESM output does).
+    typeof mod.request === "function" ? mod : (mod as unknown as { default: Undici }).default,
+  );
+  return undici;
+};
 
-  constructor(private readonly options: HttpTransportOptions) {
-    this.dispatcher = options.dispatcher ?? getGlobalDispatcher();
-  }
+export class HttpTransport {
+  constructor(private readonly options: HttpTransportOptions) {}
 
   async send(req: HttpRequest): Promise<HttpResponse> {
     const { retry } = this.options;
@@ -188,11 +198,12 @@ export class HttpTransport {
     };
     if (req.body !== undefined) headers["content-type"] = "application/json";
     try {
+      const { getGlobalDispatcher, request } = await loadUndici();
       const res = await request(req.url, {
         method: req.method,
         headers,
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
-        dispatcher: this.dispatcher,
+        dispatcher: this.options.dispatcher ?? getGlobalDispatcher(),
         signal,
       });
       const responseHeaders = flattenHeaders(

@@ -48,10 +48,10 @@ describe("rolling back over the emulator", () => {
       const machines = world.emulator.machines(APP);
       expect(machines).toHaveLength(6);
       for (const machine of machines) {
-        expect(machine.config.image).toBe(`registry.fly.io/acme-web@${target}`);
+        expect(machine.config!.image).toBe(`registry.fly.io/acme-web@${target}`);
         expect(machine.image_ref?.digest).toBe(target);
         expect(machine.state).toBe("started");
-        expect(machine.config.metadata?.fly_release_version).toBe(String(result.release?.version));
+        expect(machine.config!.metadata?.fly_release_version).toBe(String(result.release?.version));
       }
       const release = latestRelease(world.emulator);
       expect(release.status).toBe("complete");
@@ -209,7 +209,9 @@ describe("rolling back over the emulator", () => {
   it("restores each machine's whole config as it was when the target was live with --with-config", async () => {
     const without = await rollback("3.1.11");
     expect(without.machines.every((m) => m.configSource === "current")).toBe(true);
-    const memoryBefore = world.emulator.machines(APP).map((m) => m.config.guest?.memory_mb);
+    const memoryBefore = world.emulator
+      .machines(APP)
+      .map((m) => (m.config?.guest as { memory_mb?: number } | undefined)?.memory_mb);
     const { plan } = await prepareRollback(world.client, APP, {
       target: { spec: "3.1.11" },
       withConfig: true,
@@ -223,7 +225,9 @@ describe("rolling back over the emulator", () => {
       const { image: _image, metadata: _metadata, ...historical } = machine.targetConfig;
       expect(now.config).toMatchObject(historical);
     }
-    expect(after.map((m) => m.config.guest?.memory_mb)).not.toEqual(memoryBefore);
+    expect(
+      after.map((m) => (m.config?.guest as { memory_mb?: number } | undefined)?.memory_mb),
+    ).not.toEqual(memoryBefore);
   });
 });
 

@@ -1,0 +1,58 @@
+import { Args, Flags } from "@oclif/core";
+import { BaseCommand } from "../base-command.js";
+import { rolloutChoices, rolloutFlags, runRollout } from "../rollout-runner.js";
+
+export default class Deploy extends BaseCommand {
+  static override summary = "Deploy an image as a new version, with the rollback engine.";
+  static override description =
+    "Resolves REF in Fly's registry, pins it by digest and rolls it out as VERSION with the same engine, flags and output as rollback. A version is immutable: VERSION may not name another image than the one it was deployed as. Deploying a version lower than the live one needs --allow-downgrade (or use rollback).";
+  static override examples = [
+    "<%= config.bin %> <%= command.id %> 3.2.0 --image registry.fly.io/acme-web:3.2.0 --yes",
+    "<%= config.bin %> <%= command.id %> 3.2.0 --image registry.fly.io/acme-web:3.2.0 --dry-run",
+    "<%= config.bin %> <%= command.id %> 3.2.0 --image registry.fly.io/acme-web:3.2.0 --strategy canary",
+  ];
+  static override args = {
+    version: Args.string({ description: "The semver version the image is.", required: true }),
+  };
+  static override flags = {
+    ...rolloutFlags,
+    image: Flags.string({
+      char: "i",
+      summary: "The image to deploy, e.g. registry.fly.io/acme-web:3.2.0.",
+      helpValue: "<ref>",
+      required: true,
+    }),
+    "allow-downgrade": Flags.boolean({
+      summary: "Allow VERSION to be lower than the live version.",
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Deploy);
+    const core = await this.core();
+    const choices = rolloutChoices(core, flags);
+    const connection = await this.connect(flags);
+    const { app, client } = connection;
+    const prepared = await core.prepareDeploy(client, app, {
+      history: await this.loadHistory(connection),
+      version: args.version,
+      imageRef: flags.image,
+      allowDowngrade: flags["allow-downgrade"],
+      strategy: choices.strategy,
+      ...(choices.maxUnavailable === undefined ? {} : { maxUnavailable: choices.maxUnavailable }),
+      reason: choices.reason,
+      signal: this.signal,
+    });
+    await runRollout({
+      core,
+      client,
+      bin: this.config.bin,
+      flags,
+      choices,
+      prepared,
+      out: (text) => this.out(text),
+      err: (text) => this.err(text),
+      exit: (code) => this.exit(code),
+    });
+  }
+}

@@ -1,0 +1,33 @@
+import { Args } from "@oclif/core";
+import { BaseCommand } from "../base-command.js";
+import { diffJson, diffText } from "../render/diff.js";
+
+export default class Diff extends BaseCommand {
+  static override summary =
+    "Compare two versions: image, labels, commits, machine config, releases.";
+  static override description =
+    "Shows the image digests, OCI labels (with the commit range and a compare link when the images carry org.opencontainers.image.source and .revision), the machine config differences (from the machines' version history) and the Fly releases between A and B. B defaults to the live version. A and B may be versions, ranges (the highest deployed match), live, previous or an image digest.";
+  static override examples = [
+    "<%= config.bin %> <%= command.id %> 3.1.11",
+    "<%= config.bin %> <%= command.id %> 3.1.10 3.1.12 --app acme-web",
+    "<%= config.bin %> <%= command.id %> previous --json",
+  ];
+  static override args = {
+    a: Args.string({ description: "The version to compare from.", required: true }),
+    b: Args.string({ description: "The version to compare to (default: the live version)." }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Diff);
+    const connection = await this.connect(flags);
+    const { core, app, client } = connection;
+    const diff = await core.loadVersionDiff(client, app, {
+      a: args.a,
+      b: args.b,
+      history: await this.loadHistory(connection),
+      signal: this.signal,
+    });
+    if (flags.json) return this.outJson(diffJson(diff));
+    this.out(diffText(diff, this.terminal(), this.now()));
+  }
+}

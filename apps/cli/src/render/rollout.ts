@@ -1,0 +1,362 @@
+import type { RolloutEvent, RolloutPlan, RolloutResult, VersionRef } from "@semfly/core";
+import type { Palette } from "./color.js";
+
+type Style = Exclude<keyof Palette, "enabled">;
+
+import { shortDigest, versionLabel } from "./format.js";
+import { type Cell, renderTable, truncate } from "./table.js";
+import type { Terminal } from "./terminal.js";
+
+/** `--json` status: the engine's outcome, or `planned` for a dry run. */
+export type RolloutJsonStatus = RolloutResult["status"] | "planned";
+
+/** The command that undoes a rollout: a rollback to the version that was live before it. */
+export function undoCommand(bin: string, app: string, from: VersionRef | null): string | null {
+  if (!from) return null;
+  return `${bin} rollback ${from.version ?? from.digest ?? from.key} --app ${app}`;
+}
+
+const refName = (ref: VersionRef | null) => versionLabel(ref);
+
+export function rolloutTitle(plan: RolloutPlan): string {
+  const to = refName(plan.to);
+  if (plan.kind === "deploy") {
+    return `Deploy ${to} to ${plan.app}${plan.from ? ` (live: ${refName(plan.from)})` : ""}`;
+  }
+  return `Roll back ${plan.app}${plan.from ? ` from ${refName(plan.from)}` : ""} to ${to}`;
+}
+
+function strategyLine(plan: RolloutPlan): string {
+  if (plan.machines.length === 0) return plan.strategy;
+  if (plan.strategy === "immediate") return "immediate, every machine at once";
+  const batches = `${plan.batches.length} batch${plan.batches.length === 1 ? "" : "es"}`;
+  const size = `${plan.batchSize} machine${plan.batchSize === 1 ? "" : "s"} at a time`;
+  if (plan.strategy === "canary") return `canary: one machine first, then ${size} (${batches})`;
+  return `rolling, ${size} (${batches})`;
+}
+
+/** What a rollout will do: from → to, image, strategy and every machine it changes. */
+export function planText(plan: RolloutPlan, term: Terminal, notRestored: string | null): string {
+  const c = term.colors;
+  const lines = [c.bold(rolloutTitle(plan))];
+  lines.push(`  Image:     ${plan.to.image}`);
+  lines.push(`  Strategy:  ${strategyLine(plan)}`);
+  const skipped =
+    plan.skipped.length > 0 ? `, ${plan.skipped.length} already on ${refName(plan.to)}` : "";
+  lines.push(`  Machines:  ${plan.machines.length} to update${skipped}`);
+  if (plan.withConfig) lines.push("  Config:    each machine's config from when it ran the target");
+  if (plan.reason) lines.push(`  Reason:    ${plan.reason}`);
+  if (plan.machines.length > 0) {
+    lines.push("");
+    lines.push(
+      renderTable(
+        [
+          { header: "MACHINE" },
+          { header: "NAME", shrink: 1 },
+          { header: "REGION" },
+          { header: "GROUP" },
+          { header: "STATE" },
+          { header: "FROM" },
+          { header: "TO" },
+        ],
+        plan.machines.map((m) => [
+          m.id,
+          m.name,
+          m.region,
+          m.processGroup,
+          m.state,
+          refName(m.from),
+          refName(plan.to),
+        ]),
+        { width: term.width, palette: term.colors },
+      ),
+    );
+  }
+  if (notRestored) {
+    lines.push("");
+    lines.push(c.yellow(`Note: ${notRestored}`));
+  }
+  return lines.join("\n");
+}
+
+/** The machines of a dry run, as `--json` lists them. */
+function plannedMachines(plan: RolloutPlan) {
+  const to = refName(plan.to);
+  return [
+    ...plan.machines.map((m) => ({
+      id: m.id,
+      name: m.name,
+      region: m.region,
+      processGroup: m.processGroup,
+      from: m.from ? refName(m.from) : null,
+      to,
+      result: "planned",
+    })),
+    ...plan.skipped.map((s) => ({ id: s.id, from: to, to, result: "skipped" })),
+  ];
+}
+
+export interface RolloutJsonInput {
+  plan: RolloutPlan;
+  /** Absent for a dry run. */
+  result?: RolloutResult | undefined;
+  bin: string;
+  notRestored: string | null;
+}
+
+export function rolloutJson({ plan, result, bin, notRestored }: RolloutJsonInput) {
+  const status: RolloutJsonStatus = result ? result.status : "planned";
+  return {
+    app: plan.app,
+    kind: plan.kind,
+    from: plan.from ? refName(plan.from) : null,
+    to: refName(plan.to),
+    release: result?.release?.version ?? null,
+    status,
+    strategy: plan.strategy,
+    dryRun: !result,
+    image: plan.to.image,
+    digest: { from: plan.from?.digest ?? null, to: plan.to.digest },
+    machines: result
+      ? result.machines.map((m) => ({
+          id: m.id,
+          name: m.name,
+          region: m.region,
+          processGroup: m.processGroup,
+          from: m.from ? refName(m.from) : null,
+          to: refName(m.to),
+          result: m.result,
+          ...(m.error ? { error: m.error } : {}),
+        }))
+      : plannedMachines(plan),
+    batches: plan.batches,
+    reason: result?.reason ?? null,
+    reverted: result?.reverted ?? false,
+    undo: result ? undoCommand(bin, plan.app, result.undoTarget) : null,
+    notRestored,
+    warnings: result?.warnings ?? [],
+  };
+}
+
+/** One plain line per engine event (for logs and pipes); null for events that need no line. */
+export function eventLine(event: RolloutEvent, plan: RolloutPlan): string | null {
+  const to = refName(plan.to);
+  switch (event.type) {
+    case "plan":
+      return null;
+    case "image-verified":
+      return `Image ${event.image} is ${shortDigest(event.digest)}`;
+    case "machine-leased":
+      return `${event.machineId}: leased`;
+    case "release-created":
+      return `Created release v${event.release.version}`;
+    case "release-status":
+      return `Release v${event.release.version} is ${event.status}`;
+    case "batch-started":
+      return `Batch ${event.index + 1}/${event.of}: ${event.machineIds.join(", ")}`;
+    case "machine-updated":
+      return `${event.machineId}: updated to ${to}`;
+    case "machine-started":
+      return `${event.machineId}: started`;
+    case "checks-passing":
+      return `${event.machineId}: checks passing`;
+    case "machine-failed":
+      return `${event.machineId}: failed: ${event.reason}`;
+    case "interrupting":
+      return `Interrupting: ${event.reason}`;
+    case "machine-reverting":
+      return `${event.machineId}: reverting`;
+    case "machine-reverted":
+      return `${event.machineId}: reverted`;
+    case "revert-failed":
+      return `${event.machineId}: revert failed: ${event.reason}`;
+    case "lease-released":
+      return `${event.machineId}: lease released`;
+    case "warning":
+      return `Warning: ${event.message}`;
+  }
+}
+
+/**
+ * Plain progress lines, with the per-machine lease events folded into one line each way (a rollout of
+ * 500 machines should not print 1 000 lease lines).
+ */
+export function plainProgress(plan: RolloutPlan): (event: RolloutEvent) => string | null {
+  let leased = 0;
+  let released = 0;
+  return (event) => {
+    if (event.type === "machine-leased") {
+      leased++;
+      return leased === plan.machines.length
+        ? `Leased ${leased} machine${leased === 1 ? "" : "s"}`
+        : null;
+    }
+    if (event.type === "lease-released") {
+      released++;
+      return released === leased ? `Released ${released} lease${released === 1 ? "" : "s"}` : null;
+    }
+    return eventLine(event, plan);
+  };
+}
+
+/** A machine's state on the live progress display. */
+export function machineState(event: RolloutEvent): { text: string; style?: Style } | null {
+  switch (event.type) {
+    case "machine-leased":
+      return { text: "leased" };
+    case "machine-updated":
+      return { text: "updated, starting", style: "cyan" };
+    case "machine-started":
+      return { text: "started, waiting for checks", style: "cyan" };
+    case "checks-passing":
+      return { text: "✓ healthy", style: "green" };
+    case "machine-failed":
+      return { text: `✗ ${event.reason}`, style: "red" };
+    case "machine-reverting":
+      return { text: "reverting", style: "yellow" };
+    case "machine-reverted":
+      return { text: "reverted", style: "yellow" };
+    case "revert-failed":
+      return { text: `✗ revert failed: ${event.reason}`, style: "red" };
+    default:
+      return null;
+  }
+}
+
+/** The live display: one line for the rollout, one per machine, redrawn in place. */
+export class LiveProgress {
+  private readonly states = new Map<string, { text: string; style?: Style }>();
+  private headline = "Acquiring leases…";
+  private drawn = 0;
+
+  constructor(
+    private readonly plan: RolloutPlan,
+    private readonly term: Terminal,
+    private readonly write: (text: string) => void,
+  ) {
+    for (const m of plan.machines) this.states.set(m.id, { text: "pending", style: "dim" });
+  }
+
+  onEvent(event: RolloutEvent): void {
+    if (event.type === "release-created") this.headline = `Release v${event.release.version}`;
+    if (event.type === "batch-started") {
+      this.headline = `Batch ${event.index + 1}/${event.of}`;
+      for (const id of event.machineIds) this.states.set(id, { text: "updating", style: "cyan" });
+    }
+    if (event.type === "release-status") {
+      this.headline = `Release v${event.release.version} is ${event.status}`;
+    }
+    if (event.type === "interrupting") this.headline = `Interrupting: ${event.reason}`;
+    if (event.type === "warning") this.headline = `Warning: ${event.message}`;
+    const state = "machineId" in event ? machineState(event) : null;
+    if (state && "machineId" in event && this.states.has(event.machineId)) {
+      this.states.set(event.machineId, state);
+    }
+    this.draw();
+  }
+
+  lines(): string[] {
+    const c = this.term.colors;
+    const width = Number.isFinite(this.term.width) ? this.term.width : 200;
+    const byId = new Map(this.plan.machines.map((m) => [m.id, m]));
+    const cells = [...this.states.keys()].map((id) => {
+      const m = byId.get(id)!;
+      return [id, m.region, m.processGroup, `${refName(m.from)} → ${refName(this.plan.to)}`];
+    });
+    const widths = [0, 1, 2, 3].map((i) => Math.max(...cells.map((row) => [...row[i]!].length)));
+    const rows = [...this.states.values()].map((state, index) => {
+      const head = truncate(
+        `  ${cells[index]!.map((cell, i) => cell.padEnd(widths[i]!)).join("  ")}  `,
+        width,
+      );
+      const rest = truncate(state.text, Math.max(0, width - [...head].length));
+      return head + (state.style ? c[state.style](rest) : rest);
+    });
+    return [truncate(this.headline, width), ...rows];
+  }
+
+  draw(): void {
+    const lines = this.lines();
+    // Move to the first line drawn last time and clear down, then draw afresh.
+    const up = this.drawn > 0 ? `\u001b[${this.drawn}F\u001b[0J` : "";
+    this.write(`${up}${lines.join("\n")}\n`);
+    this.drawn = lines.length;
+  }
+}
+
+const RESULT_STYLE: Record<string, "green" | "red" | "yellow" | "dim"> = {
+  updated: "green",
+  skipped: "dim",
+  failed: "red",
+  reverted: "yellow",
+  "revert-failed": "red",
+  "not-started": "dim",
+};
+
+/** The end of a rollout: outcome, what each machine did, what is not restored, and how to undo it. */
+export function resultText(
+  result: RolloutResult,
+  term: Terminal,
+  bin: string,
+  notRestored: string | null,
+): string {
+  const c = term.colors;
+  const to = refName(result.to);
+  const verb = result.kind === "rollback" ? "Rolled back" : "Deployed";
+  const release = result.release ? ` (release v${result.release.version})` : "";
+  const updated = result.machines.filter((m) => m.result === "updated").length;
+  const skipped = result.machines.filter((m) => m.result === "skipped").length;
+  const lines: string[] = [];
+  if (result.status === "complete") {
+    const what = `${updated} machine${updated === 1 ? "" : "s"} updated${skipped ? `, ${skipped} already on ${to}` : ""}`;
+    const subject =
+      result.kind === "rollback"
+        ? `${verb} ${result.app}${result.from ? ` from ${refName(result.from)}` : ""} to ${to}`
+        : `${verb} ${to} to ${result.app}`;
+    lines.push(c.green(`${subject}${release}: ${what}.`));
+  } else {
+    const noun = result.kind === "rollback" ? "Rollback" : "Deploy";
+    const how = result.status === "failed" ? "failed" : "was interrupted";
+    lines.push(
+      c.red(
+        `${noun} of ${result.app} to ${to}${release} ${how}: ${result.reason ?? "unknown reason"}`,
+      ),
+    );
+  }
+  if (result.machines.length > 0) {
+    const rows: Cell[][] = result.machines.map((m) => [
+      m.id,
+      m.region || "-",
+      m.processGroup || "-",
+      refName(m.from),
+      refName(m.to),
+      { text: m.error ? `${m.result}: ${m.error}` : m.result, style: RESULT_STYLE[m.result] },
+    ]);
+    lines.push("");
+    lines.push(
+      renderTable(
+        [
+          { header: "MACHINE" },
+          { header: "REGION" },
+          { header: "GROUP" },
+          { header: "FROM" },
+          { header: "TO" },
+          { header: "RESULT" },
+        ],
+        rows,
+        { width: term.width, palette: term.colors },
+      ),
+    );
+  }
+  for (const warning of result.warnings) lines.push(c.yellow(`Warning: ${warning}`));
+  if (notRestored) {
+    lines.push("");
+    lines.push(c.yellow(`Note: ${notRestored}`));
+  }
+  const undo = undoCommand(bin, result.app, result.undoTarget);
+  if (undo) {
+    lines.push("");
+    lines.push(`To undo: ${c.bold(undo)}`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,78 @@
+import type { VersionHistory } from "@semfly/core";
+import { shortDigest } from "./format.js";
+import { type Cell, renderTable } from "./table.js";
+import type { Terminal } from "./terminal.js";
+
+export function statusJson(history: VersionHistory) {
+  return {
+    app: history.app,
+    version: history.drift ? null : (history.live?.version ?? null),
+    drift: history.drift,
+    machines: history.machines.map((info) => ({
+      id: info.machine.id,
+      name: info.machine.name,
+      region: info.machine.region,
+      processGroup: info.machine.processGroup,
+      state: info.machine.state,
+      version: info.version,
+      digest: info.digest,
+      image: info.machine.image,
+    })),
+  };
+}
+
+export function statusText(history: VersionHistory, term: Terminal): string {
+  const c = term.colors;
+  const version = history.drift
+    ? c.yellow("mixed (machines disagree)")
+    : (history.live?.version ?? (history.live ? shortDigest(history.live.digest) : "-"));
+  const lines = [`App:      ${history.app}`, `Version:  ${version}`];
+  if (history.drift) {
+    for (const group of history.driftGroups) {
+      const runs =
+        group.version ??
+        (group.key?.startsWith("sha256:")
+          ? shortDigest(group.key)
+          : (group.key ?? "an unknown image"));
+      lines.push(
+        c.yellow(
+          `Drift:    ${group.machineIds.length} ${group.processGroup} machine${group.machineIds.length === 1 ? "" : "s"} in ${group.region} run ${runs}`,
+        ),
+      );
+    }
+  }
+  lines.push("");
+  if (history.machines.length === 0) {
+    lines.push(`${history.app} has no machines.`);
+    return lines.join("\n");
+  }
+  const liveKey = history.live?.key ?? null;
+  const rows: Cell[][] = history.machines.map((info) => [
+    info.machine.id,
+    info.machine.name,
+    info.machine.region,
+    info.machine.processGroup,
+    { text: info.machine.state, style: info.machine.state === "started" ? "green" : undefined },
+    {
+      text: info.version ?? "-",
+      style: history.drift && info.key !== liveKey ? "yellow" : undefined,
+    },
+    shortDigest(info.digest),
+  ]);
+  lines.push(
+    renderTable(
+      [
+        { header: "ID" },
+        { header: "NAME", shrink: 1 },
+        { header: "REGION" },
+        { header: "GROUP" },
+        { header: "STATE" },
+        { header: "VERSION" },
+        { header: "DIGEST" },
+      ],
+      rows,
+      { width: term.width, palette: term.colors },
+    ),
+  );
+  return lines.join("\n");
+}

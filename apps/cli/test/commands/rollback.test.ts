@@ -1,0 +1,439 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Emulator } from "@semfly/fly-emulator";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { SECRET_TOKEN, semfly, startTestEmulator } from "../helpers.js";
+
+const D11 = "sha256:98059fbd9b6f5e5580e59b3cee8dd6a8e1cb0347842dfa3fe7fef51d3053ba59";
+const D12 = "sha256:ed5c6ce26bc7cf3f7a197ee6cae6d63aa415b2de67a05678aec46d67a0369979";
+const MACHINES = [
+  "5683d4e3c7e08e",
+  "e784079b449483",
+  "3d8d9e1a265789",
+  "9080524f612387",
+  "148e272f6d4d89",
+  "d8d1779c4d0e18",
+];
+const NOTE =
+  "A rollback changes machine images (and, with --with-config, machine configs) only: secrets, volumes and databases are not restored.";
+
+const PLAN = [
+  "Roll back acme-web from 3.1.12 to 3.1.11",
+  `  Image:     registry.fly.io/acme-web@${D11}`,
+  "  Strategy:  rolling, 1 machine at a time (6 batches)",
+  "  Machines:  6 to update",
+  "",
+  "MACHINE         NAME               REGION  GROUP   STATE    FROM    TO",
+  "5683d4e3c7e08e  bold-river-2045    ams     app     started  3.1.12  3.1.11",
+  "e784079b449483  aged-thunder-7371  ams     app     started  3.1.12  3.1.11",
+  "3d8d9e1a265789  calm-meadow-5512   iad     app     started  3.1.12  3.1.11",
+  "9080524f612387  eager-forest-8810  iad     app     started  3.1.12  3.1.11",
+  "148e272f6d4d89  green-star-4417    ams     worker  started  3.1.12  3.1.11",
+  "d8d1779c4d0e18  hidden-wave-6203   iad     worker  started  3.1.12  3.1.11",
+  "",
+  `Note: ${NOTE}`,
+];
+
+let emulator: Emulator;
+beforeEach(async () => {
+  emulator = await startTestEmulator();
+});
+afterEach(async () => {
+  await emulator.close();
+});
+
+const machineDigests = () =>
+  emulator
+    .machines("acme-web")
+    .map((m) => (m.image_ref as { digest?: string } | undefined)?.digest);
+
+describe("semfly rollback", () => {
+  it("rolls back, shows progress, and ends with the command that undoes it", async () => {
+    const { stdout, stderr, exitCode } = await semfly(
+      ["rollback", "3.1.11", "--yes", "--max-unavailable", "1"],
+      emulator,
+    );
+    expect(stderr).toBe("");
+    expect(exitCode).toBe(0);
+    const progress = MACHINES.flatMap((id, i) => [
+      `Batch ${i + 1}/6: ${id}`,
+      `${id}: updated to 3.1.11`,
+      `${id}: started`,
+      `${id}: checks passing`,
+    ]);
+    expect(stdout).toBe(
+      [
+        ...PLAN,
+        "",
+        "Leased 6 machines",
+        "Created release v28",
+        "Release v28 is running",
+        ...progress,
+        "Release v28 is complete",
+        "Released 6 leases",
+        "",
+        "Rolled back acme-web from 3.1.12 to 3.1.11 (release v28): 6 machines updated.",
+        "",
+        "MACHINE         REGION  GROUP   FROM    TO      RESULT",
+        "5683d4e3c7e08e  ams     app     3.1.12  3.1.11  updated",
+        "e784079b449483  ams     app     3.1.12  3.1.11  updated",
+        "3d8d9e1a265789  iad     app     3.1.12  3.1.11  updated",
+        "9080524f612387  iad     app     3.1.12  3.1.11  updated",
+        "148e272f6d4d89  ams     worker  3.1.12  3.1.11  updated",
+        "d8d1779c4d0e18  iad     worker  3.1.12  3.1.11  updated",
+        "",
+        `Note: ${NOTE}`,
+        "",
+        "To undo: semfly rollback 3.1.12 --app acme-web",
+        "",
+      ].join("\n"),
+    );
+    expect(machineDigests()).toEqual(Array(6).fill(D11));
+    const versions = JSON.parse((await semfly(["versions", "--json"], emulator)).stdout);
+    expect(versions.find((v: { current: boolean }) => v.current).version).toBe("3.1.11");
+  });
+
+  it("prints the documented JSON with --json, progress on stderr", async () => {
+    const { stdout, stderr, exitCode } = await semfly(
+      ["rollback", "previous", "--yes", "--json"],
+      emulator,
+    );
+    expect(exitCode).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result).toMatchObject({
+      app: "acme-web",
+      from: "3.1.12",
+      to: "3.1.11",
+      release: 28,
+      status: "complete",
+      undo: "semfly rollback 3.1.12 --app acme-web",
+      notRestored: NOTE,
+    });
+    expect(result.machines).toHaveLength(6);
+    expect(result.machines[0]).toEqual({
+      id: "5683d4e3c7e08e",
+      name: "bold-river-2045",
+      region: "ams",
+      processGroup: "app",
+      from: "3.1.12",
+      to: "3.1.11",
+      result: "updated",
+    });
+    expect(stderr).toContain("Created release v28\n");
+    expect(stderr).toContain("Release v28 is complete\n");
+  });
+
+  it("--dry-run shows the plan, checks the image and changes nothing", async () => {
+    emulator.clearRequestLog();
+    const human = await semfly(
+      ["rollback", "3.1.11", "--dry-run", "--max-unavailable", "1"],
+      emulator,
+    );
+    expect(human).toEqual({
+      stdout: `${[...PLAN, "", "Dry run: nothing was changed. Run again without --dry-run to roll back."].join("\n")}\n`,
+      stderr: "",
+      exitCode: 0,
+    });
+    const json = await semfly(["rollback", "3.1.11", "--dry-run", "--json"], emulator);
+    const plan = JSON.parse(json.stdout);
+    expect(plan).toMatchObject({
+      app: "acme-web",
+      from: "3.1.12",
+      to: "3.1.11",
+      release: null,
+      status: "planned",
+      dryRun: true,
+      batches: [MACHINES.slice(0, 2), MACHINES.slice(2, 4), MACHINES.slice(4, 6)],
+    });
+    expect(plan.machines.map((m: { result: string }) => m.result)).toEqual(
+      Array(6).fill("planned"),
+    );
+    expect(emulator.mutatingRequests()).toEqual([]);
+    expect(emulator.requestLog.some((r) => r.operation.includes("Image"))).toBe(true);
+    expect(machineDigests()).toEqual(Array(6).fill(D12));
+  });
+
+  it("refuses without --yes when stdin is not a terminal, changing nothing", async () => {
+    const { stdout, stderr, exitCode } = await semfly(["rollback", "3.1.11"], emulator);
+    expect(exitCode).toBe(2);
+    expect(stdout).toBe(
+      `${PLAN.join("\n").replace("1 machine at a time (6 batches)", "2 machines at a time (3 batches)")}\n`,
+    );
+    expect(stderr).toBe(
+      "Error: Refusing to roll back acme-web without confirmation: stdin is not a terminal.\n  Pass --yes to go ahead, or --dry-run to see the plan only.\n",
+    );
+    expect(emulator.mutatingRequests()).toEqual([]);
+  });
+
+  it("with --json, reports a refusal as one line on stderr and an error object on stdout", async () => {
+    const { stdout, stderr, exitCode } = await semfly(["rollback", "--json"], emulator);
+    expect(exitCode).toBe(2);
+    expect(JSON.parse(stdout)).toEqual({
+      error: {
+        code: "CONFIRMATION_REQUIRED",
+        message: "Refusing to roll back acme-web without confirmation: stdin is not a terminal.",
+        suggestion: "Pass --yes to go ahead, or --dry-run to see the plan only.",
+      },
+    });
+    expect(stderr.split("\n")[0]).toBe(
+      "Error: Refusing to roll back acme-web without confirmation: stdin is not a terminal.",
+    );
+    expect(emulator.mutatingRequests()).toEqual([]);
+  });
+
+  it("fails with exit 1 and puts every machine back when the target's checks go critical", async () => {
+    emulator.markImageBad("registry.fly.io/acme-web:v3.1.11");
+    const { stdout, stderr, exitCode } = await semfly(
+      ["rollback", "3.1.11", "--yes", "--json", "--strategy", "canary"],
+      emulator,
+    );
+    expect(exitCode).toBe(1);
+    const result = JSON.parse(stdout);
+    expect(result.status).toBe("failed");
+    expect(result.reverted).toBe(true);
+    expect(result.undo).toBeNull();
+    expect(result.machines[0]).toMatchObject({ id: MACHINES[0], result: "reverted" });
+    expect(result.machines.slice(1).map((m: { result: string }) => m.result)).toEqual(
+      Array(5).fill("not-started"),
+    );
+    expect(stderr).toMatch(/^Error: Machine 5683d4e3c7e08e failed: health check .* is critical/m);
+    await emulator.idle();
+    expect(machineDigests()).toEqual(Array(6).fill(D12));
+  });
+
+  it("stops safely on Ctrl-C: machines in flight finish, exit 1, status interrupted", async () => {
+    const run = semfly(
+      ["rollback", "3.1.11", "--yes", "--json", "--max-unavailable", "1"],
+      emulator,
+    );
+    const started = Date.now();
+    while (!emulator.mutatingRequests().some((r) => r.operation === "machines.update")) {
+      if (Date.now() - started > 10_000) throw new Error("the rollout never started");
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    process.emit("SIGINT", "SIGINT");
+    const { stdout, stderr, exitCode } = await run;
+    expect(exitCode).toBe(1);
+    const result = JSON.parse(stdout);
+    expect(result.status).toBe("interrupted");
+    expect(result.machines[0].result).toBe("updated");
+    expect(result.machines.at(-1).result).toBe("not-started");
+    expect(result.undo).toBe("semfly rollback 3.1.12 --app acme-web");
+    expect(stderr).toContain("Interrupting: no new machine starts");
+    expect(emulator.leases("acme-web")).toEqual([]);
+    expect(process.listenerCount("SIGINT")).toBe(0);
+  });
+});
+
+describe("semfly rollback refuses bad input with exit 2 and sends nothing", () => {
+  const cases: [string, string[], string][] = [
+    [
+      "not a version",
+      ["rollback", "banana!"],
+      'Error: "banana!" is not a version, a range or "previous".',
+    ],
+    [
+      "a range nothing matches",
+      ["rollback", "^9.0"],
+      "Error: The range ^9.0 matches nothing to roll back to: no deployed version satisfies it.",
+    ],
+    [
+      "a version never deployed",
+      ["rollback", "9.9.9"],
+      "Error: 9.9.9 was never deployed to acme-web.",
+    ],
+    [
+      "an unknown release",
+      ["rollback", "--release", "999"],
+      "Error: acme-web has no release v999.",
+    ],
+    ["the live version", ["rollback", "3.1.12"], "Error: 3.1.12 is already live on acme-web."],
+    [
+      "a release of the live version",
+      ["rollback", "--release", "25"],
+      "Error: 3.1.12 is already live on acme-web.",
+    ],
+    [
+      "a target and --release",
+      ["rollback", "3.1.11", "--release", "18"],
+      "Error: Both TARGET (3.1.11) and --release 18 were given.",
+    ],
+    [
+      "an unknown strategy",
+      ["rollback", "3.1.11", "--strategy", "yolo"],
+      "Error: Expected --strategy=yolo to be one of: rolling, canary, immediate",
+    ],
+    [
+      "a max-unavailable above 1 that is no count",
+      ["rollback", "3.1.11", "--max-unavailable", "1.5"],
+      "Error: --max-unavailable 1.5 is neither a fraction between 0 and 1 nor a whole count.",
+    ],
+    [
+      "a max-unavailable of zero",
+      ["rollback", "3.1.11", "--max-unavailable", "0"],
+      "Error: --max-unavailable 0 is neither a fraction between 0 and 1 nor a whole count.",
+    ],
+    [
+      "a max-unavailable that is no number",
+      ["rollback", "3.1.11", "--max-unavailable", "half"],
+      'Error: --max-unavailable "half" is neither a fraction between 0 and 1 nor a whole count.',
+    ],
+    [
+      "a wait-timeout without unit",
+      ["rollback", "3.1.11", "--wait-timeout", "90"],
+      'Error: --wait-timeout "90" is not a duration of at least one second.',
+    ],
+    [
+      "a wait-timeout that is no duration",
+      ["rollback", "3.1.11", "--wait-timeout", "soon"],
+      'Error: --wait-timeout "soon" is not a duration of at least one second.',
+    ],
+    [
+      "a release that is no number",
+      ["rollback", "--release", "v27"],
+      "Error: Parsing --release Expected an integer but received: v27",
+    ],
+    ["an unknown flag", ["rollback", "3.1.11", "--force"], "Error: Nonexistent flag: --force"],
+    [
+      "an unknown app",
+      ["rollback", "3.1.11", "--app", "no-such-app"],
+      'Error: Fly has no app named "no-such-app"',
+    ],
+  ];
+
+  it.each(cases)("%s", async (_name, args, message) => {
+    emulator.clearRequestLog();
+    const { stdout, stderr, exitCode } = await semfly([...args, "--yes"], emulator);
+    expect(exitCode).toBe(2);
+    expect(stdout).toBe("");
+    const lines = stderr.trimEnd().split("\n");
+    expect(lines[0]!.startsWith(message)).toBe(true);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^ {2}\S/);
+    expect(emulator.mutatingRequests()).toEqual([]);
+  });
+
+  it("a version that never deployed successfully", async () => {
+    emulator.addImage("acme-web", { ref: "registry.fly.io/acme-web:3.1.13" });
+    emulator.addRelease("acme-web", {
+      status: "failed",
+      image: "registry.fly.io/acme-web:3.1.13",
+      reason: "deploy",
+    });
+    emulator.clearRequestLog();
+    const { stderr, exitCode } = await semfly(["rollback", "3.1.13", "--yes"], emulator);
+    expect(exitCode).toBe(2);
+    expect(stderr).toBe(
+      "Error: 3.1.13 was never deployed successfully to acme-web (v28 failed).\n  Roll back to a version that was live before, e.g. `semfly rollback previous`.\n",
+    );
+    expect(emulator.mutatingRequests()).toEqual([]);
+  });
+
+  it("a target whose image Fly no longer has", async () => {
+    emulator.removeImage("acme-web", "registry.fly.io/acme-web:v3.1.11");
+    emulator.clearRequestLog();
+    const { stderr, exitCode } = await semfly(["rollback", "3.1.11", "--yes"], emulator);
+    expect(exitCode).toBe(2);
+    // Fly answers a pruned image's releases without a digest: nothing left to pin.
+    expect(stderr.split("\n")[0]).toBe(
+      "Error: The image digest of 3.1.11 is unknown, so 3.1.11 cannot be pinned safely.",
+    );
+    expect(emulator.mutatingRequests()).toEqual([]);
+  });
+
+  it("no token anywhere", async () => {
+    const { stdout, stderr, exitCode } = await semfly(["rollback", "3.1.11", "--yes"], emulator, {
+      env: { FLY_API_TOKEN: undefined },
+    });
+    expect(exitCode).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      "Error: No Fly access token\n  Set FLY_API_TOKEN (see `fly auth token`), pass --access-token, or run `fly auth login`.\n",
+    );
+    expect(emulator.requestLog).toEqual([]);
+  });
+
+  it("a token Fly rejects (401)", async () => {
+    const { stderr, exitCode } = await semfly(["rollback", "3.1.11", "--yes"], emulator, {
+      env: { FLY_API_TOKEN: "fm2_revoked_token" },
+    });
+    expect(exitCode).toBe(2);
+    // Releases and machines are fetched in parallel: whichever Fly refuses first is reported.
+    expect(stderr.split("\n")[0]).toMatch(
+      /^Error: Fly refused to list (releases: You must be authenticated to view this\.|machines \(HTTP 401\): Authenticate: token validation error)$/,
+    );
+    expect(stderr.trimEnd().split("\n")).toHaveLength(2);
+    expect(stderr).not.toContain("fm2_revoked_token");
+    expect(emulator.mutatingRequests()).toEqual([]);
+  });
+
+  describe("fly.toml", () => {
+    let dir: string;
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), "semfly-flytoml-"));
+    });
+    afterEach(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it("is missing and no app is given", async () => {
+      const { stderr, exitCode } = await semfly(["rollback", "3.1.11", "--yes"], emulator, {
+        env: { FLY_APP: undefined },
+        cwd: dir,
+      });
+      expect(exitCode).toBe(2);
+      expect(stderr).toBe(
+        "Error: No Fly app given and no fly.toml found\n  Pass --app <name>, set FLY_APP, or run semfly next to a fly.toml that names the app.\n",
+      );
+      expect(emulator.requestLog).toEqual([]);
+    });
+
+    it("is not valid TOML", async () => {
+      await writeFile(join(dir, "fly.toml"), 'app = "acme-web\n[http_service\n');
+      const { stderr, exitCode } = await semfly(["rollback", "3.1.11", "--yes"], emulator, {
+        env: { FLY_APP: undefined },
+        cwd: dir,
+      });
+      expect(exitCode).toBe(2);
+      expect(stderr.split("\n")[0]).toMatch(/^Error: .*fly\.toml is not valid TOML/);
+      expect(stderr.trimEnd().split("\n")).toHaveLength(2);
+      expect(emulator.requestLog).toEqual([]);
+    });
+
+    it("names the app when no flag or FLY_APP does", async () => {
+      await writeFile(join(dir, "fly.toml"), 'app = "acme-web"\nprimary_region = "ams"\n');
+      const { stdout, exitCode } = await semfly(
+        ["rollback", "3.1.11", "--dry-run", "--json"],
+        emulator,
+        {
+          env: { FLY_APP: undefined },
+          cwd: dir,
+        },
+      );
+      expect(exitCode).toBe(0);
+      expect(JSON.parse(stdout).app).toBe("acme-web");
+    });
+  });
+});
+
+describe("the token never shows", () => {
+  const env = { FLY_API_TOKEN: SECRET_TOKEN };
+  it.each([
+    [["versions", "--verbose"], {}],
+    [["rollback", "3.1.11", "--dry-run", "--verbose"], {}],
+    [["rollback", "3.1.11", "--yes", "--json", "--verbose"], {}],
+    [["status", "--app", "no-such-app", "--verbose"], {}],
+    [["versions", "--app", "no-such-app"], { DEBUG: "semfly*" }],
+    [
+      ["versions", "--access-token", SECRET_TOKEN, "--verbose", "--json"],
+      { FLY_API_TOKEN: undefined },
+    ],
+    [["rollback", "--bogus", "--access-token", SECRET_TOKEN], { DEBUG: "*" }],
+  ] as [string[], Record<string, string | undefined>][])("semfly %s", async (args, extra) => {
+    const { stdout, stderr } = await semfly(args, emulator, { env: { ...env, ...extra } });
+    expect(`${stdout}${stderr}`).not.toContain(SECRET_TOKEN);
+    expect(`${stdout}${stderr}`).not.toContain("s3cr3t");
+    if (args.includes("--verbose")) expect(stderr).toContain("semfly:http ");
+  });
+});
