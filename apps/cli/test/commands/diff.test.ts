@@ -73,7 +73,7 @@ describe("semfly diff", () => {
   });
 
   it.each([
-    [["diff", "banana!"], 'Error: "banana!" is not a version, a range, "live" or "previous".'],
+    [["diff", "banana!"], 'Error: "banana!" is not a version, a range or "previous".'],
     [["diff", "9.9.9"], "Error: 9.9.9 was never deployed to acme-web."],
     [["diff"], "Error: Missing 1 required arg: a The version to compare from."],
   ])("refuses %j with exit 2", async (args, message) => {

@@ -337,7 +337,7 @@ describe("semfly rollback refuses bad input with exit 2 and sends nothing", () =
     expect(exitCode).toBe(2);
     // Fly answers a pruned image's releases without a digest: nothing left to pin.
     expect(stderr.split("\n")[0]).toBe(
-      "Error: The image digest of 3.1.11 is unknown, so 3.1.11 cannot be pinned safely.",
+      "Error: Fly no longer knows the image digest of 3.1.11, so 3.1.11 cannot be pinned safely (the image may have been pruned).",
     );
     expect(emulator.mutatingRequests()).toEqual([]);
   });

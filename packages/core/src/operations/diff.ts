@@ -4,6 +4,7 @@
  */
 import semver from "semver";
 import { inputError } from "../errors.js";
+import { configRanVersion } from "../versions/config-match.js";
 import type { VersionEntry, VersionHistory, VersionStatus } from "../versions/history.js";
 import { digestReference, parseImageReference } from "../versions/image-ref.js";
 import {
@@ -13,6 +14,7 @@ import {
   recognizeVersion,
 } from "../versions/recognize.js";
 import { releaseSucceeded } from "../versions/release-status.js";
+import { lookupVersion } from "../versions/target.js";
 import type { FlyRelease, MachineConfig } from "../versions/types.js";
 import { type HistoryClient, loadVersionHistory } from "./load-history.js";
 import type { MachineVersionsClient, PrepareClient } from "./prepare.js";
@@ -236,94 +238,6 @@ function releasesBetween(history: VersionHistory, a: VersionEntry, b: VersionEnt
     .sort((x, y) => y.version - x.version);
 }
 
-/**
- * Find a version to compare (any version, live or failed included, unlike a rollback target): an exact
- * version, `live`, `previous`, a range (its highest deployed match) or an image digest (prefix).
- */
-export function findVersion(history: VersionHistory, spec: string): VersionEntry {
-  const asked = spec.trim();
-  const app = history.app;
-  const lower = asked.toLowerCase();
-  if (lower === "live" || lower === "current") {
-    if (!history.live) {
-      throw inputError(
-        "NO_LIVE_VERSION",
-        `${app} has no live version.`,
-        "Name both versions: `semfly diff A B`.",
-      );
-    }
-    return history.live;
-  }
-  if (lower === "previous") {
-    if (!history.previous) {
-      throw inputError(
-        "NO_PREVIOUS_VERSION",
-        `${app} has no previous version.`,
-        "Name the version explicitly; `semfly versions` lists them.",
-      );
-    }
-    return history.previous;
-  }
-  if (/^sha256:[0-9a-f]{6,64}$/.test(lower)) {
-    const matches = history.versions.filter((v) => v.digest?.toLowerCase().startsWith(lower));
-    if (matches.length > 1) {
-      throw inputError(
-        "AMBIGUOUS_TARGET",
-        `${asked} matches ${matches.length} images of ${app}.`,
-        "Give more characters of the digest.",
-      );
-    }
-    if (matches[0]) return matches[0];
-    throw notDeployed(history, asked);
-  }
-  const exact = parseVersion(asked);
-  if (exact) {
-    const found =
-      history.versions.find((v) => v.version === exact) ??
-      (exact.includes("+")
-        ? undefined
-        : history.versions.find((v) => v.version !== null && semver.eq(v.version, exact)));
-    if (found) return found;
-    throw notDeployed(history, exact);
-  }
-  const range = asked ? semver.validRange(asked.replace(/^v(?=\d)/i, "")) : null;
-  if (range) {
-    // history.versions is in precedence order, highest first.
-    const found = history.versions.find(
-      (v) => v.version !== null && semver.satisfies(v.version, range),
-    );
-    if (found) return found;
-    throw inputError(
-      "RANGE_NO_MATCH",
-      `No version of ${app} satisfies ${asked}.`,
-      `Run \`semfly versions --app ${app}\` to see the versions that were deployed.`,
-    );
-  }
-  throw inputError(
-    "NOT_A_VERSION",
-    `"${asked}" is not a version, a range, "live" or "previous".`,
-    "Pass a version such as 3.1.11, a range such as ^3.1, live or previous.",
-  );
-}
-
-function notDeployed(history: VersionHistory, what: string): Error {
-  return inputError(
-    "NEVER_DEPLOYED",
-    `${what} was never deployed to ${history.app}.`,
-    "Run `semfly versions` to see what was deployed.",
-  );
-}
-
-/** Whether a machine config ran a version: same digest, a tag naming the version, or one of its release keys. */
-export function configRanVersion(config: MachineConfig, entry: VersionEntry): boolean {
-  const ref = parseImageReference(config.image ?? "");
-  if (entry.digest && ref.digest) return ref.digest === entry.digest;
-  const tagged = recognizeVersion({ imageRef: config.image })?.version;
-  if (entry.version && tagged) return tagged === entry.version;
-  const release = config.metadata?.fly_release_version;
-  return release !== undefined && entry.releases.some((r) => String(r.version) === release);
-}
-
 /** Machines whose history is searched for configs, at most: each costs one request. */
 const MAX_MACHINES_SEARCHED = 5;
 
@@ -391,8 +305,8 @@ export async function loadVersionDiff(
 ): Promise<VersionDiff> {
   const history =
     options.history ?? (await loadVersionHistory(client, app, { signal: options.signal }));
-  const a = findVersion(history, options.a);
-  const b = findVersion(history, options.b ?? "live");
+  const a = lookupVersion(history, options.a);
+  const b = lookupVersion(history, options.b ?? "live");
   const [labelsA, labelsB, configs] = await Promise.all([
     options.withLabels === false ? {} : registryLabels(client, app, a, options.signal),
     options.withLabels === false ? {} : registryLabels(client, app, b, options.signal),

@@ -3,9 +3,10 @@ import { inputError } from "../errors.js";
 import type { FlyClient } from "../fly/client.js";
 import { planRollout, type RolloutPlan, type RolloutStrategy } from "../rollout/plan.js";
 import type { RolloutClient } from "../rollout/port.js";
+import { configRanVersion } from "../versions/config-match.js";
 import type { VersionEntry, VersionHistory } from "../versions/history.js";
-import { digestReference, parseImageReference } from "../versions/image-ref.js";
-import { parseVersion, recognizeVersion } from "../versions/recognize.js";
+import { digestReference } from "../versions/image-ref.js";
+import { parseVersion } from "../versions/recognize.js";
 import { type RollbackTarget, resolveRollbackTarget } from "../versions/target.js";
 import type { MachineConfig } from "../versions/types.js";
 import { type HistoryClient, loadVersionHistory } from "./load-history.js";
@@ -133,22 +134,13 @@ export async function collectHistoricalConfigs(
   target: VersionEntry,
   signal?: AbortSignal,
 ): Promise<Map<string, MachineConfig>> {
-  const targetReleases = new Set(target.releases.map((r) => String(r.version)));
-  const ranTarget = (config: MachineConfig) => {
-    const ref = parseImageReference(config.image);
-    if (target.digest && ref.digest === target.digest) return true;
-    const version = recognizeVersion({ imageRef: config.image })?.version;
-    if (target.version && version === target.version) return true;
-    const release = config.metadata?.fly_release_version;
-    return release !== undefined && targetReleases.has(release);
-  };
   const configs = new Map<string, MachineConfig>();
   await Promise.all(
     history.machines.map(async ({ machine }) => {
       const versions = await client.listMachineVersions(history.app, machine.id, { signal });
       const match = [...versions]
         .sort((a, b) => b.version.localeCompare(a.version))
-        .find((v) => ranTarget(v.config));
+        .find((v) => configRanVersion(v.config, target));
       if (match) configs.set(machine.id, match.config);
     }),
   );

@@ -1,3 +1,4 @@
+export * from "./config-match.js";
 export * from "./history.js";
 export * from "./image-ref.js";
 export * from "./recognize.js";

@@ -49,52 +49,86 @@ function findTarget(history: VersionHistory, target: RollbackTarget): VersionEnt
     if (!entry) throw neverDeployed(history, target.key);
     return entry;
   }
-  const spec = target.spec.trim();
-  if (spec === "") {
+  return lookupVersion(history, target.spec, {
+    // A range picks the highest version one can roll back to: deployed successfully, not live, pinned.
+    rangeCandidate: (v) => v.succeeded && !v.live && v.digest !== null,
+    rangeVerb: "to roll back to",
+  });
+}
+
+export interface LookupOptions {
+  /** Which versions a range may pick (any by default). */
+  rangeCandidate?: (entry: VersionEntry) => boolean;
+  /** Ends "The range X matches nothing …" in the error, e.g. "to roll back to". */
+  rangeVerb?: string;
+}
+
+/**
+ * Find the version a user names: `live` (or `current`), `previous`, a digest (`sha256:…`, a prefix will
+ * do), an exact version (`3.1.11`, `v3.1.11`, `2.0.1_build.7`) or a range (`^3.1`, `3.0.x`: the highest
+ * match). Says precisely why when nothing fits; whether it can be rolled back to is not its question.
+ */
+export function lookupVersion(
+  history: VersionHistory,
+  spec: string,
+  options: LookupOptions = {},
+): VersionEntry {
+  const app = history.app;
+  const asked = spec.trim();
+  const lower = asked.toLowerCase();
+  if (asked === "") {
     throw inputError(
       "NOT_A_VERSION",
-      "No target version was given.",
+      "No version was given.",
       "Pass a version such as 3.1.11, a range such as ^3.1, or previous.",
     );
   }
-  if (spec.toLowerCase() === "previous") {
+  if (lower === "live" || lower === "current") {
+    if (!history.live) {
+      throw inputError(
+        "NO_LIVE_VERSION",
+        `${app} has no live version.`,
+        "Run `semfly versions` to see what was deployed.",
+      );
+    }
+    return history.live;
+  }
+  if (lower === "previous") {
     if (!history.previous) {
       throw inputError(
         "NO_PREVIOUS_VERSION",
-        `${app} has no previous version to roll back to.`,
-        "Only one version has ever been live; pass an explicit version instead.",
+        `${app} has no previous version.`,
+        "Only one version has ever been live; name a version explicitly.",
       );
     }
     return history.previous;
   }
-  if (/^sha256:[0-9a-f]{6,64}$/i.test(spec)) {
-    const matches = history.versions.filter((v) =>
-      v.digest?.toLowerCase().startsWith(spec.toLowerCase()),
-    );
+  if (/^sha256:[0-9a-f]{6,64}$/.test(lower)) {
+    const matches = history.versions.filter((v) => v.digest?.toLowerCase().startsWith(lower));
     if (matches.length > 1) {
       throw inputError(
         "AMBIGUOUS_TARGET",
-        `${spec} matches ${matches.length} images of ${app}.`,
+        `${asked} matches ${matches.length} images of ${app}.`,
         "Give more characters of the digest.",
       );
     }
-    if (!matches[0]) throw neverDeployed(history, spec);
+    if (!matches[0]) throw neverDeployed(history, asked);
     return matches[0];
   }
-  const exact = parseVersion(spec);
+  const exact = parseVersion(asked);
   if (exact) {
     const entry =
       history.versions.find((v) => v.version === exact) ??
       // `3.1.11` also finds `3.1.11+build.7` when only one build of it was ever deployed.
-      uniqueByPrecedence(history, exact, spec);
+      uniqueByPrecedence(history, exact, asked);
     if (!entry) throw neverDeployed(history, exact);
     return entry;
   }
-  const range = semver.validRange(spec.replace(/^v(?=\d)/i, ""));
-  if (range) return resolveRange(history, spec, range);
+  const range = semver.validRange(asked.replace(/^v(?=\d)/i, ""));
+  if (range) return resolveRange(history, asked, range, options);
   throw inputError(
     "NOT_A_VERSION",
-    `"${spec}" is not a version, a range or "previous".`,
+    `"${asked}" is not a version, a range or "previous".`,
     "Pass a version such as 3.1.11, a range such as ^3.1 or 3.0.x, previous, or --release N.",
   );
 }
@@ -116,13 +150,17 @@ function uniqueByPrecedence(
   return matches[0];
 }
 
-function resolveRange(history: VersionHistory, spec: string, range: string): VersionEntry {
+function resolveRange(
+  history: VersionHistory,
+  spec: string,
+  range: string,
+  options: LookupOptions,
+): VersionEntry {
   const matching = history.versions.filter(
     (v) => v.version !== null && semver.satisfies(v.version, range),
   );
-  const eligible = matching.filter((v) => v.succeeded && !v.live && v.digest);
   // history.versions is in precedence order, highest first.
-  const best = eligible[0];
+  const best = options.rangeCandidate ? matching.find(options.rangeCandidate) : matching[0];
   if (best) return best;
   const why =
     matching.length === 0
@@ -130,7 +168,7 @@ function resolveRange(history: VersionHistory, spec: string, range: string): Ver
       : `only ${matching.map((m) => `${m.version} (${m.live ? "live" : m.succeeded ? "image unknown" : "never deployed successfully"})`).join(", ")} match`;
   throw inputError(
     "RANGE_NO_MATCH",
-    `The range ${spec} matches nothing to roll back to: ${why}.`,
+    `The range ${spec} matches nothing${options.rangeVerb ? ` ${options.rangeVerb}` : ""}: ${why}.`,
     `Run \`semfly versions --app ${history.app}\` to see the versions that were deployed.`,
   );
 }
@@ -157,10 +195,11 @@ function checkRollbackable(
     );
   }
   if (!entry.digest) {
+    // Fly answers `image: null` for an image it has pruned, so its digest is gone with it.
     throw inputError(
       "DIGEST_UNKNOWN",
-      `The image digest of ${name} is unknown, so ${asked} cannot be pinned safely.`,
-      "Deploy it again by ref with `semfly deploy <version> --image <ref>`.",
+      `Fly no longer knows the image digest of ${name}, so ${asked} cannot be pinned safely (the image may have been pruned).`,
+      "Push the image again and use `semfly deploy <version> --image <ref>`.",
     );
   }
   return entry;

@@ -7,8 +7,8 @@ import {
   createFlyClient,
   diffConfigs,
   diffVersions,
-  findVersion,
   loadVersionDiff,
+  lookupVersion,
   type MachineConfig,
   normalizeRepository,
   type VersionHistory,
@@ -35,8 +35,8 @@ describe("diffing two versions", () => {
     const h = history();
     const diff = diffVersions({
       history: h,
-      a: findVersion(h, "3.1.11"),
-      b: findVersion(h, "live"),
+      a: lookupVersion(h, "3.1.11"),
+      b: lookupVersion(h, "live"),
     });
     expect(diff.a).toMatchObject({ version: "3.1.11", digest: digestOf("3.1.11"), live: false });
     expect(diff.b).toMatchObject({ version: "3.1.12", digest: digestOf("3.1.12"), live: true });
@@ -48,8 +48,8 @@ describe("diffing two versions", () => {
     const h = history();
     const diff = diffVersions({
       history: h,
-      a: findVersion(h, "3.1.11"),
-      b: findVersion(h, "3.1.12"),
+      a: lookupVersion(h, "3.1.11"),
+      b: lookupVersion(h, "3.1.12"),
     });
     expect(diff.source).toEqual({
       repository: "https://github.com/acme/web.git",
@@ -70,8 +70,8 @@ describe("diffing two versions", () => {
 
   it("gives no commit range when a revision label is missing or the repositories differ", () => {
     const h = history();
-    const a = findVersion(h, "3.1.10");
-    expect(diffVersions({ history: h, a, b: findVersion(h, "3.1.12") }).source).toBeNull();
+    const a = lookupVersion(h, "3.1.10");
+    expect(diffVersions({ history: h, a, b: lookupVersion(h, "3.1.12") }).source).toBeNull();
     const forked = buildVersionHistory({
       app,
       releases: acmeWebHistory(),
@@ -82,8 +82,8 @@ describe("diffing two versions", () => {
     });
     const diff = diffVersions({
       history: forked,
-      a: findVersion(forked, "3.1.11"),
-      b: findVersion(forked, "3.1.12"),
+      a: lookupVersion(forked, "3.1.11"),
+      b: lookupVersion(forked, "3.1.12"),
     });
     expect(diff.source).toBeNull();
   });
@@ -92,8 +92,8 @@ describe("diffing two versions", () => {
     const h = buildVersionHistory({ app, releases: acmeWebHistory() });
     const diff = diffVersions({
       history: h,
-      a: findVersion(h, "3.1.10"),
-      b: findVersion(h, "3.1.11"),
+      a: lookupVersion(h, "3.1.10"),
+      b: lookupVersion(h, "3.1.11"),
       labels: {
         a: { [SOURCE]: "https://gitlab.com/acme/web", [REVISION]: "c0ffee" },
         b: { [SOURCE]: "https://gitlab.com/acme/web", [REVISION]: "decaf0" },
@@ -106,21 +106,21 @@ describe("diffing two versions", () => {
     const h = history();
     const forward = diffVersions({
       history: h,
-      a: findVersion(h, "3.1.11"),
-      b: findVersion(h, "3.1.12"),
+      a: lookupVersion(h, "3.1.11"),
+      b: lookupVersion(h, "3.1.12"),
     });
     // 3.1.11's last release is v22 (v20 was cancelled but still its own); 3.1.12's is v27.
     expect(forward.releasesBetween.map((r) => r.version)).toEqual([27, 26, 25, 24, 23]);
     const backward = diffVersions({
       history: h,
-      a: findVersion(h, "3.1.12"),
-      b: findVersion(h, "3.1.11"),
+      a: lookupVersion(h, "3.1.12"),
+      b: lookupVersion(h, "3.1.11"),
     });
     expect(backward.releasesBetween.map((r) => r.version)).toEqual([27, 26, 25, 24, 23]);
     const same = diffVersions({
       history: h,
-      a: findVersion(h, "3.1.12"),
-      b: findVersion(h, "live"),
+      a: lookupVersion(h, "3.1.12"),
+      b: lookupVersion(h, "live"),
     });
     expect(same.releasesBetween).toEqual([]);
     expect(same.sameImage).toBe(true);
@@ -151,8 +151,8 @@ describe("diffing two versions", () => {
     const h = history();
     const diff = diffVersions({
       history: h,
-      a: findVersion(h, "3.1.11"),
-      b: findVersion(h, "3.1.12"),
+      a: lookupVersion(h, "3.1.11"),
+      b: lookupVersion(h, "3.1.12"),
       configs: { a, b: null },
     });
     expect(diff.config).toEqual({ foundA: true, foundB: false, changes: [] });
@@ -160,7 +160,7 @@ describe("diffing two versions", () => {
 
   it("recognises the config that ran a version by digest, tag or release key", () => {
     const h = history();
-    const v11 = findVersion(h, "3.1.11");
+    const v11 = lookupVersion(h, "3.1.11");
     expect(configRanVersion({ image: `registry.fly.io/acme-web@${digestOf("3.1.11")}` }, v11)).toBe(
       true,
     );
@@ -189,7 +189,7 @@ describe("finding a version to compare", () => {
     ["~3.1.9 <3.1.11", "3.1.10"],
     [digestOf("3.1.10").slice(0, 20), "3.1.10"],
   ])("finds %s", (spec, version) => {
-    expect(findVersion(h, spec).version).toBe(version);
+    expect(lookupVersion(h, spec).version).toBe(version);
   });
 
   it("finds a failed version too, unlike a rollback target", () => {
@@ -205,7 +205,7 @@ describe("finding a version to compare", () => {
         }),
       ],
     });
-    expect(findVersion(withFailed, "3.1.13").status).toBe("failed");
+    expect(lookupVersion(withFailed, "3.1.13").status).toBe("failed");
   });
 
   it.each([
@@ -214,12 +214,12 @@ describe("finding a version to compare", () => {
     ["^9", "RANGE_NO_MATCH"],
     ["sha256:ffffffff", "NEVER_DEPLOYED"],
   ])("refuses %s as bad input (%s)", (spec, code) => {
-    expect(() => findVersion(h, spec)).toThrow(expect.objectContaining({ code, kind: "input" }));
+    expect(() => lookupVersion(h, spec)).toThrow(expect.objectContaining({ code, kind: "input" }));
   });
 
   it("refuses live on an app that has none", () => {
     const empty = buildVersionHistory({ app: "empty", releases: [] });
-    expect(() => findVersion(empty, "live")).toThrow(
+    expect(() => lookupVersion(empty, "live")).toThrow(
       expect.objectContaining({ code: "NO_LIVE_VERSION" }),
     );
   });
@@ -281,6 +281,6 @@ describe("loading a diff from Fly", () => {
       releases: acmeWebHistory(),
       machines: [machine({ id: "m1", image: "registry.fly.io/acme-web:3.1.12" })],
     });
-    expect(findVersion(h, "live").machines.map((m) => m.id)).toEqual(["m1"]);
+    expect(lookupVersion(h, "live").machines.map((m) => m.id)).toEqual(["m1"]);
   });
 });

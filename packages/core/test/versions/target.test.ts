@@ -75,7 +75,7 @@ describe("resolving a rollback target", () => {
       ],
     });
     expect(() => resolveRollbackTarget(noDigest, { spec: "1.0.0" })).toThrow(
-      /digest of 1.0.0 is unknown/,
+      /image digest of 1.0.0, so 1.0.0 cannot be pinned/,
     );
   });
 
