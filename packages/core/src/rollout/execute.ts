@@ -14,9 +14,27 @@ import type { RolloutClient } from "./port.js";
 export const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
 /** Short enough that a killed rollout frees the app quickly; refreshed at half-life while working. */
 export const DEFAULT_LEASE_TTL_SECONDS = 30;
-const LEASE_CONCURRENCY = 64;
+/**
+ * Leases in flight at once. Taking and giving back the leases are the rollout's only steps that scale with
+ * the app's size rather than a batch's: each wave of them costs a round trip, so apps of up to 512 machines
+ * take and give back their leases in one wave each way (measured: a 300-machine rolling rollout went from
+ * 1.19x to 1.11x its ideal against 128). Fly's limits are per machine, so the width is bounded only to keep
+ * sockets in check (an immediate rollout already updates a whole app at once).
+ */
+const LEASE_CONCURRENCY = 512;
 /** Checks that stay critical this many polls in a row fail the machine (one critical poll may be boot noise). */
 const CRITICAL_POLLS_TO_FAIL = 3;
+/** Tries of a step that must not be lost to one transient failure (see retryTransient). */
+const PERSIST_ATTEMPTS = 4;
+const PERSIST_RETRY_DELAY_MS = 200;
+/** Failures that say nothing about the machine, only about the way to Fly. */
+const TRANSIENT_CODES = new Set([
+  "FLY_SERVER_ERROR",
+  "RATE_LIMITED",
+  "NETWORK_ERROR",
+  "TIMEOUT",
+  "FLY_TIMEOUT",
+]);
 
 export const NOT_RESTORED_NOTE =
   "A rollback changes machine images (and, with --with-config, machine configs) only: secrets, volumes and databases are not restored.";
@@ -103,6 +121,9 @@ class RolloutRun {
   private readonly touched = new Set<string>();
   private readonly warnings: string[] = [];
   private release: { id: string; version: number } | null = null;
+  /** Lease refreshes in flight: releasing while one still retries would let it re-take its lease. */
+  private readonly refreshes = new Set<Promise<void>>();
+  private readonly refreshingIds = new Set<string>();
 
   constructor(
     private readonly client: RolloutClient,
@@ -132,89 +153,140 @@ class RolloutRun {
   async execute(): Promise<RolloutResult> {
     this.emit({ type: "plan", plan: this.plan });
     if (this.plan.machines.length === 0) return this.result("complete", null, false);
+    // Before any mutating request: a pruned image is bad input and must leave the app untouched.
     await verifyTargetImage(this.client, this.plan, this.options.signal);
     if (this.interrupted) throw interruptedBeforeStart();
+    await this.takeAppLock();
 
-    await this.acquireLeases();
-    const refresher = this.startLeaseRefresh();
     try {
-      if (this.interrupted) throw interruptedBeforeStart();
-      this.release = await this.client.createRelease(
-        { app: this.app, image: this.plan.to.image, strategy: this.plan.strategy },
-        this.call,
-      );
-      this.emit({ type: "release-created", release: this.release });
-      await this.setReleaseStatus("running", null);
-
-      const failure = await this.runBatches();
-      if (failure) {
-        const reverted = this.options.revert !== false ? await this.revertTouched() : false;
-        const reason = reverted ? `${failure}; every changed machine was put back.` : `${failure}.`;
-        await this.setReleaseStatus("failed", reason);
-        return this.result("failed", reason, reverted);
-      }
-      if (this.interrupted) {
-        const reason = `Interrupted after ${this.countResult("updated")} of ${this.plan.machines.length} machines.`;
-        await this.setReleaseStatus("interrupted", reason);
-        return this.result("interrupted", reason, false);
-      }
-      await this.setReleaseStatus("complete", null);
-      return this.result("complete", null, false);
-    } finally {
-      clearInterval(refresher);
+      // Every machine is leased before the release is recorded: a conflict on any of them (a flyctl deploy
+      // holding one, say) stops the rollout before it has changed or recorded anything.
+      await this.leaseTheRest();
+      await this.recordRelease(this.emit);
+    } catch (error) {
       await this.releaseLeases();
+      throw error;
     }
+
+    const refresher = this.startLeaseRefresh();
+    let outcome: { status: RolloutStatus; reason: string | null; reverted: boolean };
+    try {
+      outcome = await this.roll();
+    } catch (error) {
+      clearInterval(refresher);
+      await Promise.all(this.refreshes);
+      await this.releaseLeases();
+      throw error;
+    }
+    clearInterval(refresher);
+    await Promise.all(this.refreshes);
+    // The record and the leases do not depend on each other: settle both at once, report them in order.
+    const leaseEvents: RolloutEvent[] = [];
+    await Promise.all([
+      this.setReleaseStatus(outcome.status, outcome.reason),
+      this.releaseLeases((event) => leaseEvents.push(event)),
+    ]);
+    for (const event of leaseEvents) this.emit(event);
+    return this.result(outcome.status, outcome.reason, outcome.reverted);
+  }
+
+  private async roll(): Promise<{
+    status: RolloutStatus;
+    reason: string | null;
+    reverted: boolean;
+  }> {
+    if (this.interrupted) {
+      return {
+        status: "interrupted",
+        reason: "Interrupted before any machine changed.",
+        reverted: false,
+      };
+    }
+    const failure = await this.runBatches();
+    if (failure) {
+      const reverted = this.options.revert !== false ? await this.revertTouched() : false;
+      const reason = reverted ? `${failure}; every changed machine was put back.` : `${failure}.`;
+      return { status: "failed", reason, reverted };
+    }
+    if (this.interrupted) {
+      const reason = `Interrupted after ${this.countResult("updated")} of ${this.plan.machines.length} machines.`;
+      return { status: "interrupted", reason, reverted: false };
+    }
+    return { status: "complete", reason: null, reverted: false };
+  }
+
+  private async recordRelease(emit: (event: RolloutEvent) => void): Promise<void> {
+    this.release = await this.client.createRelease(
+      { app: this.app, image: this.plan.to.image, strategy: this.plan.strategy },
+      this.call,
+    );
+    emit({ type: "release-created", release: this.release });
+    await this.setReleaseStatus("running", null, emit);
   }
 
   /**
-   * Lease every machine before anything changes. Two rollouts of one app must not both fail half-leased, so
-   * the machine with the lowest id (over all app machines, changed or not) is leased first and alone: it
-   * acts as the app's lock, and the second rollout stops there.
+   * Two rollouts of one app must not both fail half-leased, so the machine with the lowest id (over all
+   * app machines, changed or not) is leased first and alone: it is the app's lock, and a second rollout
+   * stops there, before it has changed or recorded anything.
    */
-  private async acquireLeases(): Promise<void> {
-    const description = `semfly ${this.plan.kind} to ${this.plan.to.version ?? this.plan.to.key}`;
-    const take = async (machineId: string) => {
-      const lease = await this.client.acquireLease(
-        this.app,
-        machineId,
-        { ttlSeconds: this.leaseTtl, description },
-        this.call,
-      );
-      this.leases.set(machineId, { machineId, nonce: lease.nonce });
-      this.emit({ type: "machine-leased", machineId });
-    };
+  private async takeAppLock(): Promise<void> {
     const all = [
       ...this.plan.machines.map((m) => m.id),
       ...this.plan.skipped.map((s) => s.id),
     ].sort();
-    const leader = all[0]!;
-    await take(leader);
-    const rest = this.plan.machines.map((m) => m.id).filter((id) => id !== leader);
-    const results = await settleLimit(rest, LEASE_CONCURRENCY, take);
+    await this.takeLease(all[0]!);
+  }
+
+  /** Lease every machine the plan changes that the lock did not already cover. */
+  private async leaseTheRest(): Promise<void> {
+    const rest = this.plan.machines.map((m) => m.id).filter((id) => !this.leases.has(id));
+    const results = await settleLimit(rest, LEASE_CONCURRENCY, (id) => this.takeLease(id));
     const failed = results.find((r) => r.status === "rejected");
-    if (failed && failed.status === "rejected") {
-      // Nothing has changed yet: give back what we took and stop, so a concurrent rollout keeps the app.
-      await this.releaseLeases();
-      throw failed.reason;
-    }
+    if (failed && failed.status === "rejected") throw failed.reason;
+  }
+
+  private async takeLease(machineId: string): Promise<void> {
+    const description = `semfly ${this.plan.kind} to ${this.plan.to.version ?? this.plan.to.key}`;
+    const lease = await this.client.acquireLease(
+      this.app,
+      machineId,
+      { ttlSeconds: this.leaseTtl, description },
+      this.call,
+    );
+    this.leases.set(machineId, { machineId, nonce: lease.nonce });
+    this.emit({ type: "machine-leased", machineId });
   }
 
   private startLeaseRefresh(): NodeJS.Timeout {
     const timer = setInterval(
       () => {
-        void settleLimit([...this.leases.values()], LEASE_CONCURRENCY, (lease) =>
-          this.client.refreshLease(
-            this.app,
-            lease.machineId,
-            lease.nonce,
-            this.leaseTtl,
-            this.call,
-          ),
-        ).then((results) => {
+        // A lease whose last refresh is still retrying is left to it; the others are refreshed now.
+        const due = [...this.leases.values()].filter((l) => !this.refreshingIds.has(l.machineId));
+        for (const lease of due) this.refreshingIds.add(lease.machineId);
+        const round = settleLimit(due, LEASE_CONCURRENCY, async (lease) => {
+          try {
+            const refreshed = await this.client.refreshLease(
+              this.app,
+              lease.machineId,
+              lease.nonce,
+              this.leaseTtl,
+              this.call,
+            );
+            // A refresh that reaches Fly after the lease lapsed (a slow retry) takes a new lease with a
+            // new nonce: the old one would make every later update and the release look like a stranger's.
+            if (refreshed.nonce !== lease.nonce) {
+              this.leases.set(lease.machineId, { ...lease, nonce: refreshed.nonce });
+            }
+          } finally {
+            this.refreshingIds.delete(lease.machineId);
+          }
+        }).then((results) => {
           const failures = results.filter((r) => r.status === "rejected").length;
           if (failures > 0)
             this.emit({ type: "warning", message: `${failures} lease refreshes failed` });
         });
+        this.refreshes.add(round);
+        void round.finally(() => this.refreshes.delete(round));
       },
       (this.leaseTtl * 1000) / 2,
     );
@@ -222,16 +294,16 @@ class RolloutRun {
     return timer;
   }
 
-  private async releaseLeases(): Promise<void> {
+  private async releaseLeases(emit: (event: RolloutEvent) => void = this.emit): Promise<void> {
     const held = [...this.leases.values()];
     const results = await settleLimit(held, LEASE_CONCURRENCY, async (lease) => {
       await this.client.releaseLease(this.app, lease.machineId, lease.nonce);
       this.leases.delete(lease.machineId);
-      this.emit({ type: "lease-released", machineId: lease.machineId });
+      emit({ type: "lease-released", machineId: lease.machineId });
     });
     const failures = results.filter((r) => r.status === "rejected").length;
     if (failures > 0) {
-      this.emit({
+      emit({
         type: "warning",
         message: `${failures} leases could not be released; they expire within ${this.leaseTtl}s.`,
       });
@@ -246,7 +318,9 @@ class RolloutRun {
       if (this.interrupted) return null;
       this.emit({ type: "batch-started", index, of: this.plan.batches.length, machineIds: ids });
       const batchAbort = new AbortController();
-      const results = await settleLimit(ids, Math.min(concurrency, ids.length), async (id) => {
+      // The first machine to fail is the cause; the others of its batch fail only because they were stopped.
+      let cause: MachineFailure | null = null;
+      await settleLimit(ids, Math.min(concurrency, ids.length), async (id) => {
         const machine = byId.get(id)!;
         if (this.interrupted || batchAbort.signal.aborted) return;
         try {
@@ -256,16 +330,14 @@ class RolloutRun {
           const reason = describe(error);
           this.setResult(id, "failed", reason);
           this.emit({ type: "machine-failed", machineId: id, reason });
+          cause ??= new MachineFailure(id, reason);
           // The other machines of this batch stop waiting: the rollout is failing and will revert them.
           batchAbort.abort();
-          throw new MachineFailure(id, reason);
+          throw cause;
         }
       });
-      const failure = results.find((r) => r.status === "rejected");
-      if (failure && failure.status === "rejected") {
-        const error = failure.reason as MachineFailure;
-        return `Machine ${error.machineId} failed: ${error.reason}`;
-      }
+      const failure = cause as MachineFailure | null;
+      if (failure) return `Machine ${failure.machineId} failed: ${failure.reason}`;
     }
     return null;
   }
@@ -345,22 +417,7 @@ class RolloutRun {
     const results = await settleLimit(touched, LEASE_CONCURRENCY, async (machine) => {
       this.emit({ type: "machine-reverting", machineId: machine.id });
       try {
-        const lease = this.leases.get(machine.id);
-        const reverted = await this.client.updateMachine(
-          this.app,
-          machine.id,
-          { config: machine.currentConfig, ...(lease ? { nonce: lease.nonce } : {}) },
-          this.call,
-        );
-        if (machine.state === "started") {
-          const timeoutSeconds = Math.min(60, Math.ceil(this.waitTimeoutMs / 1000));
-          await this.client.waitForState(
-            this.app,
-            machine.id,
-            { state: "started", timeoutSeconds, version: reverted.instanceId },
-            this.call,
-          );
-        }
+        await this.revertOne(machine);
         this.setResult(machine.id, "reverted");
         this.emit({ type: "machine-reverted", machineId: machine.id });
       } catch (error) {
@@ -373,7 +430,39 @@ class RolloutRun {
     return results.every((r) => r.status === "fulfilled");
   }
 
-  private async setReleaseStatus(status: string, error: string | null): Promise<void> {
+  /**
+   * Send the machine's exact previous config and wait for it to start. A machine update is never retried
+   * on the way forward (it may have happened), but a revert may be: sending the same old config again
+   * ends in the same state, and giving up on one transient failure would leave the app half on the target.
+   */
+  private async revertOne(machine: PlannedMachine): Promise<void> {
+    const reverted = await retryTransient(() => {
+      // Read at each try: a lease refresh may have replaced the nonce meanwhile.
+      const lease = this.leases.get(machine.id);
+      return this.client.updateMachine(
+        this.app,
+        machine.id,
+        { config: machine.currentConfig, ...(lease ? { nonce: lease.nonce } : {}) },
+        this.call,
+      );
+    });
+    if (machine.state !== "started") return;
+    const timeoutSeconds = Math.min(60, Math.ceil(this.waitTimeoutMs / 1000));
+    await retryTransient(() =>
+      this.client.waitForState(
+        this.app,
+        machine.id,
+        { state: "started", timeoutSeconds, version: reverted.instanceId },
+        this.call,
+      ),
+    );
+  }
+
+  private async setReleaseStatus(
+    status: string,
+    error: string | null,
+    emit: (event: RolloutEvent) => void = this.emit,
+  ): Promise<void> {
     if (!this.release) return;
     const metadata = {
       semfly: {
@@ -389,11 +478,15 @@ class RolloutRun {
       },
     };
     try {
-      await this.client.updateRelease(this.release.id, { status, metadata }, this.call);
-      this.emit({ type: "release-status", status, release: this.release });
+      // The record must tell the truth, so a transient failure (even a 500) is worth a few more tries.
+      const release = this.release;
+      await retryTransient(() =>
+        this.client.updateRelease(release.id, { status, metadata }, this.call),
+      );
+      emit({ type: "release-status", status, release: this.release });
     } catch (cause) {
       // flyctl only warns when it cannot record a status: the machines are what they are either way.
-      this.emit({
+      emit({
         type: "warning",
         message: `Could not mark release v${this.release.version} ${status}: ${describe(cause)}`,
       });
@@ -520,6 +613,19 @@ function formatMs(ms: number): string {
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms % 1000 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;
+}
+
+/** For the steps that must not be lost (a revert, the final release status): bounded, spaced tries. */
+async function retryTransient<T>(task: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await task();
+    } catch (error) {
+      const transient = isSemflyError(error) && TRANSIENT_CODES.has(error.code);
+      if (!transient || attempt >= PERSIST_ATTEMPTS) throw error;
+      await sleep(PERSIST_RETRY_DELAY_MS * attempt);
+    }
+  }
 }
 
 function describe(error: unknown): string {
