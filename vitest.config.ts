@@ -4,6 +4,10 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     projects: ["packages/*", "apps/*"],
-    reporters: ["default", ["json", { outputFile: ".test-results/vitest.json" }]],
+    // CI runs the suite twice (Node 20, then 24) and totals both reports, so the file name can be set.
+    reporters: [
+      "default",
+      ["json", { outputFile: process.env.SEMFLY_VITEST_REPORT ?? ".test-results/vitest.json" }],
+    ],
   },
 });

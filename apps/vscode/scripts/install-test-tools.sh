@@ -55,11 +55,14 @@ if [[ ! -f "$cache_dir/package.json" ]]; then
 fi
 
 # unsafe_perm: the postinstall runs as root; yes: node-pty's postinstall runs `npx node-gyp`.
+# Run from a pnpm script, the environment carries pnpm's npm_config_* (its user agent among them), and
+# code-server's postinstall refuses a package manager it does not know: npm gets a clean slate.
 (
   cd "$cache_dir"
+  unset $(env | sed -n 's/^\(npm_config_[^=]*\)=.*/\1/p; s/^\(npm_package_[^=]*\)=.*/\1/p; s/^\(npm_lifecycle_[^=]*\)=.*/\1/p')
   TMPDIR="$tmp_dir" npm_config_unsafe_perm=true npm_config_yes=true \
     npm install --no-audit --no-fund --no-save "code-server@$CODE_SERVER_VERSION"
 )
 
-"$code_server_bin" --version
+XDG_CONFIG_HOME="$tmp_dir" XDG_DATA_HOME="$tmp_dir" "$code_server_bin" --version
 log "done"

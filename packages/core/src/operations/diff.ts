@@ -1,18 +1,7 @@
-/**
- * `semfly diff A [B]`: what changed between two versions of an app. `diffVersions` is pure (history, two
- * entries, optionally one machine config for each); `loadVersionDiff` fetches what it needs and calls it.
- */
-import semver from "semver";
-import { inputError } from "../errors.js";
 import { configRanVersion } from "../versions/config-match.js";
 import type { VersionEntry, VersionHistory, VersionStatus } from "../versions/history.js";
-import { digestReference, parseImageReference } from "../versions/image-ref.js";
-import {
-  OCI_REVISION_LABEL,
-  OCI_SOURCE_LABEL,
-  parseVersion,
-  recognizeVersion,
-} from "../versions/recognize.js";
+import { digestReference } from "../versions/image-ref.js";
+import { OCI_REVISION_LABEL, OCI_SOURCE_LABEL } from "../versions/recognize.js";
 import { releaseSucceeded } from "../versions/release-status.js";
 import { lookupVersion } from "../versions/target.js";
 import type { FlyRelease, MachineConfig } from "../versions/types.js";
