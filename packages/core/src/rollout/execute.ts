@@ -436,16 +436,24 @@ class RolloutRun {
    * ends in the same state, and giving up on one transient failure would leave the app half on the target.
    */
   private async revertOne(machine: PlannedMachine): Promise<void> {
-    const reverted = await retryTransient(() => {
-      // Read at each try: a lease refresh may have replaced the nonce meanwhile.
-      const lease = this.leases.get(machine.id);
-      return this.client.updateMachine(
-        this.app,
-        machine.id,
-        { config: machine.currentConfig, ...(lease ? { nonce: lease.nonce } : {}) },
-        this.call,
-      );
-    });
+    let sent: string | undefined;
+    const reverted = await retryTransient(
+      () => {
+        // Read at each try: a lease refresh may have replaced the nonce meanwhile.
+        sent = this.leases.get(machine.id)?.nonce;
+        return this.client.updateMachine(
+          this.app,
+          machine.id,
+          { config: machine.currentConfig, ...(sent ? { nonce: sent } : {}) },
+          this.call,
+        );
+      },
+      // Our own lease, re-taken by a refresh while this try was on its way, answers like a stranger's.
+      (error) =>
+        isSemflyError(error) &&
+        error.code === "LEASE_CONFLICT" &&
+        (this.refreshingIds.has(machine.id) || this.leases.get(machine.id)?.nonce !== sent),
+    );
     if (machine.state !== "started") return;
     const timeoutSeconds = Math.min(60, Math.ceil(this.waitTimeoutMs / 1000));
     await retryTransient(() =>
@@ -616,12 +624,16 @@ function formatMs(ms: number): string {
 }
 
 /** For the steps that must not be lost (a revert, the final release status): bounded, spaced tries. */
-async function retryTransient<T>(task: () => Promise<T>): Promise<T> {
+async function retryTransient<T>(
+  task: () => Promise<T>,
+  alsoRetry: (error: unknown) => boolean = () => false,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await task();
     } catch (error) {
-      const transient = isSemflyError(error) && TRANSIENT_CODES.has(error.code);
+      const transient =
+        (isSemflyError(error) && TRANSIENT_CODES.has(error.code)) || alsoRetry(error);
       if (!transient || attempt >= PERSIST_ATTEMPTS) throw error;
       await sleep(PERSIST_RETRY_DELAY_MS * attempt);
     }

@@ -1,0 +1,177 @@
+import { type Emulator, startEmulator } from "@semfly/fly-emulator";
+import { describe, expect, it } from "vitest";
+import {
+  APP,
+  type CliRun,
+  emulatorEnv,
+  jsonError,
+  parseSeeds,
+  runCli,
+  type Sandbox,
+  SeededRandom,
+  sandbox,
+  spawnCli,
+} from "./cli.js";
+
+/**
+ * The CLI killed with SIGKILL in the middle of `semfly rollback` (no handler runs: no revert, no lease
+ * release, no release status). What must hold afterwards: `semfly status` tells the truth, the dead run's
+ * leases expire by their TTL, and running the same command again converges.
+ */
+const TARGET = "3.1.11";
+const DIGEST: Record<string, string> = {
+  "sha256:98059fbd9b6f5e5580e59b3cee8dd6a8e1cb0347842dfa3fe7fef51d3053ba59": "3.1.11",
+  "sha256:ed5c6ce26bc7cf3f7a197ee6cae6d63aa415b2de67a05678aec46d67a0369979": "3.1.12",
+};
+const TARGET_DIGEST = Object.keys(DIGEST).find((d) => DIGEST[d] === TARGET)!;
+/** The engine's default lease TTL; the CLI has no option to change it. */
+const LEASE_TTL_SECONDS = 30;
+const ROLLBACK = ["rollback", TARGET, "--yes", "--app", APP];
+/** Lines of plain (non-TTY) progress: leases, release, batches, per-machine steps. */
+const PROGRESS = /^(Leased|Created release|Release v\d+|Batch \d|[0-9a-f]{14}: |Released)/;
+/**
+ * Seeds whose kill points cover: before any request (6), during the first batch (2), right after the
+ * release was created (35), between batches (9), inside the last batch (38), after every machine moved
+ * but before the release was marked (1), and after it was marked complete, mid lease release (13).
+ * SEMFLY_CRASH_SEEDS=1-40 (or `pnpm test:soak --crash 1-40`) runs others.
+ */
+const KILL_SEEDS = parseSeeds(process.env.SEMFLY_CRASH_SEEDS ?? "1,2,6,9,13,35,38");
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const emulatorNow = (e: Emulator) => Date.parse((e.snapshot() as { now: string }).now) / 1000;
+
+/**
+ * Start the rollback and SIGKILL it at the seed's point: at a time after start (often before or while
+ * leasing), a little after a progress line of the first two batches, or right at a line of the last
+ * batch or the end (its worker machines have no checks, so it goes by in milliseconds).
+ */
+async function killedRollback(seed: number, env: Record<string, string>, cwd: string) {
+  const rng = new SeededRandom(seed);
+  const mode = rng.int(0, 3);
+  const atMs = rng.int(150, 900);
+  const afterLine = mode === 0 ? 0 : mode < 3 ? rng.int(1, 17) : rng.int(18, 25);
+  const drawn = mode < 3 ? rng.int(0, 150) : rng.int(0, 5);
+  // After the release is marked only the leases remain: kill at once, or the run may end first.
+  const extraMs = afterLine >= 24 ? 0 : drawn;
+  const where =
+    mode === 0 ? `${atMs}ms after start` : `${extraMs}ms after progress line ${afterLine}`;
+  let seen = 0;
+  const { child, done } = spawnCli(ROLLBACK, {
+    env,
+    cwd,
+    onLine: (line, proc) => {
+      if (!PROGRESS.test(line) || ++seen !== afterLine) return;
+      if (extraMs === 0) proc.kill("SIGKILL");
+      else setTimeout(() => proc.kill("SIGKILL"), extraMs);
+    },
+  });
+  if (mode === 0) setTimeout(() => child.kill("SIGKILL"), atMs);
+  const run = await done;
+  return { run, where };
+}
+
+// Each case has its own emulator and sandbox, so kill points run side by side.
+describe.concurrent("the CLI killed with SIGKILL during a rollback", () => {
+  it.each(KILL_SEEDS)(
+    "seed %i: status shows the truth, the dead run's leases expire by their TTL, and a re-run converges",
+    async (seed) => {
+      const e = await startEmulator({ scenario: "demo", bootTimeMs: 200, checkDelayMs: 50, seed });
+      const box = await sandbox();
+      try {
+        await killAndRecover(seed, e, box);
+      } finally {
+        await e.close();
+        await box.dispose();
+      }
+    },
+    60_000,
+  );
+});
+
+async function killAndRecover(seed: number, e: Emulator, box: Sandbox): Promise<void> {
+  const env = emulatorEnv(e, box);
+  const releasesBefore = e.releases(APP).length;
+
+  const { run, where } = await killedRollback(seed, env, box.cwd);
+  const label = `seed ${seed} (killed ${where})`;
+  expect(
+    run.signal,
+    `${label}: the rollback finished before it could be killed\n${run.stdout}`,
+  ).toBe("SIGKILL");
+  // Requests the dead process had already sent are still handled; let them and the boots finish.
+  await sleep(300);
+  await e.idle();
+
+  // Every machine runs the version it had or the target: a machine update is all or nothing.
+  const machines = e.machines(APP);
+  const digests = new Map(machines.map((m) => [m.id, m.image_ref?.digest ?? ""]));
+  for (const [id, digest] of digests) {
+    expect(DIGEST[digest], `${label}: ${id} runs ${digest}`).toBeDefined();
+  }
+  const mixed = new Set(digests.values()).size > 1;
+
+  // `semfly status` says what the machines run, and null for the app's version when they disagree.
+  const status = await runCli(["status", "--json", "--app", APP], { env, cwd: box.cwd });
+  expect(status.code, `${label}: status failed: ${status.stderr}`).toBe(0);
+  const shown = JSON.parse(status.stdout) as {
+    version: string | null;
+    drift: boolean;
+    machines: { id: string; version: string | null; digest: string | null }[];
+  };
+  expect(shown.drift, label).toBe(mixed);
+  expect(shown.version, label).toBe(mixed ? null : DIGEST[[...digests.values()][0]!]);
+  expect(
+    Object.fromEntries(shown.machines.map((m) => [m.id, [m.version, m.digest]])),
+    label,
+  ).toEqual(Object.fromEntries([...digests].map(([id, d]) => [id, [DIGEST[d], d]])));
+
+  // The dead run's release was never finished: it may stay pending/running, but never claims an
+  // outcome that did not happen.
+  const newest = e.releases(APP).at(-1)!;
+  if (e.releases(APP).length > releasesBefore) {
+    expect(["pending", "running", "complete"], label).toContain(newest.status);
+    if (newest.status === "complete") expect(mixed, label).toBe(false);
+  }
+
+  // Leases the dead run held: none outlives its TTL. Until then, a re-run that needs one stops cleanly.
+  const held = e.leases(APP);
+  for (const lease of held) {
+    expect(lease.expires_at - emulatorNow(e), `${label}: lease TTL`).toBeLessThanOrEqual(
+      LEASE_TTL_SECONDS + 1,
+    );
+  }
+  const allOnTarget = [...digests.values()].every((d) => d === TARGET_DIGEST);
+  const leader = [...digests.keys()].sort()[0]!;
+  const needed = [...digests].filter(([, d]) => d !== TARGET_DIGEST).map(([id]) => id);
+  const blocked = held.some((l) => l.machineId === leader || needed.includes(l.machineId));
+  if (blocked && !allOnTarget) {
+    e.clearRequestLog();
+    const early = await runCli([...ROLLBACK, "--json"], { env, cwd: box.cwd });
+    expect(early.code, `${label}: re-run before the TTL: ${early.stderr}`).toBe(1);
+    expect(jsonError(early).code).toBe("LEASE_CONFLICT");
+    const changes = e.mutatingRequests().filter((r) => !r.operation.startsWith("machines.lease."));
+    expect(changes, `${label}: the blocked re-run changed something`).toEqual([]);
+  }
+  e.advanceClock((LEASE_TTL_SECONDS + 1) * 1000);
+  expect(e.leases(APP), `${label}: leases after their TTL`).toEqual([]);
+
+  // The same command again converges. When the dead run had already moved every machine, the target
+  // is live and semfly refuses it as bad input (exit 2) without touching anything: see
+  // docs/reliability.md, "Killed after every machine moved".
+  e.clearRequestLog();
+  const again: CliRun = await runCli(ROLLBACK, { env, cwd: box.cwd });
+  if (allOnTarget) {
+    expect(again.code, `${label}: ${again.stderr}`).toBe(2);
+    expect(again.stderr).toMatch(/^Error: 3\.1\.11 is already live on acme-web\.\n/);
+    expect(e.mutatingRequests()).toEqual([]);
+  } else {
+    expect(again.code, `${label}: re-run: ${again.stderr}\n${again.stdout}`).toBe(0);
+    expect(again.stdout).toMatch(/Rolled back acme-web .*to 3\.1\.11/);
+    expect(e.releases(APP).at(-1)!.status).toBe("complete");
+  }
+  expect(
+    e.machines(APP).map((m) => m.image_ref?.digest),
+    `${label}: after the re-run`,
+  ).toEqual(machines.map(() => TARGET_DIGEST));
+  expect(e.leases(APP)).toEqual([]);
+}

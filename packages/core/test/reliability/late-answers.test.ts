@@ -1,0 +1,170 @@
+import type { FaultRule } from "@semfly/fly-emulator";
+import { describe, expect, it } from "vitest";
+import { executeRollout, prepareRollback, type RolloutResult } from "../../src/index.js";
+import { APP, capture, expectPromiseKept, startWorld } from "./harness.js";
+
+/**
+ * Requests Fly acts on after semfly has given up on them: the emulator holds one request past the client's
+ * timeout, then handles it as usual. This is the ambiguous case a 5xx or a dropped connection before the
+ * request is read never creates: semfly cannot know whether the change happened.
+ */
+const CLIENT_TIMEOUT_MS = 1000;
+const LATE_MS = 1600;
+const LEASE_TTL_SECONDS = 5;
+
+function late(operation: string): FaultRule {
+  return { operation, times: 1, action: { type: "delay", ms: LATE_MS } };
+}
+
+async function rollbackWithLate(operation: string) {
+  const world = await startWorld({
+    faults: { rules: [late(operation)] },
+    client: { timeoutMs: CLIENT_TIMEOUT_MS },
+  });
+  const before = capture(world.emulator);
+  const { plan } = await prepareRollback(world.client, APP, { target: { spec: "3.1.11" } });
+  let outcome: { result: RolloutResult } | { error: unknown };
+  try {
+    outcome = {
+      result: await executeRollout(world.client, plan, { leaseTtlSeconds: LEASE_TTL_SECONDS }),
+    };
+  } catch (error) {
+    outcome = { error };
+  }
+  // Let the held request reach its handler, and the machines settle.
+  await new Promise((resolve) => setTimeout(resolve, LATE_MS));
+  await world.emulator.idle();
+  return { world, before, plan, outcome };
+}
+
+describe.concurrent("answers that come after semfly gave up", () => {
+  it("a machine update applied late is put back, and cannot land after the revert", async () => {
+    const { world, before, plan, outcome } = await rollbackWithLate("machines.update");
+    try {
+      expect("result" in outcome && outcome.result.status).toBe("failed");
+      await expectPromiseKept(world, outcome, {
+        label: "late machine update",
+        before,
+        target: plan.to.digest,
+        leaseTtlSeconds: LEASE_TTL_SECONDS,
+      });
+      // The late update really went out, and whenever Fly handled it, the machine's newest config is
+      // its old one: the update carried the version it was planned against, so after the revert Fly
+      // refuses it (409) rather than putting the machine on the target behind semfly's back.
+      const lateOne = world.emulator.requestLog.find(
+        (r) => r.operation === "machines.update" && r.fault?.startsWith("delay"),
+      );
+      expect(lateOne).toBeDefined();
+      const id = lateOne!.path.split("/").at(-1)!;
+      expect(world.emulator.machineVersions(APP, id).at(-1)?.config).toEqual(
+        before.machines.get(id)?.config,
+      );
+    } finally {
+      await world.close();
+    }
+  });
+
+  it("a lease granted late stops the run before any change, and that lease expires by its TTL", async () => {
+    const { world, before, plan, outcome } = await rollbackWithLate("machines.lease.acquire");
+    try {
+      expect("error" in outcome && (outcome.error as { code?: string }).code).toBe("TIMEOUT");
+      await expectPromiseKept(world, outcome, {
+        label: "late lease",
+        before,
+        target: plan.to.digest,
+        leaseTtlSeconds: LEASE_TTL_SECONDS,
+      });
+    } finally {
+      await world.close();
+    }
+  });
+
+  it("a lease released late leaves no lease behind", async () => {
+    const { world, before, plan, outcome } = await rollbackWithLate("machines.lease.release");
+    try {
+      expect("result" in outcome && outcome.result.status).toBe("complete");
+      await expectPromiseKept(world, outcome, {
+        label: "late lease release",
+        before,
+        target: plan.to.digest,
+        leaseTtlSeconds: LEASE_TTL_SECONDS,
+      });
+      expect(world.emulator.leases(APP)).toEqual([]);
+    } finally {
+      await world.close();
+    }
+  });
+
+  it("a release status recorded late still ends as the result says", async () => {
+    const { world, before, plan, outcome } = await rollbackWithLate("releases.update");
+    try {
+      expect("result" in outcome && outcome.result.status).toBe("complete");
+      await expectPromiseKept(world, outcome, {
+        label: "late release status",
+        before,
+        target: plan.to.digest,
+        leaseTtlSeconds: LEASE_TTL_SECONDS,
+      });
+      expect(world.emulator.releases(APP).at(-1)?.status).toBe("complete");
+    } finally {
+      await world.close();
+    }
+  });
+
+  it("a lease refresh that lands after the lease lapsed keeps the rollout's hold on the machine", async () => {
+    // Leases of 2 s (Fly counts whole seconds), refreshed every second. The first refresh is held 1.8 s:
+    // it reaches Fly after its lease lapsed, and Fly answers with a new lease (a new nonce). The target
+    // hangs, so every machine is put back after that (4 s), which needs the new nonce.
+    const world = await startWorld({
+      faults: {
+        rules: [
+          { operation: "machines.lease.acquire", times: 6, action: { type: "delay", ms: 0 } },
+          { operation: "machines.lease.acquire", times: 1, action: { type: "delay", ms: 1800 } },
+        ],
+      },
+    });
+    try {
+      world.emulator.markImageNeverStarts("registry.fly.io/acme-web:v3.1.11", "hang");
+      const before = capture(world.emulator);
+      const { plan } = await prepareRollback(world.client, APP, {
+        target: { spec: "3.1.11" },
+        strategy: "immediate",
+      });
+      const result = await executeRollout(world.client, plan, {
+        leaseTtlSeconds: 2,
+        waitTimeoutMs: 4000,
+      });
+      const relapsed = world.emulator.requestLog.find(
+        (r) => r.operation === "machines.lease.acquire" && r.fault === "delay:1800",
+      );
+      expect(relapsed?.status, "the late refresh took a new lease").toBe(201);
+      expect(result.status).toBe("failed");
+      expect(result.reverted, result.machines.map((m) => m.error ?? m.result).join("; ")).toBe(
+        true,
+      );
+      expect(result.warnings, result.warnings.join(" | ")).toEqual([]);
+      await expectPromiseKept(
+        world,
+        { result },
+        { label: "lapsed lease", before, target: plan.to.digest, leaseTtlSeconds: 2 },
+      );
+    } finally {
+      await world.close();
+    }
+  });
+
+  // Known gap (docs/reliability.md, "A release left pending"): semfly cannot find the release it never
+  // heard back about, so Fly keeps it `pending`. What is guaranteed still holds: nothing else changed.
+  it("a release created late stops the run before any machine changes and gives every lease back", async () => {
+    const { world, before, outcome } = await rollbackWithLate("releases.create");
+    try {
+      expect("error" in outcome && (outcome.error as { code?: string }).code).toBe("TIMEOUT");
+      expect(capture(world.emulator).machines).toEqual(before.machines);
+      expect(world.emulator.leases(APP)).toEqual([]);
+      const created = world.emulator.releases(APP).slice(before.releaseCount);
+      expect(created.map((r) => r.status)).toEqual(["pending"]);
+    } finally {
+      await world.close();
+    }
+  });
+});

@@ -1,0 +1,149 @@
+import { inspect } from "node:util";
+import { scenario } from "@semfly/fly-emulator";
+import { MockAgent } from "undici";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  createFlyClient,
+  executeRollout,
+  type FlyClient,
+  loadVersionHistory,
+  prepareRollback,
+  type RolloutEvent,
+} from "../../src/index.js";
+import { API, FLAPS } from "../fly/mock-fly.js";
+import { APP, startWorld, type World } from "./harness.js";
+
+/** Two macaroon-looking parts, as `fly tokens create deploy` prints them; each part is a secret. */
+const PART_A = "fm2_lJPECAAAAAAAB7x3RELIABILITYsecretAAAA9q2VtZmx5";
+const PART_B = "fm2_lJPEtwoRELIABILITYsecretBBBBzZW1mbHkgcGFydA==";
+const TOKEN = `FlyV1 ${PART_A},${PART_B}`;
+/** What must appear nowhere: the whole token, each part, and each part's body without its prefix. */
+const NEEDLES = [TOKEN, PART_A, PART_B, PART_A.slice(4), PART_B.slice(4), "RELIABILITYsecret"];
+
+function expectNoSecret(label: string, text: string): void {
+  for (const needle of NEEDLES) {
+    expect(text.includes(needle), `${label} contains "${needle}":\n${text.slice(0, 2000)}`).toBe(
+      false,
+    );
+  }
+}
+
+let world: World | null = null;
+afterEach(async () => {
+  await world?.close();
+  world = null;
+});
+
+async function tokenWorld(): Promise<World> {
+  // The emulator accepts the first part (Fly checks each comma part of a FlyV1 header).
+  return startWorld({
+    scenario: scenario(APP)
+      .token(PART_A, "secret-keeper@acme.test")
+      .image("1.0.0")
+      .image("1.0.1")
+      .release({ image: "1.0.0" })
+      .release({ image: "1.0.1" })
+      .machines(3, { regions: ["ams", "iad"] }),
+    client: { token: TOKEN },
+  });
+}
+
+function everything(w: World, extra: unknown[]): string {
+  return [w.debugLines.join("\n"), ...extra.map((x) => inspect(x, { depth: 8 }))].join("\n");
+}
+
+describe("the token never leaves the client", () => {
+  it("appears in no debug line, event or result of a rollback that completes", async () => {
+    world = await tokenWorld();
+    const events: RolloutEvent[] = [];
+    const { plan } = await prepareRollback(world.client, APP, { target: { spec: "1.0.0" } });
+    const result = await executeRollout(world.client, plan, { onEvent: (e) => events.push(e) });
+    expect(result.status).toBe("complete");
+    expect(world.debugLines.length).toBeGreaterThan(10);
+    expectNoSecret(
+      "complete rollback",
+      everything(world, [plan, events, result, JSON.stringify(result)]),
+    );
+  });
+
+  it("appears in no debug line, event or result of a rollback that fails and reverts", async () => {
+    world = await tokenWorld();
+    world.emulator.markImageBad("registry.fly.io/acme-web:1.0.0");
+    const events: RolloutEvent[] = [];
+    const { plan } = await prepareRollback(world.client, APP, { target: { spec: "1.0.0" } });
+    const result = await executeRollout(world.client, plan, { onEvent: (e) => events.push(e) });
+    expect(result.status).toBe("failed");
+    expectNoSecret("failed rollback", everything(world, [events, result]));
+  });
+
+  it("appears in no error, cause, stack or debug line when Fly rejects it", async () => {
+    world = await tokenWorld();
+    const rejected = "fm2_lJPErejectedRELIABILITYsecretCCCC";
+    const lines: string[] = [];
+    const client = createFlyClient({
+      token: rejected,
+      apiBaseUrl: world.emulator.url,
+      flapsBaseUrl: world.emulator.url,
+      uiexBaseUrl: world.emulator.url,
+      debug: (line) => lines.push(line),
+    });
+    const error = await loadVersionHistory(client, APP).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "UNAUTHORIZED" });
+    const text = [lines.join("\n"), inspect(error, { depth: 8 }), JSON.stringify(error)].join("\n");
+    expect(text).not.toContain(rejected);
+    expect(text).not.toContain("RELIABILITYsecret");
+  });
+
+  it("is redacted when Fly quotes it back in an error body", async () => {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    const lines: string[] = [];
+    const client: FlyClient = createFlyClient({
+      token: TOKEN,
+      dispatcher: agent,
+      retry: { retries: 0 },
+      rateLimit: false,
+      debug: (line) => lines.push(line),
+    });
+    // A misbehaving proxy echoes the Authorization header it got.
+    agent
+      .get(FLAPS)
+      .intercept({ path: `/v1/apps/${APP}/machines`, method: "GET" })
+      .reply((req) => ({
+        statusCode: 400,
+        data: JSON.stringify({
+          error: `bad header: ${(req.headers as Record<string, string>).authorization}`,
+        }),
+      }));
+    agent
+      .get(API)
+      .intercept({ path: "/graphql", method: "POST" })
+      .reply(200, {
+        data: { app: { releases: { nodes: [], pageInfo: { hasNextPage: false }, totalCount: 0 } } },
+      });
+    try {
+      const error = await loadVersionHistory(client, APP).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "REQUEST_REJECTED" });
+      expect((error as Error).message).toMatch(
+        /^Fly refused to list machines \(HTTP 400\): bad header: .*\[REDACTED\]/,
+      );
+      expectNoSecret("echoed error", [lines.join("\n"), inspect(error, { depth: 8 })].join("\n"));
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it("appears in no debug line when connections drop and requests are retried", async () => {
+    world = await tokenWorld();
+    world.emulator.setFaults({
+      rules: [
+        { operation: "machines.list", times: 2, action: { type: "drop" } },
+        { service: "graphql", times: 1, action: { type: "status", status: 503 } },
+      ],
+    });
+    const history = await loadVersionHistory(world.client, APP);
+    expect(history.machines).toHaveLength(3);
+    expect(world.debugLines.some((l) => /^retrying /.test(l))).toBe(true);
+    expectNoSecret("retried requests", everything(world, [history]));
+  });
+});
