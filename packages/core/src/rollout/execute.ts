@@ -24,6 +24,10 @@ export const DEFAULT_LEASE_TTL_SECONDS = 30;
 const LEASE_CONCURRENCY = 512;
 /** Checks that stay critical this many polls in a row fail the machine (one critical poll may be boot noise). */
 const CRITICAL_POLLS_TO_FAIL = 3;
+/** How long one wait for `started` lasts before semfly looks at the machine itself. */
+const WAIT_SLICE_SECONDS = 5;
+/** States a machine does not leave by itself: waiting longer will not start it. */
+const FAILED_STATES: ReadonlySet<string> = new Set(["failed", "destroyed", "destroying"]);
 /** Tries of a step that must not be lost to one transient failure (see retryTransient). */
 const PERSIST_ATTEMPTS = 4;
 const PERSIST_RETRY_DELAY_MS = 200;
@@ -361,21 +365,30 @@ class RolloutRun {
     this.emit({ type: "checks-passing", machineId: machine.id });
   }
 
+  /**
+   * Wait for the machine to start, in slices: Fly's wait API cannot wait for a machine to fail, so between
+   * slices one look at the machine tells a crashed machine (`failed`) from a slow one, long before the
+   * wait timeout. A machine that starts within the first slice costs no extra request.
+   */
   private async waitStarted(id: string, version: string, deadline: number, stop: AbortSignal) {
-    const remaining = Math.ceil((deadline - Date.now()) / 1000);
-    if (remaining <= 0) throw waitTimeout(this.waitTimeoutMs);
-    try {
-      await this.client.waitForState(
-        this.app,
-        id,
-        { state: "started", timeoutSeconds: remaining, version },
-        { signal: AbortSignal.any([this.internal.signal, stop]) },
-      );
-    } catch (error) {
-      if (isSemflyError(error) && error.code === "WAIT_TIMEOUT") {
-        throw waitTimeout(this.waitTimeoutMs);
+    const signal = AbortSignal.any([this.internal.signal, stop]);
+    for (;;) {
+      const remaining = Math.ceil((deadline - Date.now()) / 1000);
+      if (remaining <= 0) throw waitTimeout(this.waitTimeoutMs);
+      try {
+        await this.client.waitForState(
+          this.app,
+          id,
+          { state: "started", timeoutSeconds: Math.min(remaining, WAIT_SLICE_SECONDS), version },
+          { signal },
+        );
+        return;
+      } catch (error) {
+        if (!(isSemflyError(error) && error.code === "WAIT_TIMEOUT")) throw error;
       }
-      throw error;
+      const machine = await this.client.getMachine(this.app, id, { signal });
+      if (FAILED_STATES.has(machine.state)) throw new Error(`the machine is ${machine.state}`);
+      if (machine.state === "started" && machine.instanceId === version) return;
     }
   }
 
@@ -385,9 +398,7 @@ class RolloutRun {
     const signal = AbortSignal.any([this.internal.signal, stop]);
     for (;;) {
       const machine: FlyMachine = await this.client.getMachine(this.app, id, { signal });
-      if (machine.state === "failed" || machine.state === "destroyed") {
-        throw new Error(`the machine is ${machine.state}`);
-      }
+      if (FAILED_STATES.has(machine.state)) throw new Error(`the machine is ${machine.state}`);
       const expected = Object.keys(
         (machine.config.checks as Record<string, unknown> | undefined) ?? {},
       );

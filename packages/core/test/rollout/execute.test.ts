@@ -126,6 +126,17 @@ describe("rolling back over the emulator", () => {
     expect(digestsOf(world.emulator)).toEqual(before);
   });
 
+  it("notices a machine that crashes while starting long before the wait timeout", async () => {
+    world.emulator.markImageNeverStarts("registry.fly.io/acme-web:v3.1.11", "fail");
+    const before = digestsOf(world.emulator);
+    const plan = await rollback("3.1.11", { strategy: "canary" });
+    // Two minutes to start: the reason must come from a look at the machine, not from the timeout.
+    const result = await executeRollout(world.client, plan, { waitTimeoutMs: 120_000 });
+    expect(result.status).toBe("failed");
+    expect(result.reason).toMatch(/the machine is failed; every changed machine was put back\.$/);
+    expect(digestsOf(world.emulator)).toEqual(before);
+  });
+
   it("leaves the changed machines on the target with --no-revert", async () => {
     world.emulator.markImageBad("registry.fly.io/acme-web:v3.1.11");
     const target = await digestOfVersion("3.1.11");
