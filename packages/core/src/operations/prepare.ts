@@ -1,5 +1,5 @@
 import semver from "semver";
-import { inputError } from "../errors.js";
+import { inputError, isSemflyError } from "../errors.js";
 import type { FlyClient } from "../fly/client.js";
 import { planRollout, type RolloutPlan, type RolloutStrategy } from "../rollout/plan.js";
 import type { RolloutClient } from "../rollout/port.js";
@@ -7,8 +7,9 @@ import { configRanVersion } from "../versions/config-match.js";
 import type { VersionEntry, VersionHistory } from "../versions/history.js";
 import { digestReference } from "../versions/image-ref.js";
 import { parseVersion } from "../versions/recognize.js";
+import { releaseInProgress, semflyMetadata } from "../versions/release-status.js";
 import { type RollbackTarget, resolveRollbackTarget } from "../versions/target.js";
-import type { MachineConfig } from "../versions/types.js";
+import type { FlyRelease, MachineConfig } from "../versions/types.js";
 import { type HistoryClient, loadVersionHistory } from "./load-history.js";
 
 export type MachineVersionsClient = Pick<FlyClient, "listMachineVersions">;
@@ -40,7 +41,19 @@ export async function prepareRollback(
 ): Promise<PreparedRollout> {
   const history =
     input.history ?? (await loadVersionHistory(client, app, { signal: input.signal }));
-  const target = resolveRollbackTarget(history, input.target);
+  let target: VersionEntry;
+  let finishRelease: { id: string; version: number } | null = null;
+  try {
+    target = resolveRollbackTarget(history, input.target);
+  } catch (error) {
+    // A run killed after every machine moved leaves the target live and its release `running`: running
+    // the same command again finishes that record instead of refusing an already-live target.
+    const unfinished =
+      isSemflyError(error) && error.code === "ALREADY_LIVE" ? unfinishedRollout(history) : null;
+    if (!unfinished || !history.live) throw error;
+    target = history.live;
+    finishRelease = { id: unfinished.id, version: unfinished.version };
+  }
   const historicalConfigs = input.withConfig
     ? await collectHistoricalConfigs(client, history, target, input.signal)
     : undefined;
@@ -54,7 +67,28 @@ export async function prepareRollback(
     ...(historicalConfigs ? { historicalConfigs } : {}),
     reason: input.reason ?? null,
   });
-  return { history, target, plan };
+  if (!finishRelease) return { history, target, plan };
+  // The move already happened: what it moved from is the version live before it.
+  const from = history.previous;
+  return {
+    history,
+    target,
+    plan: {
+      ...plan,
+      finishRelease,
+      from: from ? { key: from.key, version: from.version, digest: from.digest } : null,
+    },
+  };
+}
+
+/** The newest release, when it is semfly's own to the live image and never finished (its run died). */
+function unfinishedRollout(history: VersionHistory): FlyRelease | null {
+  const newest = history.versions
+    .flatMap((v) => v.releases)
+    .reduce<FlyRelease | null>((a, b) => (a && a.version > b.version ? a : b), null);
+  if (!newest || !releaseInProgress(newest)) return null;
+  const meta = semflyMetadata(newest);
+  return meta?.digest && meta.digest === history.live?.digest ? newest : null;
 }
 
 /** Resolve an image ref for a new version and plan its rollout, guarding version immutability. */

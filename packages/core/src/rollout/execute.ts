@@ -156,7 +156,14 @@ class RolloutRun {
 
   async execute(): Promise<RolloutResult> {
     this.emit({ type: "plan", plan: this.plan });
-    if (this.plan.machines.length === 0) return this.result("complete", null, false);
+    if (this.plan.machines.length === 0) {
+      // Nothing to move. If a killed run left its release unfinished, the machines say it completed.
+      if (this.plan.finishRelease) {
+        this.release = this.plan.finishRelease;
+        await this.setReleaseStatus("complete", null);
+      }
+      return this.result("complete", null, false);
+    }
     // Before any mutating request: a pruned image is bad input and must leave the app untouched.
     await verifyTargetImage(this.client, this.plan, this.options.signal);
     if (this.interrupted) throw interruptedBeforeStart();

@@ -53,6 +53,8 @@ export interface RolloutPlan {
   batches: string[][];
   withConfig: boolean;
   reason: string | null;
+  /** A release an earlier, killed run left unfinished although every machine reached the target. */
+  finishRelease?: { id: string; version: number } | null;
 }
 
 export interface PlanInput {

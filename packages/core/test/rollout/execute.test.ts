@@ -176,6 +176,36 @@ describe("rolling back over the emulator", () => {
     expect(new Set(Object.values(digestsOf(world.emulator)))).toEqual(new Set([target]));
   });
 
+  it("finishes the release a killed run left running once every machine is on the target", async () => {
+    const target = await digestOfVersion("3.1.11");
+    await executeRollout(world.client, await rollback("3.1.11"));
+    // A later run of the same rollback, killed after its machines moved: its release stays running.
+    const orphan = world.emulator.addRelease(APP, {
+      status: "running",
+      image: `registry.fly.io/acme-web@${target}`,
+      metadata: { semfly: { version: "3.1.11", digest: target, kind: "rollback" } },
+    });
+    const plan = await rollback("3.1.11");
+    expect(plan.machines).toEqual([]);
+    expect(plan.finishRelease?.version).toBe(orphan.version);
+    expect(plan.from?.version).toBe("3.1.12");
+    world.emulator.clearRequestLog();
+    const result = await executeRollout(world.client, plan);
+    expect(result).toMatchObject({ status: "complete", release: { version: orphan.version } });
+    expect(result.undoTarget?.version).toBe("3.1.12");
+    expect(latestRelease(world.emulator)).toMatchObject({
+      version: orphan.version,
+      status: "complete",
+    });
+    // Only the record changed: no machine was touched and no lease taken.
+    expect(world.emulator.mutatingRequests().map((r) => r.service)).toEqual(["releases"]);
+  });
+
+  it("still refuses a live target when the newest release is finished", async () => {
+    await executeRollout(world.client, await rollback("3.1.11"));
+    await expect(rollback("3.1.11")).rejects.toMatchObject({ code: "ALREADY_LIVE" });
+  });
+
   it("lets only one of two concurrent rollbacks proceed; the other changes nothing", async () => {
     const [first, second] = await Promise.all([rollback("3.1.11"), rollback("3.1.10")]);
     const releasesBefore = world.emulator.releases(APP).length;
