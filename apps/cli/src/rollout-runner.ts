@@ -44,6 +44,12 @@ export const rolloutFlags = {
     helpValue: "<duration>",
     default: "5m",
   }),
+  "lease-timeout": Flags.string({
+    summary:
+      "How long each machine lease lasts (refreshed while working), as flyctl's flag: a killed run frees the app after it.",
+    helpValue: "<duration>",
+    default: "30s",
+  }),
   revert: Flags.boolean({
     summary: "Put every changed machine back if one fails (--no-revert leaves them as they are).",
     allowNo: true,
@@ -58,6 +64,7 @@ export interface RolloutFlagValues {
   strategy: string;
   "max-unavailable"?: string | undefined;
   "wait-timeout": string;
+  "lease-timeout": string;
   revert: boolean;
   reason?: string | undefined;
   json: boolean;
@@ -67,6 +74,7 @@ export interface RolloutChoices {
   strategy: RolloutStrategy;
   maxUnavailable: number | undefined;
   waitTimeoutMs: number;
+  leaseTtlSeconds: number;
   revert: boolean;
   reason: string | null;
 }
@@ -102,10 +110,20 @@ export function rolloutChoices(core: CoreModule, flags: RolloutFlagValues): Roll
       "Write it as flyctl does: 90s, 5m or 1m30s.",
     );
   }
+  const leaseMs = parseDuration(flags["lease-timeout"]);
+  // The lease is refreshed at half its life: under two seconds there is no room for a refresh.
+  if (leaseMs === null || leaseMs < 2000) {
+    throw core.inputError(
+      "INVALID_DURATION",
+      `--lease-timeout "${flags["lease-timeout"]}" is not a duration of at least two seconds.`,
+      "Write it as flyctl does: 30s or 1m.",
+    );
+  }
   return {
     strategy,
     maxUnavailable,
     waitTimeoutMs,
+    leaseTtlSeconds: Math.ceil(leaseMs / 1000),
     revert: flags.revert,
     reason: flags.reason?.trim() ? flags.reason.trim() : null,
   };
@@ -187,7 +205,7 @@ export async function runRollout(session: RolloutSession): Promise<void> {
       return;
     }
     session.err(
-      `Exiting now; leases expire by themselves within ${core.DEFAULT_LEASE_TTL_SECONDS}s.`,
+      `Exiting now; leases expire by themselves within ${session.choices.leaseTtlSeconds}s.`,
     );
     process.exit(130);
   };
@@ -198,6 +216,7 @@ export async function runRollout(session: RolloutSession): Promise<void> {
       signal: controller.signal,
       onEvent,
       waitTimeoutMs: session.choices.waitTimeoutMs,
+      leaseTtlSeconds: session.choices.leaseTtlSeconds,
       revert: session.choices.revert,
     });
   } catch (error) {

@@ -182,6 +182,25 @@ describe("semfly rollback", () => {
     expect(emulator.mutatingRequests()).toEqual([]);
   });
 
+  it("takes leases that last as long as --lease-timeout says", async () => {
+    // A target that never starts keeps the leases held long enough to read them.
+    emulator.markImageNeverStarts("registry.fly.io/acme-web:v3.1.11", "hang");
+    const run = semfly(
+      ["rollback", "3.1.11", "--yes", "--lease-timeout", "7s", "--wait-timeout", "2s"],
+      emulator,
+    );
+    let lifetime: number | undefined;
+    while (lifetime === undefined) {
+      const lease = emulator.leases("acme-web")[0];
+      if (lease) lifetime = lease.expires_at - Math.floor(Date.now() / 1000);
+      else await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect((await run).exitCode).toBe(1);
+    // The default is 30 s: a lifetime of at most 7 s is the flag's.
+    expect(lifetime).toBeGreaterThanOrEqual(5);
+    expect(lifetime).toBeLessThanOrEqual(7);
+  });
+
   it("fails with exit 1 and puts every machine back when the target's checks go critical", async () => {
     emulator.markImageBad("registry.fly.io/acme-web:v3.1.11");
     const { stdout, stderr, exitCode } = await semfly(
@@ -288,6 +307,11 @@ describe("semfly rollback refuses bad input with exit 2 and sends nothing", () =
       "a wait-timeout that is no duration",
       ["rollback", "3.1.11", "--wait-timeout", "soon"],
       'Error: --wait-timeout "soon" is not a duration of at least one second.',
+    ],
+    [
+      "a lease-timeout too short to refresh",
+      ["rollback", "3.1.11", "--lease-timeout", "1s"],
+      'Error: --lease-timeout "1s" is not a duration of at least two seconds.',
     ],
     [
       "a release that is no number",
