@@ -43,18 +43,62 @@ export function registerSecret(secret: string | undefined | null): void {
   if (secret.length >= 6) knownSecrets.add(secret);
 }
 
+/**
+ * A run of at least this many characters of a known secret counts as part of it. Text is cut (error
+ * bodies, debug lines), so a secret can arrive as its first or last characters only; shorter runs are
+ * too common in ordinary text to remove.
+ */
+const SECRET_FRAGMENT = 8;
+
 /** Remove every known token and anything shaped like a Fly token from a text. */
 export function redact(text: string): string {
   let out = text;
   for (const secret of [...knownSecrets].sort((a, b) => b.length - a.length)) {
     out = out.split(secret).join("[REDACTED]");
   }
+  for (const secret of knownSecrets) out = redactFragments(out, secret);
   for (const pattern of SECRET_PATTERNS) {
     out = out.replace(pattern, (match) =>
       /^(FlyV1|Bearer)\s/i.test(match) ? `${match.split(/\s/)[0]} [REDACTED]` : "[REDACTED]",
     );
   }
   return out;
+}
+
+/**
+ * Remove every long prefix or suffix of `secret` from `text`: the head of a token where a message was cut
+ * after it, and its tail where a message was cut before it.
+ */
+function redactFragments(text: string, secret: string): string {
+  if (secret.length < SECRET_FRAGMENT) return text;
+  const head = secret.slice(0, SECRET_FRAGMENT);
+  const tail = secret.slice(-SECRET_FRAGMENT);
+  const spans: Array<[number, number]> = [];
+  for (let at = text.indexOf(head); at >= 0; at = text.indexOf(head, at + 1)) {
+    let end = at + SECRET_FRAGMENT;
+    while (end < text.length && end - at < secret.length && text[end] === secret[end - at]) end++;
+    spans.push([at, end]);
+  }
+  for (let at = text.indexOf(tail); at >= 0; at = text.indexOf(tail, at + 1)) {
+    let start = at;
+    const last = secret.length - SECRET_FRAGMENT;
+    let k = last;
+    while (start > 0 && k > 0 && text[start - 1] === secret[k - 1]) {
+      start--;
+      k--;
+    }
+    spans.push([start, at + SECRET_FRAGMENT]);
+  }
+  if (spans.length === 0) return text;
+  spans.sort((a, b) => a[0] - b[0]);
+  let out = "";
+  let cursor = 0;
+  for (const [start, end] of spans) {
+    // Overlapping runs (a head and a tail of one short quote) are one redaction.
+    if (start >= cursor) out += `${text.slice(cursor, start)}[REDACTED]`;
+    cursor = Math.max(cursor, end);
+  }
+  return out + text.slice(cursor);
 }
 
 export class SemflyError extends Error {

@@ -1,4 +1,4 @@
-import { SemflyError, type SemflyErrorKind } from "../errors.js";
+import { redact, SemflyError, type SemflyErrorKind } from "../errors.js";
 
 /** What a failed HTTP exchange told us, before it becomes a SemflyError. */
 export interface HttpFailure {
@@ -29,9 +29,12 @@ export const SUGGESTIONS = {
   finished: "The release is already finished; Fly does not accept further changes to it.",
 } as const;
 
-/** Cut a detail to one readable line: Fly error bodies can be HTML pages or long stack traces. */
+/**
+ * Cut a detail to one readable line: Fly error bodies can be HTML pages or long stack traces. Redacted
+ * before the cut: a token that straddles the cut would otherwise survive as a prefix no pattern knows.
+ */
 export function shortDetail(text: string, max = 300): string {
-  const line = text.replace(/\s+/g, " ").trim();
+  const line = redact(text).replace(/\s+/g, " ").trim();
   return line.length > max ? `${line.slice(0, max)}…` : line;
 }
 

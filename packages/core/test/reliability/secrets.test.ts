@@ -9,6 +9,8 @@ import {
   loadVersionHistory,
   prepareRollback,
   type RolloutEvent,
+  redact,
+  registerSecret,
 } from "../../src/index.js";
 import { API, FLAPS } from "../fly/mock-fly.js";
 import { APP, startWorld, type World } from "./harness.js";
@@ -131,6 +133,54 @@ describe("the token never leaves the client", () => {
     } finally {
       await agent.close();
     }
+  });
+
+  it("leaves no prefix of a legacy token that Fly quotes where its error text is cut", async () => {
+    // A legacy personal token has no `fm2_` shape any pattern knows: only its registration protects it.
+    const legacy = "q7PzL0rXk2WmV9sB4nHc8TyE1uJd6GfAa3oRiNlKeMw";
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    const client: FlyClient = createFlyClient({
+      token: legacy,
+      dispatcher: agent,
+      retry: { retries: 0 },
+      rateLimit: false,
+    });
+    // The token starts 20 characters before the 300-character cut of an error detail.
+    const padding = "x".repeat(280 - "bad header: ".length);
+    agent
+      .get(FLAPS)
+      .intercept({ path: `/v1/apps/${APP}/machines`, method: "GET" })
+      .reply(400, JSON.stringify({ error: `bad header: ${padding}${legacy} and more` }));
+    agent
+      .get(API)
+      .intercept({ path: "/graphql", method: "POST" })
+      .reply(200, {
+        data: { app: { releases: { nodes: [], pageInfo: { hasNextPage: false }, totalCount: 0 } } },
+      });
+    try {
+      const error = await loadVersionHistory(client, APP).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "REQUEST_REJECTED" });
+      const text = [inspect(error, { depth: 8 }), JSON.stringify(error)].join("\n");
+      expect(text).toContain("[REDACTED]");
+      for (let length = 8; length <= legacy.length; length++) {
+        expect(text, `a ${length}-character prefix leaked`).not.toContain(legacy.slice(0, length));
+      }
+      agent.assertNoPendingInterceptors();
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it("removes a long prefix or suffix of a registered secret wherever it appears", () => {
+    const secret = "Zr4kQ9wLx2PmN7vB3tYc";
+    registerSecret(secret);
+    const cutBefore = `…${secret.slice(6)} was refused`;
+    const cutAfter = `header was ${secret.slice(0, 11)}…`;
+    expect(redact(cutBefore)).toBe("…[REDACTED] was refused");
+    expect(redact(cutAfter)).toBe("header was [REDACTED]…");
+    // Short runs of a secret are ordinary text and stay.
+    expect(redact(`id ${secret.slice(0, 5)} ok`)).toBe(`id ${secret.slice(0, 5)} ok`);
   });
 
   it("appears in no debug line when connections drop and requests are retried", async () => {
