@@ -24,19 +24,29 @@ export interface RollbackUi {
 }
 
 const ROLL_BACK = "Roll Back";
+const SHOW_PLAN = "Show Plan";
 const UNDO = "Undo";
 const SHOW_LOG = "Show Log";
 
 export class VscodeRollbackUi implements RollbackUi {
   constructor(private readonly log: Log) {}
 
+  /**
+   * A modal's first button is its default: Enter, or a keystroke queued by a task, presses it. So the first
+   * button only shows the plan, and rolling production back takes a deliberate choice of the second.
+   */
   async confirm(plan: RolloutPlan): Promise<boolean> {
     const { message, detail } = rollbackConfirmation(plan);
     const answer = await vscode.window.showWarningMessage(
       message,
       { modal: true, detail },
+      SHOW_PLAN,
       ROLL_BACK,
     );
+    if (answer === SHOW_PLAN) {
+      this.log.info(`Rollback not started. The plan was:\n${message}\n${detail}`);
+      this.log.show();
+    }
     return answer === ROLL_BACK;
   }
 

@@ -175,6 +175,24 @@ async function main(): Promise<void> {
     }
   });
 
+  await step("press Enter in the rollback modal: nothing rolls back", async () => {
+    const mutatingBefore = emulator.mutatingRequests().length;
+    await contextMenu(page, /^3\.1\.11\b/, "Roll Back to This Version");
+    const dialog = page.locator(".monaco-dialog-box");
+    await dialog.getByText(`Roll back ${APP} from 3.1.12 to 3.1.11?`).waitFor();
+    await page.keyboard.press("Enter");
+    await dialog.waitFor({ state: "detached" });
+    // Give a wrongly started rollout time to send its first lease before looking.
+    await page.waitForTimeout(1500);
+    const mutating = emulator.mutatingRequests().length - mutatingBefore;
+    const now = await liveOnEmulator(emulator);
+    if (mutating !== 0 || now.live !== "3.1.12") {
+      throw new Error(
+        `Enter in the modal changed the app: ${mutating} mutating requests, live ${now.live}`,
+      );
+    }
+  });
+
   await step("roll back through the context menu", () =>
     contextMenu(page, /^3\.1\.11\b/, "Roll Back to This Version"),
   );
