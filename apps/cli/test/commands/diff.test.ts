@@ -73,12 +73,24 @@ describe("semfly diff", () => {
   });
 
   it.each([
-    [["diff", "banana!"], 'Error: "banana!" is not a version, a range or "previous".'],
-    [["diff", "9.9.9"], "Error: 9.9.9 was never deployed to acme-web."],
-    [["diff"], "Error: Missing 1 required arg: a The version to compare from."],
+    [["diff", "banana!"], 'Error: "banana!" is not a version, a range or previous.'],
+    [["diff", "9.9.9"], 'Error: "9.9.9" was never deployed to acme-web.'],
   ])("refuses %j with exit 2", async (args, message) => {
     const { stderr, exitCode } = await semfly(args, emulator);
     expect(exitCode).toBe(2);
     expect(stderr.split("\n")[0]).toBe(message);
+  });
+
+  it("without a version, says in plain words what to pass", async () => {
+    const { stdout, stderr, exitCode } = await semfly(["diff"], emulator);
+    expect(exitCode).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      [
+        "Error: No version to compare was given.",
+        "  Pass one version to compare with the live one (`semfly diff 3.1.11`), two to compare them with each other (`semfly diff 3.1.10 3.1.12`), or previous.",
+        "",
+      ].join("\n"),
+    );
   });
 });
