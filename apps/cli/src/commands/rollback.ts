@@ -34,7 +34,8 @@ export default class Rollback extends BaseCommand {
     const { args, flags, raw } = await this.parse(Rollback);
     const core = await this.core();
     const choices = rolloutChoices(core, flags);
-    const release = flags.release === undefined ? undefined : core.parseReleaseNumber(flags.release);
+    const release =
+      flags.release === undefined ? undefined : core.parseReleaseNumber(flags.release);
     if (release !== undefined && raw.some((token) => token.type === "arg")) {
       throw core.inputError(
         "TARGET_AND_RELEASE",

@@ -34,7 +34,10 @@ export function rolloutFailure(
 ): { message: string; suggestion: string } {
   const noun = result.kind === "rollback" ? "Rollback" : "Deploy";
   const how = result.status === "failed" ? "failed" : "was interrupted";
-  const back = result.reverted && result.from ? `; every changed machine is back on ${refName(result.from)}` : "";
+  const back =
+    result.reverted && result.from
+      ? `; every changed machine is back on ${refName(result.from)}`
+      : "";
   const message = `${noun} of ${result.app} to ${refName(result.to)} ${how}: ${(result.reason ?? "no reason given").replace(/\.$/, "")}${back}.`;
   const undo = undoCommand(bin, result.app, result.undoTarget);
   const suggestion =
