@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Emulator } from "@semfly/fly-emulator";
+import { type Emulator, scenario } from "@semfly/fly-emulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SECRET_TOKEN, semfly, startTestEmulator } from "../helpers.js";
 
@@ -240,6 +240,35 @@ describe("semfly rollback", () => {
       /^Error: Rollback of acme-web to 3\.1\.11 failed: Machine 5683d4e3c7e08e failed: .*; every changed machine is back on 3\.1\.12\.$/,
     );
     expect(lines[1]).toBe("  See the machines above for what failed, then run it again.");
+  });
+
+  it("shows a skipped machine's name, region and group like any other row", async () => {
+    // m2, a worker in iad, already runs 1.0.0: the rollback to 1.0.0 skips it.
+    const drifted = scenario("drifty")
+      .image("1.0.0")
+      .image("1.1.0")
+      .release({ image: "1.0.0" })
+      .release({ image: "1.1.0" })
+      .machine({ id: "m1", name: "one", region: "ams", release: 2 })
+      .machine({ id: "m2", name: "two", region: "iad", processGroup: "worker", release: 1 });
+    const own = await startTestEmulator(drifted.build());
+    try {
+      const dry = await semfly(["rollback", "1.0.0", "--dry-run", "--json"], own);
+      expect(JSON.parse(dry.stdout).machines.at(-1)).toEqual({
+        id: "m2",
+        name: "two",
+        region: "iad",
+        processGroup: "worker",
+        from: "1.0.0",
+        to: "1.0.0",
+        result: "skipped",
+      });
+      const { stdout, exitCode } = await semfly(["rollback", "1.0.0", "--yes"], own);
+      expect(exitCode).toBe(0);
+      expect(stdout).toMatch(/^m2 +iad +worker +1\.0\.0 +1\.0\.0 +skipped$/m);
+    } finally {
+      await own.close();
+    }
   });
 
   it("accepts --strategy ROLLING as flyctl does", async () => {
