@@ -38,7 +38,11 @@ export function rolloutFailure(
     result.reverted && result.from
       ? `; every changed machine is back on ${refName(result.from)}`
       : "";
-  const message = `${noun} of ${result.app} to ${refName(result.to)} ${how}: ${(result.reason ?? "no reason given").replace(/\.$/, "")}${back}.`;
+  // The engine's reason may say the revert itself: said once here, naming the version machines are on.
+  const reason = (result.reason ?? "no reason given")
+    .replace(/;\s*every changed machine was put back\.?$/i, "")
+    .replace(/\.+$/, "");
+  const message = `${noun} of ${result.app} to ${refName(result.to)} ${how}: ${reason}${back}.`;
   const undo = undoCommand(bin, result.app, result.undoTarget);
   const suggestion =
     result.status === "interrupted"
