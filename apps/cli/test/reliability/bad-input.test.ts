@@ -463,6 +463,11 @@ describe.concurrent("bad input to the CLI", () => {
     const error = jsonError(result);
     expect(error.code, label).toBe(c.code);
     expect(error.message, label).not.toMatch(/\n/);
+    // Written for a person: single spaces, no internal operation name tacked on ("… (list releases)").
+    expect(error.message, label).not.toMatch(/ {2}/);
+    expect(error.message, label).not.toMatch(
+      /\((?:list|get|read|set|start|update|create|acquire|refresh|release|resolve|wait for) [a-z ]+\)\.?$/,
+    );
     // stderr: the error and its suggestion; no stack, no progress, no plan.
     const lines = result.stderr.trimEnd().split("\n");
     expect(lines[0], label).toBe(`Error: ${error.message}`);
