@@ -33,16 +33,29 @@ export function rolloutFailure(
   bin: string,
 ): { message: string; suggestion: string } {
   const noun = result.kind === "rollback" ? "Rollback" : "Deploy";
-  const how = result.status === "failed" ? "failed" : "was interrupted";
-  const back =
-    result.reverted && result.from
-      ? `; every changed machine is back on ${refName(result.from)}`
-      : "";
-  // The engine's reason may say the revert itself: said once here, naming the version machines are on.
-  const reason = (result.reason ?? "no reason given")
+  const subject = `${noun} of ${result.app} to ${refName(result.to)}`;
+  // The engine's reason may already say the revert or the count: each is said once here.
+  const reason = (result.reason ?? "")
+    .trim()
     .replace(/;\s*every changed machine was put back\.?$/i, "")
     .replace(/\.+$/, "");
-  const message = `${noun} of ${result.app} to ${refName(result.to)} ${how}: ${reason}${back}.`;
+  let message: string;
+  if (result.status === "interrupted") {
+    const updated = result.machines.filter((m) => m.result === "updated").length;
+    const total = result.machines.filter((m) => m.result !== "skipped").length;
+    const when =
+      updated === 0
+        ? "before any machine changed"
+        : `after ${updated} of ${total} machine${total === 1 ? "" : "s"}`;
+    const own = /^interrupted (after \d+ of \d+ machines?|before any machine changed)$/i;
+    message = `${subject} was interrupted ${when}${reason && !own.test(reason) ? ` (${reason})` : ""}.`;
+  } else {
+    const back =
+      result.reverted && result.from
+        ? `; every changed machine is back on ${refName(result.from)}`
+        : "";
+    message = `${subject} failed: ${reason || "no reason given"}${back}.`;
+  }
   const undo = undoCommand(bin, result.app, result.undoTarget);
   const suggestion =
     result.status === "interrupted"

@@ -328,6 +328,13 @@ describe("semfly rollback", () => {
     expect(result.machines.at(-1).result).toBe("not-started");
     expect(result.undo).toBe("semfly rollback 3.1.12 --app acme-web");
     expect(stderr).toContain("Interrupting: no new machine starts");
+    const updated = result.machines.filter(
+      (m: { result: string }) => m.result === "updated",
+    ).length;
+    expect(stderr.trimEnd().split("\n").slice(-2)).toEqual([
+      `Error: Rollback of acme-web to 3.1.11 was interrupted after ${updated} of 6 machines.`,
+      "  Run the same command again to finish, or undo with `semfly rollback 3.1.12 --app acme-web`.",
+    ]);
     expect(emulator.leases("acme-web")).toEqual([]);
     expect(process.listenerCount("SIGINT")).toBe(0);
   });
