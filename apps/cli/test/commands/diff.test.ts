@@ -81,6 +81,21 @@ describe("semfly diff", () => {
     expect(stderr.split("\n")[0]).toBe(message);
   });
 
+  it("reads v17 as Fly's release 17, and refuses v3, which is also the range 3.x", async () => {
+    const release = await semfly(["diff", "v17", "--json"], emulator);
+    expect(release.exitCode).toBe(0);
+    expect(JSON.parse(release.stdout).a).toMatchObject({ version: "3.1.10" });
+    const ambiguous = await semfly(["diff", "v3"], emulator);
+    expect(ambiguous.exitCode).toBe(2);
+    expect(ambiguous.stderr).toBe(
+      [
+        'Error: "v3" names both Fly release 3 (3.1.9) and the versions 3.x (3.1.12, 3.1.11, 3.1.10, …).',
+        "  Pass 3.1.9 for release 3's version, or 3.x for the range.",
+        "",
+      ].join("\n"),
+    );
+  });
+
   it("without a version, says in plain words what to pass", async () => {
     const { stdout, stderr, exitCode } = await semfly(["diff"], emulator);
     expect(exitCode).toBe(2);

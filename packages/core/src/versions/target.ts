@@ -62,6 +62,7 @@ function findTarget(
     rangeCandidate: (v) => v.succeeded && !v.live && v.digest !== null,
     rangeVerb: "to roll back to",
     onSkip,
+    releaseFlag: true,
   });
 }
 
@@ -91,6 +92,8 @@ export interface LookupOptions {
   rangeVerb?: string | undefined;
   /** Told of each higher match a range passed over (not the live one: that is never a target). */
   onSkip?: ((skip: SkippedCandidate) => void) | undefined;
+  /** The command takes `--release N`, so a suggestion may name it (rollback does, diff does not). */
+  releaseFlag?: boolean | undefined;
 }
 
 /**
@@ -187,7 +190,9 @@ function lookupReleaseOrMajor(
         .slice(0, 3)
         .map((v) => v.version)
         .join(", ")}${majors.length > 3 ? ", …" : ""}).`,
-      `Pass --release ${number} for the release, or ${number}.x for the range.`,
+      options.releaseFlag
+        ? `Pass --release ${number} for the release, or ${number}.x for the range.`
+        : `Pass ${release.entry.version ?? release.entry.key} for release ${number}'s version, or ${number}.x for the range.`,
     );
   }
   if (release) return release.entry;

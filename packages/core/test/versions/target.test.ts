@@ -130,8 +130,18 @@ describe("Fly's notation: vN is release N", () => {
   });
 
   it("refuses v3 when the app has both release 3 and versions 3.x, naming both readings", () => {
+    const message =
+      '"v3" names both Fly release 3 (3.1.9) and the versions 3.x (3.1.13, 3.1.12, 3.1.11, …).';
+    expect(() => resolveRollbackTarget(history, { spec: "v3" })).toThrow(
+      expect.objectContaining({
+        code: "AMBIGUOUS_TARGET",
+        message,
+        suggestion: "Pass --release 3 for the release, or 3.x for the range.",
+      }),
+    );
+    // Where there is no --release flag (diff), the release is named by its version.
     expect(messageOf("v3")).toBe(
-      'AMBIGUOUS_TARGET: "v3" names both Fly release 3 (3.1.9) and the versions 3.x (3.1.13, 3.1.12, 3.1.11, …). | Pass --release 3 for the release, or 3.x for the range.',
+      `AMBIGUOUS_TARGET: ${message} | Pass 3.1.9 for release 3's version, or 3.x for the range.`,
     );
   });
 
