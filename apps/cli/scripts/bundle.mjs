@@ -1,17 +1,23 @@
 #!/usr/bin/env node
 // Bundles the compiled commands with @semfly/core and its dependencies into dist/bundle: resolving and
 // reading a few hundred small files through pnpm's node_modules costs more start-up time than the request.
-// @oclif/core stays external: its plugins (help, autocomplete, not-found) must share one instance with us.
+// @oclif/core stays external: its plugins (help, autocomplete) must share one instance with us.
 import { readdir, rm } from "node:fs/promises";
 import { build } from "esbuild";
 
 const dist = new URL("../dist/", import.meta.url);
 const commands = (await readdir(new URL("commands/", dist))).filter((f) => f.endsWith(".js"));
+const hooks = (await readdir(new URL("hooks/", dist))).filter((f) => f.endsWith(".js"));
 await rm(new URL("bundle/", dist), { recursive: true, force: true });
 await build({
-  entryPoints: commands.map((f) => new URL(`commands/${f}`, dist).pathname),
+  entryPoints: [
+    ...commands.map((f) => new URL(`commands/${f}`, dist).pathname),
+    ...hooks.map((f) => new URL(`hooks/${f}`, dist).pathname),
+  ],
   outdir: new URL("bundle/", dist).pathname,
-  entryNames: "commands/[name]",
+  // dist/commands/x.js → bundle/commands/x.js, dist/hooks/y.js → bundle/hooks/y.js
+  outbase: dist.pathname,
+  entryNames: "[dir]/[name]",
   chunkNames: "chunks/[name]-[hash]",
   bundle: true,
   splitting: true,
@@ -25,4 +31,4 @@ await build({
   },
   logLevel: "warning",
 });
-console.log(`dist/bundle: ${commands.length} commands`);
+console.log(`dist/bundle: ${commands.length} commands, ${hooks.length} hooks`);

@@ -64,7 +64,7 @@ export abstract class BaseCommand extends Command {
   protected refuseArguments(argv: string[]): void {
     if (argv.length === 0) return;
     const error = new Errors.CLIError(
-      `Unexpected argument${argv.length === 1 ? "" : "s"}: ${argv.join(" ")}`,
+      `Unexpected argument${argv.length === 1 ? "" : "s"}: ${argv.map((arg) => JSON.stringify(arg)).join(" ")}`,
     );
     throw Object.assign(error, {
       parse: {},

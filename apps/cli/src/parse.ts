@@ -31,9 +31,15 @@ export function parseDuration(text: string): number | null {
   return Number.isFinite(total) ? total : null;
 }
 
-/** `--max-unavailable`: a fraction (0.33) or a count (2); null when the text is not a number at all. */
+/**
+ * `--max-unavailable`: a fraction between 0 and 1 (0.33) or a whole count (2, 2.0), as flyctl takes it;
+ * null for anything else (1.5, 0, a word).
+ */
 export function parseMaxUnavailable(text: string): number | null {
   const input = text.trim();
   if (!/^(?:\d+(?:\.\d+)?|\.\d+)$/.test(input)) return null;
-  return Number(input);
+  const value = Number(input);
+  const fraction = value > 0 && value < 1;
+  const count = value >= 1 && Number.isSafeInteger(value);
+  return fraction || count ? value : null;
 }

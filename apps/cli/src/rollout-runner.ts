@@ -15,7 +15,9 @@ import {
   plainProgress,
   planText,
   resultText,
+  rolloutFailure,
   rolloutJson,
+  withMachineDetails,
 } from "./render/rollout.js";
 import { type Terminal, terminalOf } from "./render/terminal.js";
 
@@ -30,9 +32,10 @@ export const rolloutFlags = {
     char: "y",
     summary: "Do not ask for confirmation (required when stdin is not a terminal).",
   }),
+  // Not oclif's `options`: those match case-sensitively, and flyctl takes ROLLING as well as rolling.
   strategy: Flags.string({
-    summary: "How machines are replaced, as flyctl names it.",
-    options: [...STRATEGIES],
+    summary: `How machines are replaced, as flyctl names it: ${STRATEGIES.join(", ")}.`,
+    helpValue: STRATEGIES.join("|"),
     default: "rolling",
   }),
   "max-unavailable": Flags.string({
@@ -81,11 +84,11 @@ export interface RolloutChoices {
 
 /** Check the flag values before anything is fetched: a bad value is bad input (exit 2), whatever the app. */
 export function rolloutChoices(core: CoreModule, flags: RolloutFlagValues): RolloutChoices {
-  const strategy = STRATEGIES.find((s) => s === flags.strategy);
+  const strategy = STRATEGIES.find((s) => s === flags.strategy.trim().toLowerCase());
   if (!strategy) {
     throw core.inputError(
       "INVALID_STRATEGY",
-      `--strategy ${flags.strategy} is not one of ${STRATEGIES.join(", ")}.`,
+      `--strategy ${core.quote(flags.strategy)} is not one of ${STRATEGIES.join(", ")}.`,
       "Pass --strategy rolling, canary or immediate.",
     );
   }
@@ -95,18 +98,17 @@ export function rolloutChoices(core: CoreModule, flags: RolloutFlagValues): Roll
     if (parsed === null) {
       throw core.inputError(
         "INVALID_MAX_UNAVAILABLE",
-        `--max-unavailable "${flags["max-unavailable"]}" is neither a fraction between 0 and 1 nor a whole count.`,
+        `--max-unavailable ${core.quote(flags["max-unavailable"])} is neither a fraction between 0 and 1 nor a whole count.`,
         "Pass a fraction such as 0.33 or a count such as 2, as flyctl takes it.",
       );
     }
-    core.validateMaxUnavailable(parsed);
     maxUnavailable = parsed;
   }
   const waitTimeoutMs = parseDuration(flags["wait-timeout"]);
   if (waitTimeoutMs === null || waitTimeoutMs < 1000) {
     throw core.inputError(
       "INVALID_DURATION",
-      `--wait-timeout "${flags["wait-timeout"]}" is not a duration of at least one second.`,
+      `--wait-timeout ${core.quote(flags["wait-timeout"])} is not a duration of at least one second.`,
       "Write it as flyctl does: 90s, 5m or 1m30s.",
     );
   }
@@ -115,7 +117,7 @@ export function rolloutChoices(core: CoreModule, flags: RolloutFlagValues): Roll
   if (leaseMs === null || leaseMs < 2000) {
     throw core.inputError(
       "INVALID_DURATION",
-      `--lease-timeout "${flags["lease-timeout"]}" is not a duration of at least two seconds.`,
+      `--lease-timeout ${core.quote(flags["lease-timeout"])} is not a duration of at least two seconds.`,
       "Write it as flyctl does: 30s or 1m.",
     );
   }
@@ -153,20 +155,21 @@ export async function runRollout(session: RolloutSession): Promise<void> {
   const stdout = terminalOf(process.stdout);
   const notRestored = plan.kind === "rollback" ? core.NOT_RESTORED_NOTE : null;
 
+  const { history, skippedVersions } = prepared;
   if (flags["dry-run"]) {
     await core.verifyTargetImage(client, plan);
     if (json) {
-      session.out(toJson(rolloutJson({ plan, bin, notRestored })));
+      session.out(toJson(rolloutJson({ plan, bin, notRestored, history, skippedVersions })));
       return;
     }
-    session.out(planText(plan, stdout, notRestored));
+    session.out(planText(plan, stdout, notRestored, skippedVersions));
     session.out(
       `\nDry run: nothing was changed. Run again without --dry-run to ${plan.kind === "rollback" ? "roll back" : "deploy"}.`,
     );
     return;
   }
 
-  if (!json) session.out(planText(plan, stdout, notRestored));
+  if (!json) session.out(planText(plan, stdout, notRestored, skippedVersions));
   if (!flags.yes && plan.machines.length > 0) {
     const verb = plan.kind === "rollback" ? "roll back" : "deploy to";
     if (!process.stdin.isTTY) {
@@ -229,10 +232,14 @@ export async function runRollout(session: RolloutSession): Promise<void> {
     process.off("SIGINT", onSigint);
   }
 
-  if (json) session.out(toJson(rolloutJson({ plan, result, bin, notRestored })));
-  else session.out(`\n${resultText(result, stdout, bin, notRestored)}`);
+  result = withMachineDetails(result, history);
+  if (json) {
+    session.out(toJson(rolloutJson({ plan, result, bin, notRestored, history, skippedVersions })));
+  } else session.out(`\n${resultText(result, stdout, bin, notRestored)}`);
   if (result.status !== "complete") {
-    if (json) session.err(`Error: ${result.reason ?? `the ${plan.kind} ${result.status}`}`);
+    const failure = rolloutFailure(result, bin);
+    const c = terminalOf(process.stderr).colors;
+    session.err(`${c.red(`Error: ${failure.message}`)}\n  ${failure.suggestion}`);
     session.exit(1);
   }
 }

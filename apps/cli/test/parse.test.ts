@@ -27,7 +27,10 @@ describe("--max-unavailable", () => {
     expect(parseMaxUnavailable(text)).toBe(value);
   });
 
-  it.each(["half", "", "1/3", "-1", "1e3"])("refuses %j", (text) => {
-    expect(parseMaxUnavailable(text)).toBeNull();
-  });
+  it.each(["half", "", "1/3", "-1", "1e3", "1.5", "0", "0.0", "99999999999999999999"])(
+    "refuses %j",
+    (text) => {
+      expect(parseMaxUnavailable(text)).toBeNull();
+    },
+  );
 });

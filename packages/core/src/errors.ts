@@ -112,10 +112,12 @@ export class SemflyError extends Error {
   readonly operation: string | undefined;
 
   constructor(options: SemflyErrorOptions) {
-    super(redact(options.message.replace(/\s*\n\s*/g, " ")), { cause: options.cause });
+    // One line, single-spaced: a message is read in a terminal, a CI log or a notification.
+    super(redact(oneSpaced(options.message)), { cause: options.cause });
     this.code = options.code;
     this.kind = options.kind ?? "api";
-    this.suggestion = options.suggestion === undefined ? undefined : redact(options.suggestion);
+    this.suggestion =
+      options.suggestion === undefined ? undefined : redact(oneSpaced(options.suggestion));
     this.status = options.status;
     this.flyCode = options.flyCode;
     this.requestId = options.requestId;
@@ -139,6 +141,20 @@ export class SemflyError extends Error {
       operation: this.operation,
     };
   }
+}
+
+function oneSpaced(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+/**
+ * How every message shows a value the user gave that semfly cannot take (not a version, not found, out
+ * of range): in double quotes, JSON-escaped, so that an empty value, a space or a control character is
+ * visible (`--image ""`, `"acme web"`). Names semfly found (versions, releases, apps, machines) are bare;
+ * commands to run are in backticks.
+ */
+export function quote(value: string | number): string {
+  return JSON.stringify(String(value));
 }
 
 export function inputError(code: string, message: string, suggestion?: string): SemflyError {

@@ -31,6 +31,7 @@ export default class Deploy extends BaseCommand {
     const { args, flags } = await this.parse(Deploy);
     const core = await this.core();
     const choices = rolloutChoices(core, flags);
+    core.checkDeployArguments(args.version, flags.image);
     const connection = await this.connect(flags);
     const { app, client } = connection;
     const prepared = await core.prepareDeploy(client, app, {

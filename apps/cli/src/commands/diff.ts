@@ -13,12 +13,21 @@ export default class Diff extends BaseCommand {
     "<%= config.bin %> <%= command.id %> previous --json",
   ];
   static override args = {
-    a: Args.string({ description: "The version to compare from.", required: true }),
+    // Not `required`: oclif's "Missing 1 required arg: a" names the argument by its code name.
+    a: Args.string({ description: "The version to compare from." }),
     b: Args.string({ description: "The version to compare to (default: the live version)." }),
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Diff);
+    if (args.a === undefined) {
+      const core = await this.core();
+      throw core.inputError(
+        "VERSION_MISSING",
+        "No version to compare was given.",
+        `Pass one version to compare with the live one (\`${this.config.bin} diff 3.1.11\`), two to compare them with each other (\`${this.config.bin} diff 3.1.10 3.1.12\`), or previous.`,
+      );
+    }
     const connection = await this.connect(flags);
     const { core, app, client } = connection;
     const diff = await core.loadVersionDiff(client, app, {

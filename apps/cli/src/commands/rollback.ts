@@ -5,7 +5,7 @@ import { rolloutChoices, rolloutFlags, runRollout } from "../rollout-runner.js";
 export default class Rollback extends BaseCommand {
   static override summary = "Roll the app back to an earlier version.";
   static override description =
-    "TARGET is an exact version (3.1.11 or v3.1.11), a range (^3.1, 3.0.x: the highest earlier version that was live), an image digest, or previous (the default). --release N targets a Fly release number instead. The rollout pins the image by digest, leases every machine, records a Fly release and replaces machines batch by batch, waiting for each to start and pass its checks; if one fails, every changed machine is put back. Only machine images change (and configs with --with-config): secrets, volumes and databases are not restored.";
+    "TARGET is an exact version (3.1.11 or v3.1.11), a range (^3.1, 3.0.x: the highest earlier version that was live), an image digest, or previous (the default). --release N (or v27, as Fly writes it) targets a Fly release number instead; a bare v27 is read as release 27 too, unless the app also has versions 27.x, when semfly asks which one is meant. The rollout pins the image by digest, leases every machine, records a Fly release and replaces machines batch by batch, waiting for each to start and pass its checks; if one fails, every changed machine is put back. Only machine images change (and configs with --with-config): secrets, volumes and databases are not restored.";
   static override examples = [
     "<%= config.bin %> <%= command.id %>",
     "<%= config.bin %> <%= command.id %> 3.1.11 --yes",
@@ -21,8 +21,8 @@ export default class Rollback extends BaseCommand {
   };
   static override flags = {
     ...rolloutFlags,
-    release: Flags.integer({
-      summary: "Roll back to the version of this Fly release number instead of TARGET.",
+    release: Flags.string({
+      summary: "Roll back to the version of this Fly release instead of TARGET: 27 or v27.",
       helpValue: "<number>",
     }),
     "with-config": Flags.boolean({
@@ -34,10 +34,12 @@ export default class Rollback extends BaseCommand {
     const { args, flags, raw } = await this.parse(Rollback);
     const core = await this.core();
     const choices = rolloutChoices(core, flags);
-    if (flags.release !== undefined && raw.some((token) => token.type === "arg")) {
+    const release =
+      flags.release === undefined ? undefined : core.parseReleaseNumber(flags.release);
+    if (release !== undefined && raw.some((token) => token.type === "arg")) {
       throw core.inputError(
         "TARGET_AND_RELEASE",
-        `Both TARGET (${args.target}) and --release ${flags.release} were given.`,
+        `Both TARGET (${args.target}) and --release ${release} were given.`,
         "Pass either a version or --release N, not both.",
       );
     }
@@ -45,7 +47,7 @@ export default class Rollback extends BaseCommand {
     const { app, client } = connection;
     const prepared = await core.prepareRollback(client, app, {
       history: await this.loadHistory(connection),
-      target: flags.release === undefined ? { spec: args.target } : { release: flags.release },
+      target: release === undefined ? { spec: args.target } : { release },
       strategy: choices.strategy,
       ...(choices.maxUnavailable === undefined ? {} : { maxUnavailable: choices.maxUnavailable }),
       withConfig: flags["with-config"],

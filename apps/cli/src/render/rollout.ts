@@ -1,11 +1,17 @@
-import type { RolloutEvent, RolloutPlan, RolloutResult, VersionRef } from "@semfly/core";
+import type {
+  RolloutEvent,
+  RolloutPlan,
+  RolloutResult,
+  SkippedCandidate,
+  VersionHistory,
+  VersionRef,
+} from "@semfly/core";
 import type { Palette } from "./color.js";
-
-type Style = Exclude<keyof Palette, "enabled">;
-
 import { shortDigest, versionLabel } from "./format.js";
 import { type Cell, renderTable, truncate } from "./table.js";
 import type { Terminal } from "./terminal.js";
+
+type Style = Exclude<keyof Palette, "enabled">;
 
 /** `--json` status: the engine's outcome, or `planned` for a dry run. */
 export type RolloutJsonStatus = RolloutResult["status"] | "planned";
@@ -17,6 +23,74 @@ export function undoCommand(bin: string, app: string, from: VersionRef | null): 
 }
 
 const refName = (ref: VersionRef | null) => versionLabel(ref);
+
+/**
+ * The one line (and suggestion) a rollout that did not complete leaves on stderr, whatever the mode:
+ * stdout has the table or the JSON, and a CI step that shows only stderr still says why it failed.
+ */
+export function rolloutFailure(
+  result: RolloutResult,
+  bin: string,
+): { message: string; suggestion: string } {
+  const noun = result.kind === "rollback" ? "Rollback" : "Deploy";
+  const subject = `${noun} of ${result.app} to ${refName(result.to)}`;
+  // The engine's reason may already say the revert or the count: each is said once here.
+  const reason = (result.reason ?? "")
+    .trim()
+    .replace(/;\s*every changed machine was put back\.?$/i, "")
+    .replace(/\.+$/, "");
+  let message: string;
+  if (result.status === "interrupted") {
+    const updated = result.machines.filter((m) => m.result === "updated").length;
+    const total = result.machines.filter((m) => m.result !== "skipped").length;
+    const when =
+      updated === 0
+        ? "before any machine changed"
+        : `after ${updated} of ${total} machine${total === 1 ? "" : "s"}`;
+    const own = /^interrupted (after \d+ of \d+ machines?|before any machine changed)$/i;
+    message = `${subject} was interrupted ${when}${reason && !own.test(reason) ? ` (${reason})` : ""}.`;
+  } else {
+    const back =
+      result.reverted && result.from
+        ? `; every changed machine is back on ${refName(result.from)}`
+        : "";
+    message = `${subject} failed: ${reason || "no reason given"}${back}.`;
+  }
+  const undo = undoCommand(bin, result.app, result.undoTarget);
+  const suggestion =
+    result.status === "interrupted"
+      ? `Run the same command again to finish${undo ? `, or undo with \`${undo}\`` : ""}.`
+      : undo
+        ? `See the machines above for what failed; to go back: \`${undo}\`.`
+        : "See the machines above for what failed, then run it again.";
+  return { message, suggestion };
+}
+
+/**
+ * The engine reports a machine it skipped (already on the target) by id alone: fill in its name,
+ * region and group from the history the plan was made from, so its row reads like the others.
+ */
+export function withMachineDetails(result: RolloutResult, history: VersionHistory): RolloutResult {
+  const byId = new Map(history.machines.map((info) => [info.machine.id, info.machine]));
+  return {
+    ...result,
+    machines: result.machines.map((m) => {
+      const machine = byId.get(m.id);
+      if (!machine) return m;
+      return {
+        ...m,
+        name: m.name && m.name !== m.id ? m.name : machine.name,
+        region: m.region || machine.region,
+        processGroup: m.processGroup || machine.processGroup,
+      };
+    }),
+  };
+}
+
+/** "Skipped 3.2.0: never deployed successfully: v28 failed." for each version a range passed over. */
+export function skippedVersionLines(skipped: SkippedCandidate[]): string[] {
+  return skipped.map((s) => `Skipped ${s.version}: ${s.why}.`);
+}
 
 export function rolloutTitle(plan: RolloutPlan): string {
   const to = refName(plan.to);
@@ -36,9 +110,15 @@ function strategyLine(plan: RolloutPlan): string {
 }
 
 /** What a rollout will do: from → to, image, strategy and every machine it changes. */
-export function planText(plan: RolloutPlan, term: Terminal, notRestored: string | null): string {
+export function planText(
+  plan: RolloutPlan,
+  term: Terminal,
+  notRestored: string | null,
+  skippedVersions: SkippedCandidate[] = [],
+): string {
   const c = term.colors;
   const lines = [c.bold(rolloutTitle(plan))];
+  for (const line of skippedVersionLines(skippedVersions)) lines.push(c.yellow(`  ${line}`));
   lines.push(`  Image:     ${plan.to.image}`);
   lines.push(`  Strategy:  ${strategyLine(plan)}`);
   const skipped =
@@ -80,8 +160,9 @@ export function planText(plan: RolloutPlan, term: Terminal, notRestored: string 
 }
 
 /** The machines of a dry run, as `--json` lists them. */
-function plannedMachines(plan: RolloutPlan) {
+function plannedMachines(plan: RolloutPlan, history: VersionHistory | undefined) {
   const to = refName(plan.to);
+  const byId = new Map(history?.machines.map((info) => [info.machine.id, info.machine]));
   return [
     ...plan.machines.map((m) => ({
       id: m.id,
@@ -92,7 +173,18 @@ function plannedMachines(plan: RolloutPlan) {
       to,
       result: "planned",
     })),
-    ...plan.skipped.map((s) => ({ id: s.id, from: to, to, result: "skipped" })),
+    ...plan.skipped.map((s) => {
+      const machine = byId.get(s.id);
+      return {
+        id: s.id,
+        name: machine?.name ?? s.id,
+        region: machine?.region ?? null,
+        processGroup: machine?.processGroup ?? null,
+        from: to,
+        to,
+        result: "skipped",
+      };
+    }),
   ];
 }
 
@@ -102,9 +194,19 @@ export interface RolloutJsonInput {
   result?: RolloutResult | undefined;
   bin: string;
   notRestored: string | null;
+  /** The history the plan was made from: names, regions and groups of skipped machines. */
+  history?: VersionHistory | undefined;
+  skippedVersions?: SkippedCandidate[] | undefined;
 }
 
-export function rolloutJson({ plan, result, bin, notRestored }: RolloutJsonInput) {
+export function rolloutJson({
+  plan,
+  result,
+  bin,
+  notRestored,
+  history,
+  skippedVersions,
+}: RolloutJsonInput) {
   const status: RolloutJsonStatus = result ? result.status : "planned";
   return {
     app: plan.app,
@@ -128,13 +230,14 @@ export function rolloutJson({ plan, result, bin, notRestored }: RolloutJsonInput
           result: m.result,
           ...(m.error ? { error: m.error } : {}),
         }))
-      : plannedMachines(plan),
+      : plannedMachines(plan, history),
     batches: plan.batches,
     reason: result?.reason ?? null,
     reverted: result?.reverted ?? false,
     undo: result ? undoCommand(bin, plan.app, result.undoTarget) : null,
     notRestored,
     warnings: result?.warnings ?? [],
+    skippedVersions: skippedVersions ?? [],
   };
 }
 

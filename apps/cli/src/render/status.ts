@@ -34,9 +34,10 @@ export function statusText(history: VersionHistory, term: Terminal): string {
         (group.key?.startsWith("sha256:")
           ? shortDigest(group.key)
           : (group.key ?? "an unknown image"));
+      const one = group.machineIds.length === 1;
       lines.push(
         c.yellow(
-          `Drift:    ${group.machineIds.length} ${group.processGroup} machine${group.machineIds.length === 1 ? "" : "s"} in ${group.region} run ${runs}`,
+          `Drift:    ${group.machineIds.length} ${group.processGroup} machine${one ? "" : "s"} in ${group.region} ${one ? "runs" : "run"} ${runs}`,
         ),
       );
     }

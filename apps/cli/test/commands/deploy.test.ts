@@ -71,7 +71,16 @@ describe("semfly deploy", () => {
     ],
     [
       ["deploy", "3.2.0", "--image", "registry.fly.io/acme-web:nope"],
-      "Error: Fly has no image registry.fly.io/acme-web:nope for acme-web.",
+      'Error: Fly has no image "registry.fly.io/acme-web:nope" for acme-web.',
+    ],
+    [
+      // `--image=`: @oclif/test's runCommand drops an empty separate argument, a shell does not.
+      ["deploy", "3.2.0", "--image="],
+      'Error: The image to deploy is empty ("").',
+    ],
+    [
+      ["deploy", "3.2.0", "--image", "registry.fly.io/acme-web:3.2.0", "--max-unavailable", "7"],
+      'Error: --max-unavailable "7" is more than the 6 machines this deploy changes on acme-web: all 6 would change at once.',
     ],
     [
       ["deploy", "3.1.11", "--image", "registry.fly.io/acme-web:3.2.0", "--allow-downgrade"],

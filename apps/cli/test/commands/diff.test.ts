@@ -73,12 +73,39 @@ describe("semfly diff", () => {
   });
 
   it.each([
-    [["diff", "banana!"], 'Error: "banana!" is not a version, a range or "previous".'],
-    [["diff", "9.9.9"], "Error: 9.9.9 was never deployed to acme-web."],
-    [["diff"], "Error: Missing 1 required arg: a The version to compare from."],
+    [["diff", "banana!"], 'Error: "banana!" is not a version, a range or previous.'],
+    [["diff", "9.9.9"], 'Error: "9.9.9" was never deployed to acme-web.'],
   ])("refuses %j with exit 2", async (args, message) => {
     const { stderr, exitCode } = await semfly(args, emulator);
     expect(exitCode).toBe(2);
     expect(stderr.split("\n")[0]).toBe(message);
+  });
+
+  it("reads v17 as Fly's release 17, and refuses v3, which is also the range 3.x", async () => {
+    const release = await semfly(["diff", "v17", "--json"], emulator);
+    expect(release.exitCode).toBe(0);
+    expect(JSON.parse(release.stdout).a).toMatchObject({ version: "3.1.10" });
+    const ambiguous = await semfly(["diff", "v3"], emulator);
+    expect(ambiguous.exitCode).toBe(2);
+    expect(ambiguous.stderr).toBe(
+      [
+        'Error: "v3" names both Fly release 3 (3.1.9) and the versions 3.x (3.1.12, 3.1.11, 3.1.10, …).',
+        "  Pass 3.1.9 for release 3's version, or 3.x for the range.",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("without a version, says in plain words what to pass", async () => {
+    const { stdout, stderr, exitCode } = await semfly(["diff"], emulator);
+    expect(exitCode).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      [
+        "Error: No version to compare was given.",
+        "  Pass one version to compare with the live one (`semfly diff 3.1.11`), two to compare them with each other (`semfly diff 3.1.10 3.1.12`), or previous.",
+        "",
+      ].join("\n"),
+    );
   });
 });

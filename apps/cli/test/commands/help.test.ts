@@ -9,6 +9,19 @@ const run = (...args: string[]) =>
     env: { ...process.env, NO_COLOR: "1", COLUMNS: "100" },
   });
 
+/** Like `run`, for a command that may fail: its output and exit code instead of a rejection. */
+async function runToExit(
+  ...args: string[]
+): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  try {
+    const { stdout, stderr } = await run(...args);
+    return { stdout, stderr, exitCode: 0 };
+  } catch (error) {
+    const failed = error as { stdout: string; stderr: string; code: number };
+    return { stdout: failed.stdout, stderr: failed.stderr, exitCode: failed.code };
+  }
+}
+
 describe("the command line", () => {
   it("gives every command a summary and examples that use the binary's name", async () => {
     const config = await Config.load(CLI_ROOT);
@@ -33,13 +46,38 @@ describe("the command line", () => {
     }
     expect(config.plugins.has("@oclif/plugin-help")).toBe(true);
     expect(config.plugins.has("@oclif/plugin-autocomplete")).toBe(true);
-    expect(config.plugins.has("@oclif/plugin-not-found")).toBe(true);
+  });
+
+  it.each([
+    [
+      ["rollbak", "3.1.11", "--yes"],
+      'Error: "rollbak" is not a semfly command. Did you mean rollback?',
+    ],
+    [["verions"], 'Error: "verions" is not a semfly command. Did you mean versions?'],
+    [["frobnicate"], 'Error: "frobnicate" is not a semfly command.'],
+  ])("refuses the mistyped command %j with exit 2, naming the closest one", async (args, line) => {
+    const { stdout, stderr, exitCode } = await runToExit(...args);
+    expect(exitCode).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(`${line}\n  Run \`semfly help\` for the list of commands.\n`);
+  });
+
+  it("with --json, a mistyped command also puts its error on stdout", async () => {
+    const { stdout, exitCode } = await runToExit("stauts", "--json");
+    expect(exitCode).toBe(2);
+    expect(JSON.parse(stdout)).toEqual({
+      error: {
+        code: "UNKNOWN_COMMAND",
+        message: '"stauts" is not a semfly command. Did you mean status?',
+        suggestion: "Run `semfly help` for the list of commands.",
+      },
+    });
   });
 
   it("prints help with the examples", async () => {
     const { stdout } = await run("rollback", "--help");
     expect(stdout).toContain("$ semfly rollback 3.1.11 --yes");
-    expect(stdout).toContain("--strategy=<option>");
+    expect(stdout).toContain("--strategy=rolling|canary|immediate");
   });
 
   it("answers --version without loading oclif, exactly as oclif would", async () => {

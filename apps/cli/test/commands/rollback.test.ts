@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Emulator } from "@semfly/fly-emulator";
+import { type Emulator, scenario } from "@semfly/fly-emulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SECRET_TOKEN, semfly, startTestEmulator } from "../helpers.js";
 
@@ -216,9 +216,97 @@ describe("semfly rollback", () => {
     expect(result.machines.slice(1).map((m: { result: string }) => m.result)).toEqual(
       Array(5).fill("not-started"),
     );
-    expect(stderr).toMatch(/^Error: Machine 5683d4e3c7e08e failed: health check .* is critical/m);
+    const lines = stderr.trimEnd().split("\n");
+    expect(lines.at(-2)).toMatch(
+      /^Error: Rollback of acme-web to 3\.1\.11 failed: Machine 5683d4e3c7e08e failed: health check [^;]* is critical[^;]*; every changed machine is back on 3\.1\.12\.$/,
+    );
+    expect(lines.at(-1)).toBe("  See the machines above for what failed, then run it again.");
     await emulator.idle();
     expect(machineDigests()).toEqual(Array(6).fill(D12));
+  });
+
+  it("without --json, a failed rollout still says why on stderr, the table staying on stdout", async () => {
+    emulator.markImageBad("registry.fly.io/acme-web:v3.1.11");
+    const { stdout, stderr, exitCode } = await semfly(
+      ["rollback", "3.1.11", "--yes", "--strategy", "canary"],
+      emulator,
+    );
+    expect(exitCode).toBe(1);
+    expect(stdout).toMatch(/^Rollback of acme-web to 3\.1\.11 \(release v\d+\) failed: /m);
+    expect(stdout).toMatch(/^MACHINE +REGION +GROUP +FROM +TO +RESULT$/m);
+    const lines = stderr.trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^Error: Rollback of acme-web to 3\.1\.11 failed: Machine 5683d4e3c7e08e failed: [^;]*; every changed machine is back on 3\.1\.12\.$/,
+    );
+    expect(lines[1]).toBe("  See the machines above for what failed, then run it again.");
+  });
+
+  it("shows a skipped machine's name, region and group like any other row", async () => {
+    // m2, a worker in iad, already runs 1.0.0: the rollback to 1.0.0 skips it.
+    const drifted = scenario("drifty")
+      .image("1.0.0")
+      .image("1.1.0")
+      .release({ image: "1.0.0" })
+      .release({ image: "1.1.0" })
+      .machine({ id: "m1", name: "one", region: "ams", release: 2 })
+      .machine({ id: "m2", name: "two", region: "iad", processGroup: "worker", release: 1 });
+    const own = await startTestEmulator(drifted.build());
+    try {
+      const dry = await semfly(["rollback", "1.0.0", "--dry-run", "--json"], own);
+      expect(JSON.parse(dry.stdout).machines.at(-1)).toEqual({
+        id: "m2",
+        name: "two",
+        region: "iad",
+        processGroup: "worker",
+        from: "1.0.0",
+        to: "1.0.0",
+        result: "skipped",
+      });
+      const { stdout, exitCode } = await semfly(["rollback", "1.0.0", "--yes"], own);
+      expect(exitCode).toBe(0);
+      expect(stdout).toMatch(/^m2 +iad +worker +1\.0\.0 +1\.0\.0 +skipped$/m);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("accepts --strategy ROLLING as flyctl does", async () => {
+    const { stdout, exitCode } = await semfly(
+      ["rollback", "3.1.11", "--dry-run", "--json", "--strategy", "ROLLING"],
+      emulator,
+    );
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(stdout).strategy).toBe("rolling");
+  });
+
+  it("reads --release v27 as Fly writes it, and v20 alone as release 20", async () => {
+    const flag = await semfly(["rollback", "--release", "v20", "--dry-run", "--json"], emulator);
+    expect(flag.exitCode).toBe(0);
+    expect(JSON.parse(flag.stdout).to).toBe("3.1.11");
+    const bare = await semfly(["rollback", "v20", "--dry-run", "--json"], emulator);
+    expect(bare.exitCode).toBe(0);
+    expect(JSON.parse(bare.stdout).to).toBe("3.1.11");
+    expect(emulator.mutatingRequests()).toEqual([]);
+  });
+
+  it("says which higher versions a range passed over, and why", async () => {
+    // 3.2.0's only deploy failed; 3.1.12 is live: ^3 lands on 3.1.11 and says why not 3.2.0.
+    emulator.addImage("acme-web", { ref: "registry.fly.io/acme-web:3.2.0" });
+    const failed = emulator.addRelease("acme-web", {
+      image: "registry.fly.io/acme-web:3.2.0",
+      status: "failed",
+    });
+    const human = await semfly(["rollback", "^3", "--dry-run"], emulator);
+    expect(human.exitCode).toBe(0);
+    expect(human.stdout.split("\n").slice(0, 2)).toEqual([
+      "Roll back acme-web from 3.1.12 to 3.1.11",
+      `  Skipped 3.2.0: never deployed successfully: v${failed.version} failed.`,
+    ]);
+    const json = await semfly(["rollback", "^3", "--dry-run", "--json"], emulator);
+    expect(JSON.parse(json.stdout).skippedVersions).toEqual([
+      { version: "3.2.0", why: `never deployed successfully: v${failed.version} failed` },
+    ]);
   });
 
   it("stops safely on Ctrl-C: machines in flight finish, exit 1, status interrupted", async () => {
@@ -240,6 +328,13 @@ describe("semfly rollback", () => {
     expect(result.machines.at(-1).result).toBe("not-started");
     expect(result.undo).toBe("semfly rollback 3.1.12 --app acme-web");
     expect(stderr).toContain("Interrupting: no new machine starts");
+    const updated = result.machines.filter(
+      (m: { result: string }) => m.result === "updated",
+    ).length;
+    expect(stderr.trimEnd().split("\n").slice(-2)).toEqual([
+      `Error: Rollback of acme-web to 3.1.11 was interrupted after ${updated} of 6 machines.`,
+      "  Run the same command again to finish, or undo with `semfly rollback 3.1.12 --app acme-web`.",
+    ]);
     expect(emulator.leases("acme-web")).toEqual([]);
     expect(process.listenerCount("SIGINT")).toBe(0);
   });
@@ -250,22 +345,22 @@ describe("semfly rollback refuses bad input with exit 2 and sends nothing", () =
     [
       "not a version",
       ["rollback", "banana!"],
-      'Error: "banana!" is not a version, a range or "previous".',
+      'Error: "banana!" is not a version, a range or previous.',
     ],
     [
       "a range nothing matches",
       ["rollback", "^9.0"],
-      "Error: The range ^9.0 matches nothing to roll back to: no deployed version satisfies it.",
+      'Error: The range "^9.0" matches nothing to roll back to: no deployed version satisfies it.',
     ],
     [
       "a version never deployed",
       ["rollback", "9.9.9"],
-      "Error: 9.9.9 was never deployed to acme-web.",
+      'Error: "9.9.9" was never deployed to acme-web.',
     ],
     [
       "an unknown release",
       ["rollback", "--release", "999"],
-      "Error: acme-web has no release v999.",
+      'Error: acme-web has no release "v999".',
     ],
     ["the live version", ["rollback", "3.1.12"], "Error: 3.1.12 is already live on acme-web."],
     [
@@ -281,17 +376,17 @@ describe("semfly rollback refuses bad input with exit 2 and sends nothing", () =
     [
       "an unknown strategy",
       ["rollback", "3.1.11", "--strategy", "yolo"],
-      "Error: Expected --strategy=yolo to be one of: rolling, canary, immediate",
+      'Error: --strategy "yolo" is not one of rolling, canary, immediate.',
     ],
     [
       "a max-unavailable above 1 that is no count",
       ["rollback", "3.1.11", "--max-unavailable", "1.5"],
-      "Error: --max-unavailable 1.5 is neither a fraction between 0 and 1 nor a whole count.",
+      'Error: --max-unavailable "1.5" is neither a fraction between 0 and 1 nor a whole count.',
     ],
     [
       "a max-unavailable of zero",
       ["rollback", "3.1.11", "--max-unavailable", "0"],
-      "Error: --max-unavailable 0 is neither a fraction between 0 and 1 nor a whole count.",
+      'Error: --max-unavailable "0" is neither a fraction between 0 and 1 nor a whole count.',
     ],
     [
       "a max-unavailable that is no number",
@@ -315,14 +410,35 @@ describe("semfly rollback refuses bad input with exit 2 and sends nothing", () =
     ],
     [
       "a release that is no number",
-      ["rollback", "--release", "v27"],
-      "Error: Parsing --release Expected an integer but received: v27",
+      ["rollback", "--release", "latest"],
+      'Error: "latest" is not a Fly release number.',
     ],
+    [
+      "a release number past 2^53, which no JavaScript number holds exactly",
+      ["rollback", "--release", "9007199254740993"],
+      'Error: "9007199254740993" is not a Fly release number.',
+    ],
+    [
+      "a v-number past 2^53",
+      ["rollback", "v99999999999999999999"],
+      'Error: "v99999999999999999999" is not a Fly release number.',
+    ],
+    [
+      "v3, both Fly's release 3 and the range 3.x",
+      ["rollback", "v3"],
+      'Error: "v3" names both Fly release 3 (3.1.9) and the versions 3.x (3.1.12, 3.1.11, 3.1.10, …).',
+    ],
+    [
+      "a count above the machines that would change",
+      ["rollback", "3.1.11", "--max-unavailable", "20"],
+      'Error: --max-unavailable "20" is more than the 6 machines this rollback changes on acme-web: all 6 would change at once.',
+    ],
+
     ["an unknown flag", ["rollback", "3.1.11", "--force"], "Error: Nonexistent flag: --force"],
     [
       "an unknown app",
       ["rollback", "3.1.11", "--app", "no-such-app"],
-      'Error: Fly has no app named "no-such-app"',
+      'Error: Fly has no app named "no-such-app".',
     ],
   ];
 

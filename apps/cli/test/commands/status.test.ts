@@ -70,7 +70,29 @@ describe("semfly status", () => {
       expect(stdout.split("\n").slice(0, 3)).toEqual([
         "App:      drifty",
         "Version:  mixed (machines disagree)",
-        "Drift:    1 app machine in iad run 1.0.0",
+        "Drift:    1 app machine in iad runs 1.0.0",
+      ]);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("agrees in number in each drift line: one machine runs, two machines run", async () => {
+    const app = scenario("drifty")
+      .image("1.0.0")
+      .image("1.1.0")
+      .release({ image: "1.0.0" })
+      .release({ image: "1.1.0" })
+      .machine({ id: "m1", name: "one", region: "ams", release: 2 })
+      .machine({ id: "m2", name: "two", region: "iad", release: 1 })
+      .machine({ id: "m3", name: "three", region: "iad", release: 1 })
+      .machine({ id: "m4", name: "four", region: "ams", release: 1 });
+    const own = await startTestEmulator(app.build());
+    try {
+      const { stdout } = await semfly(["status"], own);
+      expect(stdout.split("\n").slice(2, 4).sort()).toEqual([
+        "Drift:    1 app machine in ams runs 1.0.0",
+        "Drift:    2 app machines in iad run 1.0.0",
       ]);
     } finally {
       await own.close();

@@ -115,7 +115,7 @@ describe("semfly versions", () => {
     expect(await semfly(["versions", "acme-web"], emulator)).toEqual({
       stdout: "",
       stderr:
-        "Error: Unexpected argument: acme-web\n  `semfly versions` takes no arguments; name the app with --app acme-web.\n",
+        'Error: Unexpected argument: "acme-web"\n  `semfly versions` takes no arguments; name the app with --app acme-web.\n',
       exitCode: 2,
     });
   });

@@ -176,11 +176,47 @@ const cases: Case[] = [
     code: "VERSION_IMMUTABLE",
     exit: 2,
   },
+  {
+    name: "v3, which is both Fly's release 3 and the range 3.x",
+    args: ["rollback", "v3", "--yes", ...app],
+    code: "AMBIGUOUS_TARGET",
+    exit: 2,
+  },
+  {
+    name: "a release number past 2^53",
+    args: ["rollback", "--release", "9007199254740993", "--yes", ...app],
+    code: "INVALID_RELEASE",
+    exit: 2,
+  },
+  {
+    name: "a v-number past 2^53",
+    args: ["rollback", "v99999999999999999999", "--yes", ...app],
+    code: "INVALID_RELEASE",
+    exit: 2,
+  },
+  {
+    name: "a deploy with an empty image",
+    args: ["deploy", "3.3.0", "--image", "", "--yes", ...app],
+    code: "IMAGE_MISSING",
+    exit: 2,
+  },
+  {
+    name: "a mistyped command",
+    args: ["rollbak", "3.1.11", "--yes", ...app],
+    code: "UNKNOWN_COMMAND",
+    exit: 2,
+  },
   // Flag values
   {
     name: "an unknown strategy",
     args: ["rollback", "3.1.11", "--strategy", "sideways", "--yes", ...app],
-    code: "INVALID_ARGUMENTS",
+    code: "INVALID_STRATEGY",
+    exit: 2,
+  },
+  {
+    name: "max-unavailable above the machines that would change",
+    args: ["rollback", "3.1.11", "--max-unavailable", "7", "--yes", ...app],
+    code: "MAX_UNAVAILABLE_TOO_HIGH",
     exit: 2,
   },
   {
@@ -210,7 +246,7 @@ const cases: Case[] = [
   {
     name: "a release number that is not a number",
     args: ["rollback", "--release", "abc", "--yes", ...app],
-    code: "CLI_ERROR",
+    code: "INVALID_RELEASE",
     exit: 2,
   },
   {
@@ -265,6 +301,19 @@ const cases: Case[] = [
     name: "an app Fly does not have",
     args: ["status", "--app", "no-such-app"],
     code: "APP_NOT_FOUND",
+    exit: 2,
+  },
+  {
+    name: "an app name with a space",
+    args: ["rollback", "3.1.11", "--yes", "--app", "acme web"],
+    code: "INVALID_APP_NAME",
+    exit: 2,
+  },
+  {
+    name: "FLY_APP with a slash",
+    args: ["status"],
+    env: { FLY_APP: "acme-web/../other" },
+    code: "INVALID_APP_NAME",
     exit: 2,
   },
   { name: "no app and no fly.toml", args: ["versions"], code: "APP_NAME_MISSING", exit: 2 },
@@ -414,6 +463,11 @@ describe.concurrent("bad input to the CLI", () => {
     const error = jsonError(result);
     expect(error.code, label).toBe(c.code);
     expect(error.message, label).not.toMatch(/\n/);
+    // Written for a person: single spaces, no internal operation name tacked on ("… (list releases)").
+    expect(error.message, label).not.toMatch(/ {2}/);
+    expect(error.message, label).not.toMatch(
+      /\((?:list|get|read|set|start|update|create|acquire|refresh|release|resolve|wait for) [a-z ]+\)\.?$/,
+    );
     // stderr: the error and its suggestion; no stack, no progress, no plan.
     const lines = result.stderr.trimEnd().split("\n");
     expect(lines[0], label).toBe(`Error: ${error.message}`);

@@ -12,7 +12,7 @@ const DIGESTS = {
   "3.1.11": "sha256:98059fbd9b6f5e5580e59b3cee8dd6a8e1cb0347842dfa3fe7fef51d3053ba59",
 } as const;
 const LEASE_CONFLICT_LINE =
-  /^Machine (\w+) is leased by alice@acme\.test(?: until \S+)?: another deploy or rollback holds it \(acquire a machine lease\)$/;
+  /^Machine (\w+) is leased by alice@acme\.test(?: until \S+)?: another deploy or rollback holds it$/;
 
 let emulator: Emulator | null = null;
 let box: Sandbox | null = null;

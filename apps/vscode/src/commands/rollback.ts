@@ -1,6 +1,7 @@
 import { executeRollout, prepareRollback, type RolloutResult } from "@semfly/core";
 import * as vscode from "vscode";
 import { readRollbackStrategy } from "../config/settings.js";
+import { machineCount } from "../tree/format.js";
 import { describeRolloutEvent, versionName } from "../ui/rolloutText.js";
 import { versionFrom } from "./args.js";
 import type { CommandContext } from "./context.js";
@@ -48,7 +49,7 @@ async function rollbackTo(
   }
 
   ctx.log.info(
-    `Rolling back ${app} from ${versionName(plan.from)} to ${versionName(plan.to)}: ${plan.machines.length} machine(s), ${plan.strategy}`,
+    `Rolling back ${app} from ${versionName(plan.from)} to ${versionName(plan.to)}: ${machineCount(plan.machines.length)}, ${plan.strategy}`,
   );
   let result: RolloutResult;
   try {

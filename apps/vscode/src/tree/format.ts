@@ -33,6 +33,11 @@ export function shortUser(user: string | null | undefined): string | null {
   return at > 0 ? `${user.slice(0, at)}@…` : user;
 }
 
+/** "1 machine", "3 machines": the one form every message and tooltip uses. */
+export function machineCount(count: number): string {
+  return `${count} machine${count === 1 ? "" : "s"}`;
+}
+
 /** Join the parts that exist with " · ". */
 export function joinParts(...parts: (string | null | undefined | false)[]): string {
   return parts

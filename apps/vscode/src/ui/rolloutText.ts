@@ -6,6 +6,7 @@ import {
   shortDigest,
   type VersionRef,
 } from "@semfly/core";
+import { machineCount } from "../tree/format.js";
 
 /** "3.1.11", or the short digest of an unversioned image. */
 export function versionName(ref: VersionRef | null | undefined): string {
@@ -45,7 +46,7 @@ export function describeRolloutEvent(event: RolloutEvent, plan: RolloutPlan): st
   };
   switch (event.type) {
     case "plan":
-      return `Planned ${plan.machines.length} machine(s) in ${plan.batches.length} batch(es)`;
+      return `Planned ${machineCount(plan.machines.length)} in ${plan.batches.length} batch${plan.batches.length === 1 ? "" : "es"}`;
     case "image-verified":
       return `Image ${shortDigest(event.digest)} found`;
     case "machine-leased":
@@ -83,32 +84,55 @@ export function describeRolloutEvent(event: RolloutEvent, plan: RolloutPlan): st
 
 export type ResultSeverity = "info" | "warning" | "error";
 
-/** The closing notification: what happened, and whether "Undo" makes sense. */
+/**
+ * The engine's reason as a clause: without its full stop, and without what the message says itself (the
+ * machine count of an interruption, the "put back" of a revert), so nothing is said twice.
+ */
+function reasonClause(reason: string | null): string | null {
+  if (!reason) return null;
+  const clause = reason
+    .trim()
+    .replace(/;\s*every changed machine was put back\.?$/i, "")
+    .replace(/\.+$/, "");
+  if (/^interrupted (after \d+ of \d+ machines?|before any machine changed)$/i.test(clause)) {
+    return null;
+  }
+  return clause || null;
+}
+
+/** The closing notification, one sentence: what happened, and whether "Undo" makes sense. */
 export function rolloutResultMessage(result: RolloutResult): {
   severity: ResultSeverity;
   message: string;
   canUndo: boolean;
 } {
   const updated = result.machines.filter((m) => m.result === "updated").length;
+  const total = result.machines.length;
   const release = result.release ? ` (Fly release v${result.release.version})` : "";
   const canUndo = result.undoTarget !== null;
+  const reason = reasonClause(result.reason);
   if (result.status === "complete") {
     return {
       severity: "info",
-      message: `${result.app} is on ${versionName(result.to)}${release}: ${updated} machine(s) updated.`,
+      message: `${result.app} is on ${versionName(result.to)}${release}: ${machineCount(updated)} updated.`,
       canUndo,
     };
   }
   if (result.status === "interrupted") {
+    const when =
+      updated === 0 ? "before any machine changed" : `after ${updated} of ${machineCount(total)}`;
     return {
       severity: "warning",
-      message: `Rollback of ${result.app} interrupted after ${updated} of ${result.machines.length} machine(s)${result.reason ? `: ${result.reason}` : ""}. Run it again to finish, or undo.`,
+      message: `Rollback of ${result.app} to ${versionName(result.to)} was interrupted ${when}${reason ? ` (${reason})` : ""}; run it again to finish${canUndo ? ", or undo" : ""}.`,
       canUndo,
     };
   }
+  const back = result.reverted
+    ? `; every changed machine is back on ${versionName(result.from)}`
+    : "";
   return {
     severity: "error",
-    message: `Rollback of ${result.app} to ${versionName(result.to)} failed${result.reason ? `: ${result.reason}` : ""}.${result.reverted ? ` Every changed machine is back on ${versionName(result.from)}.` : ""}`,
+    message: `Rollback of ${result.app} to ${versionName(result.to)} failed${reason ? `: ${reason}` : ""}${back}.`,
     canUndo,
   };
 }

@@ -1,6 +1,6 @@
 import { shortDigest } from "@semfly/core";
 import { type AppState, latestHistory } from "../model/versionsModel.js";
-import { escapeMarkdown } from "../tree/format.js";
+import { escapeMarkdown, machineCount } from "../tree/format.js";
 
 export interface StatusBarContent {
   text: string;
@@ -44,7 +44,7 @@ export function statusBarContent(state: AppState | undefined): StatusBarContent 
   }
   return {
     text: `$(cloud) ${app} ${liveName}`,
-    tooltip: `**${escapeMarkdown(app)}**: ${escapeMarkdown(liveName)} is live on ${history.machines.length} machine(s). Click to see its versions.`,
+    tooltip: `**${escapeMarkdown(app)}**: ${escapeMarkdown(liveName)} is live on ${machineCount(history.machines.length)}. Click to see its versions.`,
     warning: false,
   };
 }

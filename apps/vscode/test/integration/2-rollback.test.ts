@@ -11,6 +11,7 @@ import {
   semfly,
   startDemoEmulator,
   useEmulator,
+  versionNodes,
   waitFor,
 } from "./helpers.js";
 import { ScriptedRollbackUi } from "./scriptedRollbackUi.js";
@@ -85,6 +86,23 @@ suite("Roll back to this version", () => {
     assert.deepEqual([...images()], [ui.plans[1]!.to.image]);
   });
 
+  test("a version row shows its newest release's age and user, its first deploy in the tooltip", async () => {
+    // 3.1.10 was first deployed as v17 long ago; the rollback above just made a release of it.
+    const row = await waitFor("the 3.1.10 row to show its new release", () => {
+      const node = versionNodes(api).find((n) => n.item().label === "3.1.10");
+      const item = node?.item();
+      return item?.description?.includes("just now") ? item : undefined;
+    });
+    const newest = api.model.history(DEMO_APP)!.versions.find((v) => v.version === "3.1.10")!
+      .releases[0]!;
+    assert.equal(row.description, `v${newest.version} · just now · alice@…`);
+    assert.ok(
+      row.tooltip?.includes(`Newest release: v${newest.version} by alice@acme\\.test`),
+      row.tooltip,
+    );
+    assert.match(row.tooltip ?? "", /First deployed: v17 by alice@acme\\\.test, 2025-/);
+  });
+
   test("cancel interrupts safely through core and leaves no lease held", async () => {
     const ui = new ScriptedRollbackUi({ cancelOn: "machine-updated" });
     const result = await rollBack("3.1.9", ui);
@@ -93,6 +111,12 @@ suite("Roll back to this version", () => {
     assert.ok(updated < result!.machines.length, "every machine was updated despite the cancel");
     assert.deepEqual(emulator.leases(DEMO_APP), []);
     assert.ok(ui.events.some((e) => e.type === "lease-released"));
+    // The notification: one sentence, the interruption said once, one machine-count form.
+    const total = result!.machines.length;
+    assert.deepEqual(ui.messages, [
+      `Rollback of ${DEMO_APP} to 3.1.9 was interrupted after ${updated} of ${total} machine${total === 1 ? "" : "s"}; run it again to finish, or undo.`,
+    ]);
+    assert.doesNotMatch(ui.messages[0]!, /\.\.|\(s\)/);
     // The tree shows the mixed state the interruption left.
     await waitFor("the tree to show the drift", () =>
       appNode(api).item().description?.includes("drift"),

@@ -1,5 +1,6 @@
 import type { RolloutEvent, RolloutPlan, RolloutResult } from "@semfly/core";
 import type { RollbackUi } from "../../src/ui/rollbackUi.js";
+import { rolloutResultMessage } from "../../src/ui/rolloutText.js";
 
 export interface Script {
   /** The modal's answer. */
@@ -15,6 +16,8 @@ export class ScriptedRollbackUi implements RollbackUi {
   readonly plans: RolloutPlan[] = [];
   readonly events: RolloutEvent[] = [];
   readonly results: RolloutResult[] = [];
+  /** The notification text the real UI shows for each result (the same function makes it). */
+  readonly messages: string[] = [];
 
   constructor(private readonly script: Script = {}) {}
 
@@ -36,6 +39,7 @@ export class ScriptedRollbackUi implements RollbackUi {
 
   async showResult(result: RolloutResult): Promise<"undo" | undefined> {
     this.results.push(result);
+    this.messages.push(rolloutResultMessage(result).message);
     if (this.script.undo && this.results.length === 1) return "undo";
     return undefined;
   }

@@ -73,16 +73,21 @@ export function machine(
  * acme-web: 3.0.0 (v1) → 3.1.0 failed (v2) → 3.1.11 (v3) → an untagged build (v4) → 3.2.0 live (v5,
  * two hours ago), with two machines on 3.2.0.
  */
+/** The releases of demoHistory: 3.0.0, a failed 3.1.0, 3.1.11, an untagged build, 3.2.0 live. */
+export function demoReleases(): FlyRelease[] {
+  return [
+    release(1, "v3.0.0"),
+    release(2, "v3.1.0", { status: "failed" }),
+    release(3, "v3.1.11"),
+    release(4, "deployment-01HZX", { user: "bob@example.com" }),
+    release(5, "v3.2.0", { createdAt: new Date(NOW - 2 * HOUR).toISOString() }),
+  ];
+}
+
 export function demoHistory(machines?: FlyMachine[]): VersionHistory {
   return buildVersionHistory({
     app: "acme-web",
-    releases: [
-      release(1, "v3.0.0"),
-      release(2, "v3.1.0", { status: "failed" }),
-      release(3, "v3.1.11"),
-      release(4, "deployment-01HZX", { user: "bob@example.com" }),
-      release(5, "v3.2.0", { createdAt: new Date(NOW - 2 * HOUR).toISOString() }),
-    ],
+    releases: demoReleases(),
     machines: machines ?? [machine("m1", "v3.2.0"), machine("m2", "v3.2.0", { region: "fra" })],
   });
 }

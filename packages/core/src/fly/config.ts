@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { inputError, registerSecret } from "../errors.js";
+import { inputError, quote, registerSecret } from "../errors.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -38,14 +38,14 @@ export function normalizeBaseUrl(value: string, source: string): string {
   } catch {
     throw inputError(
       "INVALID_BASE_URL",
-      `${source} is not a valid URL: "${value}"`,
+      `${source} is not a valid URL: ${quote(value)}`,
       "Use an absolute http(s) URL.",
     );
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw inputError(
       "INVALID_BASE_URL",
-      `${source} must be an http(s) URL: "${value}"`,
+      `${source} must be an http(s) URL: ${quote(value)}`,
       "Use an absolute http(s) URL.",
     );
   }
@@ -225,9 +225,9 @@ export async function resolveAppName(
   options: ResolveAppNameOptions = {},
 ): Promise<ResolvedAppName> {
   const flag = nonEmpty(options.flag);
-  if (flag) return { app: flag, source: "flag" };
+  if (flag) return { app: checkAppName(flag, "--app"), source: "flag" };
   const fromEnv = nonEmpty((options.env ?? process.env).FLY_APP);
-  if (fromEnv) return { app: fromEnv, source: "FLY_APP" };
+  if (fromEnv) return { app: checkAppName(fromEnv, "FLY_APP"), source: "FLY_APP" };
   const file = join(options.cwd ?? process.cwd(), "fly.toml");
   let text: string;
   try {
@@ -242,5 +242,19 @@ export async function resolveAppName(
     }
     throw inputError("FLY_TOML_UNREADABLE", `Cannot read ${file}`, APP_SUGGESTION);
   }
-  return { app: readAppNameFromFlyToml(text, file), source: "fly.toml" };
+  return { app: checkAppName(readAppNameFromFlyToml(text, file), file), source: "fly.toml" };
+}
+
+/**
+ * An app name goes into URL paths and GraphQL variables: one with a space, a slash or a question mark can
+ * only be a slip, and sent as is it could name another path. Which other characters Fly allows is not
+ * settled here, so capitals and underscores pass: a name Fly does not know costs one 404, not a change.
+ */
+export function checkAppName(name: string, source: string): string {
+  if (/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) return name;
+  throw inputError(
+    "INVALID_APP_NAME",
+    `${quote(name)} (from ${source}) is not a Fly app name: app names are letters, digits and dashes.`,
+    "Check the name with `fly apps list`.",
+  );
 }

@@ -1,4 +1,4 @@
-import { redact, SemflyError, type SemflyErrorKind } from "../errors.js";
+import { quote, redact, SemflyError, type SemflyErrorKind } from "../errors.js";
 
 /** What a failed HTTP exchange told us, before it becomes a SemflyError. */
 export interface HttpFailure {
@@ -87,7 +87,7 @@ export function appNotFound(f: HttpFailure, app: string): SemflyError {
   return failure(
     f,
     "APP_NOT_FOUND",
-    `Fly has no app named "${app}" (${f.operation})`,
+    `Fly has no app named ${quote(app)}.`,
     SUGGESTIONS.app,
     "input",
   );
@@ -97,7 +97,7 @@ export function machineNotFound(f: HttpFailure, app: string, machineId: string):
   return failure(
     f,
     "MACHINE_NOT_FOUND",
-    `Machine ${machineId} was not found in app "${app}" (${f.operation})`,
+    `Machine ${machineId} was not found in app ${app}`,
     SUGGESTIONS.machine,
     "input",
   );
@@ -112,7 +112,7 @@ export function leaseConflict(
   return failure(
     f,
     "LEASE_CONFLICT",
-    `Machine ${machineId} is leased${by}: another deploy or rollback holds it (${f.operation})`,
+    `Machine ${machineId} is leased${by}: another deploy or rollback holds it`,
     SUGGESTIONS.lease,
   );
 }
@@ -121,7 +121,7 @@ export function releaseFinished(f: HttpFailure, releaseId: string): SemflyError 
   return failure(
     f,
     "RELEASE_FINISHED",
-    `Release ${releaseId} has already finished and cannot be updated (${f.operation})`,
+    `Release ${releaseId} has already finished and cannot be updated`,
     SUGGESTIONS.finished,
   );
 }

@@ -3,7 +3,7 @@
  * HTTP 200), the unknown-app case, and the shape of `data`.
  */
 import * as v from "valibot";
-import { SemflyError } from "../errors.js";
+import { quote, SemflyError } from "../errors.js";
 import type { CallOptions, FlyContext } from "./context.js";
 import { httpError, SUGGESTIONS, shortDetail } from "./fly-errors.js";
 import { describeErrorBody } from "./http.js";
@@ -39,7 +39,7 @@ export function appNotFoundError(
   return new SemflyError({
     code: "APP_NOT_FOUND",
     kind: "input",
-    message: `Fly has no app named "${app}" (${operation})`,
+    message: `Fly has no app named ${quote(app)}.`,
     suggestion: SUGGESTIONS.app,
     flyCode,
     requestId,

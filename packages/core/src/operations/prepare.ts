@@ -1,5 +1,5 @@
 import semver from "semver";
-import { inputError, isSemflyError } from "../errors.js";
+import { inputError, isSemflyError, quote } from "../errors.js";
 import type { FlyClient } from "../fly/client.js";
 import { planRollout, type RolloutPlan, type RolloutStrategy } from "../rollout/plan.js";
 import type { RolloutClient } from "../rollout/port.js";
@@ -8,7 +8,11 @@ import type { VersionEntry, VersionHistory } from "../versions/history.js";
 import { digestReference } from "../versions/image-ref.js";
 import { parseVersion } from "../versions/recognize.js";
 import { releaseInProgress, semflyMetadata } from "../versions/release-status.js";
-import { type RollbackTarget, resolveRollbackTarget } from "../versions/target.js";
+import {
+  type RollbackTarget,
+  resolveRollbackTarget,
+  type SkippedCandidate,
+} from "../versions/target.js";
 import type { FlyRelease, MachineConfig } from "../versions/types.js";
 import { type HistoryClient, loadVersionHistory } from "./load-history.js";
 
@@ -31,6 +35,8 @@ export interface PreparedRollout {
   history: VersionHistory;
   target: VersionEntry | { key: string; version: string; digest: string; imageRef: string };
   plan: RolloutPlan;
+  /** Higher versions the target's range passed over, each with why ("3.2.0: never deployed …"). */
+  skippedVersions: SkippedCandidate[];
 }
 
 /** Load what a rollback needs, resolve the target, and plan it. Sends no mutating request. */
@@ -43,8 +49,9 @@ export async function prepareRollback(
     input.history ?? (await loadVersionHistory(client, app, { signal: input.signal }));
   let target: VersionEntry;
   let finishRelease: { id: string; version: number } | null = null;
+  const skippedVersions: SkippedCandidate[] = [];
   try {
-    target = resolveRollbackTarget(history, input.target);
+    target = resolveRollbackTarget(history, input.target, (skip) => skippedVersions.push(skip));
   } catch (error) {
     // A run killed after every machine moved leaves the target live and its release `running`: running
     // the same command again finishes that record instead of refusing an already-live target.
@@ -67,7 +74,8 @@ export async function prepareRollback(
     ...(historicalConfigs ? { historicalConfigs } : {}),
     reason: input.reason ?? null,
   });
-  if (!finishRelease) return { history, target, plan };
+  checkBatchFits(plan, input.maxUnavailable);
+  if (!finishRelease) return { history, target, plan, skippedVersions };
   // The move already happened: what it moved from is the version live before it.
   const from = history.previous;
   return {
@@ -78,7 +86,24 @@ export async function prepareRollback(
       finishRelease,
       from: from ? { key: from.key, version: from.version, digest: from.digest } : null,
     },
+    skippedVersions,
   };
+}
+
+/**
+ * A count above the machines to change is a slip (a fraction meant, or another app's size): refused
+ * with how many would really change, rather than quietly changing them all at once.
+ */
+function checkBatchFits(plan: RolloutPlan, maxUnavailable: number | undefined): void {
+  const count = plan.machines.length;
+  if (maxUnavailable === undefined || maxUnavailable < 1 || count === 0) return;
+  if (maxUnavailable <= count) return;
+  const machines = `${count} machine${count === 1 ? "" : "s"}`;
+  throw inputError(
+    "MAX_UNAVAILABLE_TOO_HIGH",
+    `--max-unavailable ${quote(maxUnavailable)} is more than the ${machines} this ${plan.kind} changes on ${plan.app}: all ${count} would change at once.`,
+    `Pass --max-unavailable ${count} (or --strategy immediate) to change all ${count} at once, or a smaller count.`,
+  );
 }
 
 /** The newest release, when it is semfly's own to the live image and never finished (its run died). */
@@ -91,20 +116,36 @@ function unfinishedRollout(history: VersionHistory): FlyRelease | null {
   return meta?.digest && meta.digest === history.live?.digest ? newest : null;
 }
 
+/**
+ * What a deploy can refuse before asking Fly anything: a version that is not semver, an empty image.
+ * Returns the version in its canonical form.
+ */
+export function checkDeployArguments(versionText: string, imageRef: string): string {
+  const version = parseVersion(versionText);
+  if (!version) {
+    throw inputError(
+      "NOT_A_VERSION",
+      `${quote(versionText)} is not a semver version.`,
+      "Pass a version such as 3.2.0 or v3.2.0-rc.1.",
+    );
+  }
+  if (imageRef.trim() === "") {
+    throw inputError(
+      "IMAGE_MISSING",
+      `The image to deploy is empty (${quote(imageRef)}).`,
+      `Pass the image pushed for ${version}, e.g. --image registry.fly.io/<app>:${version}.`,
+    );
+  }
+  return version;
+}
+
 /** Resolve an image ref for a new version and plan its rollout, guarding version immutability. */
 export async function prepareDeploy(
   client: PrepareClient,
   app: string,
   input: RolloutChoices & { version: string; imageRef: string; allowDowngrade?: boolean },
 ): Promise<PreparedRollout> {
-  const version = parseVersion(input.version);
-  if (!version) {
-    throw inputError(
-      "NOT_A_VERSION",
-      `"${input.version}" is not a semver version.`,
-      "Pass a version such as 3.2.0 or v3.2.0-rc.1.",
-    );
-  }
+  const version = checkDeployArguments(input.version, input.imageRef);
   const [history, image] = await Promise.all([
     input.history ?? loadVersionHistory(client, app, { signal: input.signal }),
     client.resolveImage(app, input.imageRef, input.signal ? { signal: input.signal } : {}),
@@ -112,7 +153,7 @@ export async function prepareDeploy(
   if (!image) {
     throw inputError(
       "IMAGE_NOT_FOUND",
-      `Fly has no image ${input.imageRef} for ${app}.`,
+      `Fly has no image ${quote(input.imageRef)} for ${app}.`,
       "Push it first, e.g. `fly deploy --build-only --push --image-label <version>`.",
     );
   }
@@ -155,7 +196,8 @@ export async function prepareDeploy(
     ...(input.maxUnavailable !== undefined ? { maxUnavailable: input.maxUnavailable } : {}),
     reason: input.reason ?? null,
   });
-  return { history, target, plan };
+  checkBatchFits(plan, input.maxUnavailable);
+  return { history, target, plan, skippedVersions: [] };
 }
 
 /**

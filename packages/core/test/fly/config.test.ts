@@ -9,6 +9,7 @@ import {
   resolveAccessToken,
   resolveAppName,
   resolveEndpoints,
+  SemflyError,
 } from "../../src/index.js";
 
 let home: string;
@@ -185,5 +186,41 @@ describe("app name", () => {
     const error = await resolveAppName({ env: {}, cwd: home }).catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: "input", code: "APP_NAME_MISSING" });
     expect((error as { suggestion: string }).suggestion).toMatch(/--app.*FLY_APP.*fly\.toml/);
+  });
+
+  it.each([
+    [{ flag: "acme web" }, '"acme web" (from --app) is not a Fly app name'],
+    [{ env: { FLY_APP: "acme-web/../other" } }, '"acme-web/../other" (from FLY_APP)'],
+    [{ flag: "acme?x=1" }, '"acme?x=1" (from --app)'],
+  ])("refuses %j as an app name before any request could carry it", async (options, start) => {
+    const error = await resolveAppName({ env: {}, cwd: home, ...options }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: "input", code: "INVALID_APP_NAME" });
+    expect((error as Error).message.startsWith(start)).toBe(true);
+  });
+
+  it("refuses a fly.toml whose app has a space, naming the file", async () => {
+    await writeFile(join(home, "fly.toml"), 'app = "acme web"\n');
+    const error = await resolveAppName({ env: {}, cwd: home }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "INVALID_APP_NAME" });
+    expect((error as Error).message).toContain(join(home, "fly.toml"));
+  });
+
+  it("lets capitals and underscores through: Fly may know such a name", async () => {
+    expect(await resolveAppName({ flag: "Acme_Web-2", env: {} })).toEqual({
+      app: "Acme_Web-2",
+      source: "flag",
+    });
+  });
+});
+
+describe("error messages", () => {
+  it("are one line with single spaces, whatever the parts were", () => {
+    const error = new SemflyError({
+      code: "X",
+      message: "Fly has no image  for acme-web\n  (details)",
+      suggestion: "Push it  first.",
+    });
+    expect(error.message).toBe("Fly has no image for acme-web (details)");
+    expect(error.suggestion).toBe("Push it first.");
   });
 });

@@ -243,6 +243,14 @@ describe("a rollback the extension cannot plan", () => {
       { maxUnavailable: Number.NaN },
     ],
     [
+      "a max-unavailable count above the machines that would change",
+      () => demo,
+      { spec: "3.1.11" },
+      "MAX_UNAVAILABLE_TOO_HIGH",
+      { maxUnavailable: 7 },
+    ],
+    ["v3, both Fly's release 3 and the range 3.x", () => demo, { spec: "v3" }, "AMBIGUOUS_TARGET"],
+    [
       "an app Fly does not have",
       () => demo,
       { spec: "3.1.11" },

@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
   buildVersionHistory,
+  lookupVersion,
+  parseReleaseNumber,
   type RollbackTarget,
   resolveRollbackTarget,
   SemflyError,
+  type SkippedCandidate,
 } from "../../src/index.js";
 import { acmeWebHistory, digestOf, release } from "../builders.js";
 
@@ -91,7 +94,7 @@ describe("resolving a rollback target", () => {
 
   it("says which versions a range matched and why none qualifies", () => {
     expect(() => resolveRollbackTarget(history, { spec: "~3.1.12" })).toThrow(
-      "The range ~3.1.12 matches nothing to roll back to: only 3.1.13 (never deployed successfully), 3.1.12 (live) match.",
+      'The range "~3.1.12" matches nothing to roll back to: only 3.1.13 (never deployed successfully: v28 failed), 3.1.12 (live) match.',
     );
   });
 
@@ -103,8 +106,118 @@ describe("resolving a rollback target", () => {
       expect(error).toBeInstanceOf(SemflyError);
       const semflyError = error as SemflyError;
       expect(semflyError.exitCode).toBe(2);
-      expect(semflyError.message).toBe("4.0.0 was never deployed to acme-web.");
+      expect(semflyError.message).toBe('"4.0.0" was never deployed to acme-web.');
       expect(semflyError.suggestion).toContain("3.1.13");
     }
+  });
+});
+
+describe("Fly's notation: vN is release N", () => {
+  const messageOf = (spec: string) => {
+    try {
+      lookupVersion(history, spec);
+    } catch (error) {
+      if (error instanceof SemflyError)
+        return `${error.code}: ${error.message} | ${error.suggestion}`;
+      throw error;
+    }
+    return "resolved";
+  };
+
+  it("reads v17 as release 17 when no version 17.x exists", () => {
+    expect(resolveRollbackTarget(history, { spec: "v17" }).version).toBe("3.1.10");
+    expect(resolveRollbackTarget(history, { spec: "V18" }).version).toBe("3.1.11");
+  });
+
+  it("refuses v3 when the app has both release 3 and versions 3.x, naming both readings", () => {
+    const message =
+      '"v3" names both Fly release 3 (3.1.9) and the versions 3.x (3.1.13, 3.1.12, 3.1.11, …).';
+    expect(() => resolveRollbackTarget(history, { spec: "v3" })).toThrow(
+      expect.objectContaining({
+        code: "AMBIGUOUS_TARGET",
+        message,
+        suggestion: "Pass --release 3 for the release, or 3.x for the range.",
+      }),
+    );
+    // Where there is no --release flag (diff), the release is named by its version.
+    expect(messageOf("v3")).toBe(
+      `AMBIGUOUS_TARGET: ${message} | Pass 3.1.9 for release 3's version, or 3.x for the range.`,
+    );
+  });
+
+  it("reads vN as the range N.x when the app has no release N", () => {
+    const early = buildVersionHistory({
+      app,
+      releases: [
+        release({ version: 1, imageRef: "r/acme-web:5.0.0", imageDigest: digestOf("5.0.0") }),
+        release({ version: 2, imageRef: "r/acme-web:5.1.0", imageDigest: digestOf("5.1.0") }),
+      ],
+    });
+    expect(resolveRollbackTarget(early, { spec: "v5" }).version).toBe("5.0.0");
+  });
+
+  it("says neither reading exists when there is no release N and no version N.x", () => {
+    expect(messageOf("v99")).toBe(
+      'RELEASE_NOT_FOUND: acme-web has no release "v99" and no version 99.x. | Run `semfly releases --app acme-web` to list its releases, or `semfly versions` for its versions.',
+    );
+  });
+
+  it.each([
+    ["27", 27],
+    ["v258", 258],
+    [" V3 ", 3],
+    ["9007199254740991", Number.MAX_SAFE_INTEGER],
+  ])("parses the release number %j", (text, number) => {
+    expect(parseReleaseNumber(text)).toBe(number);
+  });
+
+  it.each(["", "0", "-3", "v", "3.1", "27a", "9007199254740992", "99999999999999999999"])(
+    "refuses %j as a release number: past 2^53 a number would name another release",
+    (text) => {
+      expect(() => parseReleaseNumber(text)).toThrow(
+        expect.objectContaining({ code: "INVALID_RELEASE", exitCode: 2 }),
+      );
+    },
+  );
+
+  it("refuses a release number past 2^53 given as a number", () => {
+    expect(codeOf({ release: 2 ** 53 + 2 })).toBe("INVALID_RELEASE");
+  });
+});
+
+describe("a range that passes over a higher version", () => {
+  it("names each version it skipped and why: a failed deploy, a pruned image", () => {
+    const pruned = buildVersionHistory({
+      app,
+      releases: [
+        ...acmeWebHistory(),
+        release({
+          version: 28,
+          status: "failed",
+          imageRef: "registry.fly.io/acme-web:3.2.0",
+          imageDigest: digestOf("3.2.0"),
+        }),
+        // 3.1.12 again, then 3.1.13 live: 3.1.12's image is the one we drop below.
+        release({
+          version: 29,
+          imageRef: "registry.fly.io/acme-web:3.1.13",
+          imageDigest: digestOf("3.1.13"),
+        }),
+      ].map((r) => (r.imageRef?.endsWith(":3.1.12") ? { ...r, imageDigest: null } : r)),
+    });
+    const skipped: SkippedCandidate[] = [];
+    const entry = resolveRollbackTarget(pruned, { spec: "^3" }, (skip) => skipped.push(skip));
+    expect(entry.version).toBe("3.1.11");
+    expect(skipped).toEqual([
+      { version: "3.2.0", why: "never deployed successfully: v28 failed" },
+      { version: "3.1.12", why: "image unknown to Fly, likely pruned" },
+    ]);
+  });
+
+  it("reports nothing when the highest match is taken", () => {
+    const skipped: SkippedCandidate[] = [];
+    resolveRollbackTarget(history, { spec: "3.1.11" }, (skip) => skipped.push(skip));
+    resolveRollbackTarget(history, { spec: "<3.1.11" }, (skip) => skipped.push(skip));
+    expect(skipped).toEqual([]);
   });
 });

@@ -92,11 +92,15 @@ export class AppNode implements TreeNode {
       history ? `Live: ${escapeMarkdown(liveName ?? "none")}` : null,
       history?.currentRelease ? `Current release: v${history.currentRelease.version}` : null,
       history ? `Machines: ${history.machines.length}` : null,
-      ...(history?.driftGroups ?? []).map(
-        (group) =>
-          `Drift: ${group.machineIds.length} ${group.processGroup} machine(s) in ${escapeMarkdown(group.region)} run ${escapeMarkdown(group.version ?? group.key ?? "an unknown image")}`,
-      ),
+      ...(history?.driftGroups ?? []).map(driftLine),
     ];
     return lines.filter((line) => line !== null).join("  \n");
   }
+}
+
+/** "Drift: 1 app machine in ams runs 1.5.0", "Drift: 2 app machines in iad run 1.4.0". */
+function driftLine(group: VersionHistory["driftGroups"][number]): string {
+  const count = group.machineIds.length;
+  const runs = escapeMarkdown(group.version ?? group.key ?? "an unknown image");
+  return `Drift: ${count} ${group.processGroup} machine${count === 1 ? "" : "s"} in ${escapeMarkdown(group.region)} ${count === 1 ? "runs" : "run"} ${runs}`;
 }

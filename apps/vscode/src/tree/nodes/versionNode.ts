@@ -37,13 +37,15 @@ export class VersionNode implements TreeNode {
   item(): TreeItemData {
     const entry = this.entry;
     const look = versionLook(entry);
+    // The newest release is what the row is about: after a rollback to v28's version, "v31 · just now ·
+    // bob@…", not the age and author of the deploy that first made it (that is in the tooltip).
     const latest = entry.releases[0];
     const description = entry.live
       ? "live"
       : joinParts(
           latest && `v${latest.version}`,
-          formatAge(entry.deployedAt, this.now),
-          shortUser(entry.deployedBy),
+          formatAge(latest?.createdAt ?? entry.deployedAt, this.now),
+          shortUser(latest ? latest.user : entry.deployedBy),
         );
     const canCompare = !entry.live && this.history.live !== null;
     const blocker = this.rollbackBlocker;
@@ -79,20 +81,50 @@ export class VersionNode implements TreeNode {
   private tooltip(look: string, blocker: string | null): string {
     const entry = this.entry;
     const releases = entry.releases.map((r) => `v${r.version} (${r.status})`).join(", ");
-    const when = formatTimestamp(entry.deployedAt);
-    const age = formatAge(entry.deployedAt, this.now);
+    const latest = entry.releases[0];
+    const first = entry.releases.at(-1);
     const lines = [
       `**${escapeMarkdown(this.label)}** · ${look}${entry.status !== look ? ` (${entry.status})` : ""}`,
       "",
       entry.digest ? `Digest: ${code(entry.digest)}` : "Digest: unknown",
       entry.imageRef ? `Image: ${code(entry.imageRef)}` : null,
       `Fly releases: ${releases || "none"}`,
-      `Deployed by ${escapeMarkdown(entry.deployedBy ?? "unknown")}${when ? `, ${when}` : ""}${age ? ` (${age})` : ""}`,
+      ...this.deployLines(latest, first),
       entry.machines.length > 0
         ? `Machines: ${entry.machines.length} (${[...new Set(entry.machines.map((m) => m.region))].join(", ")})`
         : null,
       !entry.live && blocker ? `Cannot roll back: ${escapeMarkdown(blocker)}` : null,
     ];
     return lines.filter((line) => line !== null).join("  \n");
+  }
+
+  /** The newest release and, when the version has several, its first deploy. */
+  private deployLines(
+    latest: VersionEntry["releases"][number] | undefined,
+    first: VersionEntry["releases"][number] | undefined,
+  ): string[] {
+    if (!latest || !first) {
+      return [`Deployed by ${this.who(this.entry.deployedBy)}${this.when(this.entry.deployedAt)}`];
+    }
+    if (latest === first) return [`Deployed: ${this.releaseLine(latest)}`];
+    return [
+      `Newest release: ${this.releaseLine(latest)}`,
+      `First deployed: ${this.releaseLine(first)}`,
+    ];
+  }
+
+  /** "v31 by bob@example.com, 2026-11-26 09:14 UTC (just now)" */
+  private releaseLine(release: VersionEntry["releases"][number]): string {
+    return `v${release.version} by ${this.who(release.user)}${this.when(release.createdAt)}`;
+  }
+
+  private who(user: string | null): string {
+    return escapeMarkdown(user ?? "unknown");
+  }
+
+  private when(iso: string | null): string {
+    const stamp = formatTimestamp(iso);
+    const age = formatAge(iso, this.now);
+    return `${stamp ? `, ${stamp}` : ""}${age ? ` (${age})` : ""}`;
   }
 }

@@ -90,26 +90,73 @@ describe("the result notification", () => {
   it("reports a complete rollback with its release and offers undo", () => {
     expect(rolloutResultMessage(result({}))).toEqual({
       severity: "info",
-      message: "acme-web is on 3.1.11 (Fly release v6): 3 machine(s) updated.",
+      message: "acme-web is on 3.1.11 (Fly release v6): 3 machines updated.",
       canUndo: true,
     });
   });
 
-  it("reports an interrupted rollback as a warning that can be finished or undone", () => {
+  it("says an interruption once, in one sentence, with one machine-count form", () => {
+    const p = plan();
     const interrupted = rolloutResultMessage(
-      result({ status: "interrupted", reason: "cancelled by the user" }),
+      result({
+        status: "interrupted",
+        reason: "Interrupted after 1 of 3 machines.",
+        machines: p.machines.map((m, i) => ({
+          id: m.id,
+          name: m.name,
+          region: m.region,
+          processGroup: m.processGroup,
+          from: m.from,
+          to: p.to,
+          result: i === 0 ? "updated" : "not-started",
+        })),
+      }),
     );
-    expect(interrupted.severity).toBe("warning");
-    expect(interrupted.message).toContain(
-      "interrupted after 3 of 3 machine(s): cancelled by the user",
+    expect(interrupted).toEqual({
+      severity: "warning",
+      message:
+        "Rollback of acme-web to 3.1.11 was interrupted after 1 of 3 machines; run it again to finish, or undo.",
+      canUndo: true,
+    });
+  });
+
+  it("keeps a reason that adds something, without its full stop", () => {
+    const interrupted = rolloutResultMessage(
+      result({ status: "interrupted", reason: "cancelled by the user." }),
+    );
+    expect(interrupted.message).toBe(
+      "Rollback of acme-web to 3.1.11 was interrupted after 3 of 3 machines (cancelled by the user); run it again to finish, or undo.",
     );
   });
 
-  it("reports a failed, reverted rollback without undo", () => {
+  it("says an interruption before any machine changed as such", () => {
+    const p = plan();
+    const message = rolloutResultMessage(
+      result({
+        status: "interrupted",
+        reason: "Interrupted before any machine changed.",
+        undoTarget: null,
+        machines: p.machines.map((m) => ({
+          id: m.id,
+          name: m.name,
+          region: m.region,
+          processGroup: m.processGroup,
+          from: m.from,
+          to: p.to,
+          result: "not-started",
+        })),
+      }),
+    ).message;
+    expect(message).toBe(
+      "Rollback of acme-web to 3.1.11 was interrupted before any machine changed; run it again to finish.",
+    );
+  });
+
+  it("reports a failed, reverted rollback without undo, saying the revert once", () => {
     const failed = rolloutResultMessage(
       result({
         status: "failed",
-        reason: "m2 failed its checks",
+        reason: "Machine m2 failed: checks critical; every changed machine was put back.",
         reverted: true,
         undoTarget: null,
       }),
@@ -117,7 +164,7 @@ describe("the result notification", () => {
     expect(failed).toEqual({
       severity: "error",
       message:
-        "Rollback of acme-web to 3.1.11 failed: m2 failed its checks. Every changed machine is back on 3.2.0.",
+        "Rollback of acme-web to 3.1.11 failed: Machine m2 failed: checks critical; every changed machine is back on 3.2.0.",
       canUndo: false,
     });
   });

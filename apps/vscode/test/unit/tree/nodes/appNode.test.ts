@@ -29,7 +29,7 @@ describe("app rows", () => {
     expect(item.description).toContain("drift");
     expect(item.icon).toEqual({ id: "warning", color: "charts.yellow" });
     expect(item.contextValue).toBe("semflyApp;drift");
-    expect(item.tooltip).toContain("Drift: 1 app machine(s) in syd run");
+    expect(item.tooltip).toContain("Drift: 1 app machine in syd runs");
   });
 
   it("says it is loading before the first history arrives", () => {

@@ -1,7 +1,8 @@
+import { buildVersionHistory } from "@semfly/core";
 import { describe, expect, it } from "vitest";
 import { AppNode } from "../../../../src/tree/nodes/appNode.js";
 import { VersionNode } from "../../../../src/tree/nodes/versionNode.js";
-import { demoHistory, digestFor, machine, NOW } from "../../builders.js";
+import { demoHistory, demoReleases, digestFor, machine, NOW, release } from "../../builders.js";
 
 function versionNodes(history = demoHistory()): Map<string, VersionNode> {
   const app = new AppNode(
@@ -106,7 +107,32 @@ describe("version tooltip and children", () => {
     const tooltip = versionNodes().get("3.1.11")!.item().tooltip!;
     expect(tooltip).toContain(`Digest: \`${digestFor("v3.1.11")}\``);
     expect(tooltip).toContain("Fly releases: v3 (complete)");
-    expect(tooltip).toContain("Deployed by alice@example\\.com, 2026-11-22 11:00 UTC (4 d ago)");
+    expect(tooltip).toContain(
+      "Deployed: v3 by alice@example\\.com, 2026-11-22 11:00 UTC (4 d ago)",
+    );
+  });
+
+  it("after a rollback, shows the newest release's age and user, the first deploy in the tooltip", () => {
+    // 3.1.11 was deployed as v3 by alice four days ago; bob rolled back to it (v6) a minute ago.
+    const history = buildVersionHistory({
+      app: "acme-web",
+      releases: [
+        ...demoReleases(),
+        release(6, "v3.1.11", {
+          user: "bob@example.com",
+          reason: "rollback",
+          createdAt: new Date(NOW - 60_000).toISOString(),
+        }),
+        release(7, "v3.2.0", { createdAt: new Date(NOW - 30_000).toISOString() }),
+      ],
+      machines: [machine("m1", "v3.2.0")],
+    });
+    const item = versionNodes(history).get("3.1.11")!.item();
+    expect(item.description).toBe("v6 · 1 min ago · bob@…");
+    expect(item.tooltip).toContain("Newest release: v6 by bob@example\\.com");
+    expect(item.tooltip).toContain(
+      "First deployed: v3 by alice@example\\.com, 2026-11-22 11:00 UTC (4 d ago)",
+    );
   });
 
   it("puts the Fly releases and the machines running it under a version", () => {
