@@ -14,6 +14,9 @@ export interface VersionJson {
   deployedAt: string | null;
   deployedBy: string | null;
   machines: number;
+  /** Machines run it while others run another version. */
+  drift: boolean;
+  labels: Record<string, string>;
 }
 
 export function versionsJson(history: VersionHistory): VersionJson[] {
@@ -27,6 +30,8 @@ export function versionsJson(history: VersionHistory): VersionJson[] {
     deployedAt: entry.deployedAt,
     deployedBy: entry.deployedBy,
     machines: entry.machines.length,
+    drift: entry.drift,
+    labels: entry.labels,
   }));
 }
 
@@ -37,7 +42,15 @@ const STATUS_STYLE = {
   "in-progress": "yellow",
   superseded: undefined,
   "rolled-back-from": "yellow",
+  drift: "yellow",
 } as const;
+
+/** How many machines run it: `3`, or `2 drift` when they are not the live version's; `-` for none. */
+function machinesCell(entry: VersionEntry): Cell {
+  const count = entry.machines.length;
+  if (count === 0) return "-";
+  return entry.drift && !entry.live ? { text: `${count} drift`, style: "yellow" } : String(count);
+}
 
 export function versionsTable(history: VersionHistory, term: Terminal, now: number): string {
   if (history.versions.length === 0) return `${history.app} has no releases yet.`;
@@ -46,6 +59,7 @@ export function versionsTable(history: VersionHistory, term: Terminal, now: numb
     entry.version ?? "-",
     { text: entry.status, style: STATUS_STYLE[entry.status] },
     releaseRanges(entry.releases),
+    machinesCell(entry),
     shortDigest(entry.digest),
     timeAgo(entry.deployedAt, now),
     entry.deployedBy ?? "-",
@@ -56,6 +70,7 @@ export function versionsTable(history: VersionHistory, term: Terminal, now: numb
       { header: "VERSION" },
       { header: "STATUS" },
       { header: "RELEASES" },
+      { header: "MACHINES" },
       { header: "DIGEST" },
       { header: "DEPLOYED" },
       { header: "BY", shrink: 1 },

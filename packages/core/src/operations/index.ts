@@ -2,3 +2,5 @@ export * from "./diff.js";
 export * from "./load-history.js";
 export * from "./prepare.js";
 export * from "./release-cache.js";
+export * from "./image-labels.js";
+export * from "./load-status.js";
