@@ -16,7 +16,6 @@ export interface VersionJson {
   machines: number;
   /** Machines run it while others run another version. */
   drift: boolean;
-  labels: Record<string, string>;
 }
 
 export function versionsJson(history: VersionHistory): VersionJson[] {
@@ -31,7 +30,6 @@ export function versionsJson(history: VersionHistory): VersionJson[] {
     deployedBy: entry.deployedBy,
     machines: entry.machines.length,
     drift: entry.drift,
-    labels: entry.labels,
   }));
 }
 
