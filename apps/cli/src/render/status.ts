@@ -41,7 +41,8 @@ export function statusText(history: AppStatus, term: Terminal): string {
   const lines = [`App:      ${history.app}`, `Version:  ${version}`];
   if (history.drift) {
     for (const group of history.driftGroups) {
-      const runs = group.key === null ? "an unknown image" : versionLabel({ ...group, key: group.key });
+      const runs =
+        group.key === null ? "an unknown image" : versionLabel({ ...group, key: group.key });
       lines.push(
         c.yellow(
           `Drift:    ${group.machineIds.length} ${group.processGroup} machine${group.machineIds.length === 1 ? "" : "s"} in ${group.region} run ${runs}`,

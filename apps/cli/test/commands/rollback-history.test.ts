@@ -12,9 +12,8 @@ const flyctlTag = (n: number) => `deployment-01HZX${n}0000ABCDEFGHJKMNPQ`;
 const digestsOf = (app: string) =>
   emulator!.machines(app).map((m) => (m.image_ref as { digest?: string } | undefined)?.digest);
 const digestOfVersion = (app: string, version: string) =>
-  emulator!
-    .images(app)
-    .find((i) => i.labels["org.opencontainers.image.version"] === version)?.digest;
+  emulator!.images(app).find((i) => i.labels["org.opencontainers.image.version"] === version)
+    ?.digest;
 
 describe("rollback to versions only labels name", () => {
   // flyctl's default tags; docker/metadata-action put the version in the OCI label. The newest release
@@ -38,8 +37,16 @@ describe("rollback to versions only labels name", () => {
 
   it("lists every labelled version and no version for the release without an image", async () => {
     emulator = await startTestEmulator(labelled());
-    const versions = JSON.parse((await semfly(["versions", "--json", "-a", LABELLED], emulator)).stdout);
-    expect(versions.map((v: { version: string; status: string; releases: number[] }) => [v.version, v.status, v.releases])).toEqual([
+    const versions = JSON.parse(
+      (await semfly(["versions", "--json", "-a", LABELLED], emulator)).stdout,
+    );
+    expect(
+      versions.map((v: { version: string; status: string; releases: number[] }) => [
+        v.version,
+        v.status,
+        v.releases,
+      ]),
+    ).toEqual([
       ["2.5.0", "live", [5, 4]],
       ["2.4.0", "previous", [3, 2]],
       ["2.3.0", "superseded", [1]],
@@ -48,7 +55,10 @@ describe("rollback to versions only labels name", () => {
 
   it("rolls back to 2.4.0, and the undo it prints takes the app back to 2.5.0", async () => {
     emulator = await startTestEmulator(labelled());
-    const rollback = await semfly(["rollback", "2.4.0", "--yes", "--json", "-a", LABELLED], emulator);
+    const rollback = await semfly(
+      ["rollback", "2.4.0", "--yes", "--json", "-a", LABELLED],
+      emulator,
+    );
     expect(rollback.exitCode).toBe(0);
     const result = JSON.parse(rollback.stdout);
     expect(result).toMatchObject({ from: "2.5.0", to: "2.4.0", status: "complete" });
@@ -57,7 +67,11 @@ describe("rollback to versions only labels name", () => {
 
     const undo = await semfly([...result.undo.split(" ").slice(1), "--yes", "--json"], emulator);
     expect(undo.exitCode).toBe(0);
-    expect(JSON.parse(undo.stdout)).toMatchObject({ from: "2.4.0", to: "2.5.0", status: "complete" });
+    expect(JSON.parse(undo.stdout)).toMatchObject({
+      from: "2.4.0",
+      to: "2.5.0",
+      status: "complete",
+    });
     expect(digestsOf(LABELLED)).toEqual(Array(2).fill(digestOfVersion(LABELLED, "2.5.0")));
   });
 
@@ -162,10 +176,19 @@ describe("versions that machines run but no release names", () => {
   it("rolls back away from it when every machine runs it", async () => {
     emulator = await startTestEmulator(hotfixed(2));
     const versions = JSON.parse((await semfly(["versions", "--json", "-a", APP], emulator)).stdout);
-    expect(versions[0]).toMatchObject({ version: "1.1.1", status: "live", machines: 2, drift: false });
+    expect(versions[0]).toMatchObject({
+      version: "1.1.1",
+      status: "live",
+      machines: 2,
+      drift: false,
+    });
     const away = await semfly(["rollback", "previous", "--yes", "--json", "-a", APP], emulator);
     expect(away.exitCode).toBe(0);
-    expect(JSON.parse(away.stdout)).toMatchObject({ from: "1.1.1", to: "1.1.0", status: "complete" });
+    expect(JSON.parse(away.stdout)).toMatchObject({
+      from: "1.1.1",
+      to: "1.1.0",
+      status: "complete",
+    });
     expect(digestsOf(APP)).toEqual(Array(2).fill(digestOfVersion(APP, "1.1.0")));
   });
 });

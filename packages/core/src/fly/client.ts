@@ -27,13 +27,13 @@ import {
   type WaitForStateInput,
   waitForState,
 } from "./machines.js";
+import { FLY_MACHINES_CLIENT_LIMITS, type FlyRateLimits, RateLimiter } from "./rate-limit.js";
 import {
   type ReleaseImageLabels,
   type ReleasesByVersion,
   releaseImageLabels,
   releasesByVersion,
 } from "./release-lookup.js";
-import { FLY_MACHINES_CLIENT_LIMITS, type FlyRateLimits, RateLimiter } from "./rate-limit.js";
 import {
   allReleases,
   type CreateReleaseInput,

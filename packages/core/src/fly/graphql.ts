@@ -75,9 +75,12 @@ export function releasesByVersionQuery(count: number, selection: ReleaseSelectio
     r${i}: release(version: $v${i}) {${fields}
     }`,
   ).join("");
-  const current = selection === "full" ? `
+  const current =
+    selection === "full"
+      ? `
     currentRelease {${RELEASE_FIELDS}
-    }` : "";
+    }`
+      : "";
   return `query ${name}($appName: String!${variables}) {
   app(name: $appName) {${current}${aliases}
   }

@@ -91,7 +91,10 @@ export async function releaseImageLabels(
   const found = await queryReleases(ctx, app, versions, "image-config", options);
   const out = new Map<number, ReleaseImageLabels>();
   versions.forEach((_, i) => {
-    const node = found[`r${i}`] as v.InferOutput<typeof ReleaseImageConfigSchema> | null | undefined;
+    const node = found[`r${i}`] as
+      | v.InferOutput<typeof ReleaseImageConfigSchema>
+      | null
+      | undefined;
     if (node?.image) {
       out.set(node.version, { digest: node.image.digest, labels: imageLabels(node.image.config) });
     }

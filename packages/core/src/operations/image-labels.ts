@@ -30,7 +30,8 @@ export function releaseConfigLabelSource(
     name: "fly-release-image-config",
     async lookup(app, images, options) {
       const byRelease = new Map<number, string>();
-      for (const image of images) if (image.release !== null) byRelease.set(image.release, image.digest);
+      for (const image of images)
+        if (image.release !== null) byRelease.set(image.release, image.digest);
       const found = await client.releaseImageLabels(app, [...byRelease.keys()], options);
       const out = new Map<string, Record<string, string>>();
       for (const [release, digest] of byRelease) {

@@ -55,7 +55,8 @@ export class ImageLabelLoader {
     const labelledByMachine = new Set<string>();
     for (const machine of machines ?? []) {
       const digest = machine.imageRef?.digest;
-      if (digest && Object.keys(machine.imageRef?.labels ?? {}).length > 0) labelledByMachine.add(digest);
+      if (digest && Object.keys(machine.imageRef?.labels ?? {}).length > 0)
+        labelledByMachine.add(digest);
     }
     // The whole history may show that a digest queued from one page has a version after all.
     const unversioned = new Set(imagesNeedingLabels(releases, new Set()).map((r) => r.digest));

@@ -39,7 +39,11 @@ export function placementsOf(
     const where = `${info.machine.processGroup}\u0000${info.machine.region}`;
     let placement = placements.get(where);
     if (!placement) {
-      placement = { processGroup: info.machine.processGroup, region: info.machine.region, runs: [] };
+      placement = {
+        processGroup: info.machine.processGroup,
+        region: info.machine.region,
+        runs: [],
+      };
       placements.set(where, placement);
     }
     let run = placement.runs.find((r) => r.key === info.key);
@@ -59,7 +63,9 @@ export function placementsOf(
     (a, b) => a.processGroup.localeCompare(b.processGroup) || a.region.localeCompare(b.region),
   );
   for (const placement of sorted) {
-    placement.runs.sort((a, b) => Number(b.live) - Number(a.live) || b.machineIds.length - a.machineIds.length);
+    placement.runs.sort(
+      (a, b) => Number(b.live) - Number(a.live) || b.machineIds.length - a.machineIds.length,
+    );
   }
   return sorted;
 }

@@ -43,7 +43,9 @@ export function releaseHasNoImage(release: FlyRelease): boolean {
  * labels: a release this leaves unversioned is one whose image labels are worth looking up.
  */
 export function versionWithoutLabels(release: FlyRelease): string | null {
-  return recognizeVersion({ metadata: release.metadata, imageRef: release.imageRef })?.version ?? null;
+  return (
+    recognizeVersion({ metadata: release.metadata, imageRef: release.imageRef })?.version ?? null
+  );
 }
 
 /** Learns which digest and ref belong to which version, then names any release or machine by it. */

@@ -35,14 +35,26 @@ describe("placements and drift per version", () => {
         processGroup: "app",
         region: "ams",
         runs: [
-          { key: "3.1.12", version: "3.1.12", digest: digestOf("3.1.12"), live: true, machineIds: ["m1"] },
+          {
+            key: "3.1.12",
+            version: "3.1.12",
+            digest: digestOf("3.1.12"),
+            live: true,
+            machineIds: ["m1"],
+          },
         ],
       },
       {
         processGroup: "app",
         region: "iad",
         runs: [
-          { key: "3.1.12", version: "3.1.12", digest: digestOf("3.1.12"), live: true, machineIds: ["m3"] },
+          {
+            key: "3.1.12",
+            version: "3.1.12",
+            digest: digestOf("3.1.12"),
+            live: true,
+            machineIds: ["m3"],
+          },
           {
             key: "3.1.11",
             version: "3.1.11",
@@ -56,14 +68,24 @@ describe("placements and drift per version", () => {
         processGroup: "worker",
         region: "ams",
         runs: [
-          { key: "3.1.12", version: "3.1.12", digest: digestOf("3.1.12"), live: true, machineIds: ["w1"] },
+          {
+            key: "3.1.12",
+            version: "3.1.12",
+            digest: digestOf("3.1.12"),
+            live: true,
+            machineIds: ["w1"],
+          },
         ],
       },
     ]);
     const byVersion = Object.fromEntries(
       history.versions.map((v) => [v.version, [v.machines.length, v.drift]]),
     );
-    expect(byVersion).toMatchObject({ "3.1.12": [3, true], "3.1.11": [2, true], "3.1.10": [0, false] });
+    expect(byVersion).toMatchObject({
+      "3.1.12": [3, true],
+      "3.1.11": [2, true],
+      "3.1.10": [0, false],
+    });
   });
 
   it("marks no version as drifting when every machine runs the live one", () => {

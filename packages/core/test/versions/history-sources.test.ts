@@ -11,7 +11,12 @@ describe("versions known only from an OCI label", () => {
   const releases = [
     release({ version: 1, imageRef: flyctlRef(1), imageDigest: digestOf("2.3.0") }),
     release({ version: 2, imageRef: flyctlRef(2), imageDigest: digestOf("2.4.0") }),
-    release({ version: 3, imageRef: flyctlRef(2), imageDigest: digestOf("2.4.0"), reason: "scale" }),
+    release({
+      version: 3,
+      imageRef: flyctlRef(2),
+      imageDigest: digestOf("2.4.0"),
+      reason: "scale",
+    }),
     release({ version: 4, imageRef: flyctlRef(3), imageDigest: digestOf("2.5.0") }),
   ];
   const labelsByDigest = {
@@ -22,13 +27,13 @@ describe("versions known only from an OCI label", () => {
 
   it("names every release by its label, not only the one a machine runs", () => {
     const history = buildVersionHistory({ app, releases, labelsByDigest });
-    expect(history.versions.map((v) => [v.version, v.status, v.releases.map((r) => r.version)])).toEqual(
-      [
-        ["2.5.0", "live", [4]],
-        ["2.4.0", "previous", [3, 2]],
-        ["2.3.0", "superseded", [1]],
-      ],
-    );
+    expect(
+      history.versions.map((v) => [v.version, v.status, v.releases.map((r) => r.version)]),
+    ).toEqual([
+      ["2.5.0", "live", [4]],
+      ["2.4.0", "previous", [3, 2]],
+      ["2.3.0", "superseded", [1]],
+    ]);
     expect(history.versions[1]?.labels).toEqual(label("2.4.0"));
     expect(lookupVersion(history, "2.4.0").digest).toBe(digestOf("2.4.0"));
   });
@@ -54,7 +59,9 @@ describe("releases without an image", () => {
 
   it("belong to the version live when they were made, and make no version of their own", () => {
     const history = buildVersionHistory({ app, releases });
-    expect(history.versions.map((v) => [v.key, v.status, v.releases.map((r) => r.version)])).toEqual([
+    expect(
+      history.versions.map((v) => [v.key, v.status, v.releases.map((r) => r.version)]),
+    ).toEqual([
       ["1.1.0", "live", [4, 3, 2]],
       ["1.0.0", "previous", [1]],
     ]);
@@ -147,7 +154,11 @@ describe("image changes without a release", () => {
   });
 
   it("is live when every machine runs it, and what the releases show becomes previous", () => {
-    const history = buildVersionHistory({ app, releases, machines: [updated("m1"), updated("m2")] });
+    const history = buildVersionHistory({
+      app,
+      releases,
+      machines: [updated("m1"), updated("m2")],
+    });
     expect(history.live).toMatchObject({ version: "1.2.0", status: "live", releases: [] });
     expect(history.previous).toMatchObject({ version: "1.1.0", status: "previous" });
     expect(history.versions.map((v) => v.version)).toEqual(["1.2.0", "1.1.0", "1.0.0"]);

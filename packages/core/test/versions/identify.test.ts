@@ -40,9 +40,9 @@ describe("imagesNeedingLabels", () => {
   });
 
   it("has nothing to ask about a release whose image Fly pruned (no digest)", () => {
-    expect(imagesNeedingLabels([release({ version: 1, imageRef: flyctlTag(1) })], new Set())).toEqual(
-      [],
-    );
+    expect(
+      imagesNeedingLabels([release({ version: 1, imageRef: flyctlTag(1) })], new Set()),
+    ).toEqual([]);
   });
 });
 
@@ -52,7 +52,11 @@ describe("releaseHasNoImage", () => {
     ["a deploy by tag", { imageRef: TAGGED }, false],
     ["a release Fly knows the image digest of", { imageDigest: digestOf("x") }, false],
     // semfly's own record names the version even where Fly lost the ref.
-    ["a release semfly recorded a version on", { metadata: { semfly: { version: "1.0.0" } } }, false],
+    [
+      "a release semfly recorded a version on",
+      { metadata: { semfly: { version: "1.0.0" } } },
+      false,
+    ],
   ])("%s: %s", (_name, overrides, expected) => {
     expect(releaseHasNoImage(release({ version: 9, ...overrides }))).toBe(expected);
   });

@@ -4,6 +4,7 @@ import { type AppState, latestHistory } from "../../model/versionsModel.js";
 import { code, escapeMarkdown, joinParts } from "../format.js";
 import { contextValue, type IconData, type TreeItemData, type TreeNode } from "../treeItem.js";
 import { MessageNode } from "./messageNode.js";
+import { DriftNode } from "./placementNode.js";
 import { VersionNode } from "./versionNode.js";
 
 /** A Fly app: its live version at a glance, its versions below. */
@@ -77,7 +78,10 @@ export class AppNode implements TreeNode {
     if (history.versions.length === 0) {
       return [new MessageNode(this, "empty", "No releases yet", { id: "info" })];
     }
-    return history.versions.map((entry) => new VersionNode(this, history, entry, this.now));
+    const versions = history.versions.map(
+      (entry) => new VersionNode(this, history, entry, this.now),
+    );
+    return history.drift ? [new DriftNode(this, history), ...versions] : versions;
   }
 
   private tooltip(liveName: string | null): string {
@@ -94,7 +98,7 @@ export class AppNode implements TreeNode {
       history ? `Machines: ${history.machines.length}` : null,
       ...(history?.driftGroups ?? []).map(
         (group) =>
-          `Drift: ${group.machineIds.length} ${group.processGroup} machine(s) in ${escapeMarkdown(group.region)} run ${escapeMarkdown(group.version ?? group.key ?? "an unknown image")}`,
+          `Drift: ${group.machineIds.length} ${group.processGroup} machine(s) in ${escapeMarkdown(group.region)} run ${escapeMarkdown(group.version ?? (group.digest ? shortDigest(group.digest) : (group.key ?? "an unknown image")))}`,
       ),
     ];
     return lines.filter((line) => line !== null).join("  \n");
