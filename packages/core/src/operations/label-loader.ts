@@ -41,10 +41,20 @@ export class ImageLabelLoader {
     }
   }
 
-  /** A page of releases arrived: queue its unversioned digests, send a batch once one is full. */
+  /** The machines arrived: the images they run come with their labels, so none of those is asked about. */
+  machinesArrived(machines: readonly FlyMachine[]): void {
+    for (const digest of labelledByMachines(machines)) this.settled.add(digest);
+  }
+
+  /**
+   * A page of releases arrived: queue its unversioned digests, and send them once a batch is full or once a
+   * page brings no new ones (older pages are mostly pruned images Fly has no digest for), so the lookup
+   * overlaps the paging instead of following it.
+   */
   offer(releases: readonly FlyRelease[]): void {
-    this.enqueue(imagesNeedingLabels(releases, this.settled));
+    const added = this.enqueue(imagesNeedingLabels(releases, this.settled));
     while (this.queue.length >= LABEL_BATCH_SIZE) this.send(this.queue.splice(0, LABEL_BATCH_SIZE));
+    if (added === 0 && this.queue.length > 0) this.send(this.queue.splice(0));
   }
 
   /** Every release and machine is in: ask for what is left, wait, keep the answers. */
@@ -76,11 +86,12 @@ export class ImageLabelLoader {
     return Object.fromEntries(this.known);
   }
 
-  private enqueue(requests: LabelRequest[]): void {
+  private enqueue(requests: LabelRequest[]): number {
     for (const request of requests) {
       this.settled.add(request.digest);
       this.queue.push(request);
     }
+    return requests.length;
   }
 
   private send(batch: LabelRequest[]): void {
@@ -99,4 +110,13 @@ export class ImageLabelLoader {
       ),
     );
   }
+}
+
+function labelledByMachines(machines: readonly FlyMachine[]): Set<string> {
+  const digests = new Set<string>();
+  for (const machine of machines) {
+    const digest = machine.imageRef?.digest;
+    if (digest && Object.keys(machine.imageRef?.labels ?? {}).length > 0) digests.add(digest);
+  }
+  return digests;
 }

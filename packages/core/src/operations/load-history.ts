@@ -46,7 +46,12 @@ export async function loadVersionHistory(
         onPage: labels ? (page) => labels.offer(page) : undefined,
       }),
     ),
-    options.withMachines === false ? Promise.resolve(null) : client.listMachines(app, call),
+    options.withMachines === false
+      ? Promise.resolve(null)
+      : client.listMachines(app, call).then((machines) => {
+          labels?.machinesArrived(machines);
+          return machines;
+        }),
   ]);
   const labelsByDigest = labels ? await labels.finish(releases, machines) : {};
   return buildVersionHistory({ app, releases, machines, labelsByDigest });

@@ -4,12 +4,14 @@ import type { FlyClient } from "../fly/client.js";
 import { planRollout, type RolloutPlan, type RolloutStrategy } from "../rollout/plan.js";
 import type { RolloutClient } from "../rollout/port.js";
 import { configRanVersion } from "../versions/config-match.js";
+import { withFormerImages } from "../versions/former-images.js";
 import type { VersionEntry, VersionHistory } from "../versions/history.js";
 import { digestReference } from "../versions/image-ref.js";
 import { parseVersion } from "../versions/recognize.js";
 import { releaseInProgress, semflyMetadata } from "../versions/release-status.js";
 import { type RollbackTarget, resolveRollbackTarget } from "../versions/target.js";
 import type { FlyRelease, MachineConfig } from "../versions/types.js";
+import { findFormerImages } from "./former-images.js";
 import { type HistoryClient, loadVersionHistory } from "./load-history.js";
 
 export type MachineVersionsClient = Pick<FlyClient, "listMachineVersions">;
@@ -39,12 +41,13 @@ export async function prepareRollback(
   app: string,
   input: RolloutChoices & { target: RollbackTarget; withConfig?: boolean },
 ): Promise<PreparedRollout> {
-  const history =
-    input.history ?? (await loadVersionHistory(client, app, { signal: input.signal }));
+  let history = input.history ?? (await loadVersionHistory(client, app, { signal: input.signal }));
   let target: VersionEntry;
   let finishRelease: { id: string; version: number } | null = null;
   try {
-    target = resolveRollbackTarget(history, input.target);
+    const found = await resolveWithFormerImages(client, history, input.target, input.signal);
+    history = found.history;
+    target = found.target;
   } catch (error) {
     // A run killed after every machine moved leaves the target live and its release `running`: running
     // the same command again finishes that record instead of refusing an already-live target.
@@ -79,6 +82,29 @@ export async function prepareRollback(
       from: from ? { key: from.key, version: from.version, digest: from.digest } : null,
     },
   };
+}
+
+/**
+ * Resolve the target; when the history has never heard of it, look in the machines' own config history for
+ * an image no release names (what the undo after leaving a `fly image update` version asks for).
+ */
+async function resolveWithFormerImages(
+  client: PrepareClient,
+  history: VersionHistory,
+  target: RollbackTarget,
+  signal: AbortSignal | undefined,
+): Promise<{ history: VersionHistory; target: VersionEntry }> {
+  try {
+    return { history, target: resolveRollbackTarget(history, target) };
+  } catch (error) {
+    if (!isSemflyError(error) || error.code !== "NEVER_DEPLOYED" || history.machines.length === 0) {
+      throw error;
+    }
+    const former = await findFormerImages(client, history, signal);
+    if (former.length === 0) throw error;
+    const widened = withFormerImages(history, former);
+    return { history: widened, target: resolveRollbackTarget(widened, target) };
+  }
 }
 
 /** The newest release, when it is semfly's own to the live image and never finished (its run died). */

@@ -1,7 +1,7 @@
 import semver from "semver";
 import { driftGroupsOf, placementsOf } from "./drift.js";
 import { type Identity, ImageIdentities, releaseHasNoImage } from "./identify.js";
-import { compareVersionsDescending } from "./recognize.js";
+import { compareVersionsDescending, recognizeVersion } from "./recognize.js";
 import { releaseInProgress, releaseSucceeded, semflyMetadata } from "./release-status.js";
 import type { FlyMachine, FlyRelease } from "./types.js";
 
@@ -111,6 +111,18 @@ export interface HistoryInput {
   currentRelease?: FlyRelease | null;
   /** Image labels by digest, e.g. from `Release.image { config }`; machines' `image_ref.labels` are used too. */
   labelsByDigest?: Record<string, Record<string, string>>;
+  /**
+   * Images the machines ran before (from their own config history) that no release names: what a
+   * `fly image update` left behind once semfly moved the machines away from it.
+   */
+  formerImages?: FormerImage[];
+}
+
+/** An image machines once ran, resolved: its ref, digest and labels. */
+export interface FormerImage {
+  ref: string;
+  digest: string;
+  labels: Record<string, string>;
 }
 
 /** Process groups flyctl creates for one-off work; they never run the app's version. */
@@ -220,6 +232,17 @@ export function buildVersionHistory(input: HistoryInput): VersionHistory {
     if (info.key !== null && !groups.has(info.key)) {
       groupOf({ key: info.key, version: info.version, digest: info.digest });
     }
+  }
+  for (const former of input.formerImages ?? []) {
+    const version =
+      recognizeVersion({ imageRef: former.ref, labels: former.labels })?.version ?? null;
+    const key = version ?? former.digest;
+    if (groups.has(key) || [...groups.values()].some((g) => g.digest === former.digest)) continue;
+    identities.labelsByDigest.set(former.digest, former.labels);
+    const group = groupOf({ key, version, digest: former.digest });
+    // Machines ran it, so it went live for them; it left when they moved on.
+    group.everLive = true;
+    group.imageRef = former.ref;
   }
   if (machines.length > 0 && !drift) {
     const only = machines[0]!;

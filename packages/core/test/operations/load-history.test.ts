@@ -112,7 +112,10 @@ describe("labels across the whole history", () => {
     };
     const { history, labelRequests } = await load({ labels: registry, cache: undefined });
     expect(labelRequests).toBe(0);
-    expect(asked.map((refs) => refs.sort())).toEqual([[...versionByRef.keys()].sort()]);
+    // One batch; 2.5.0 may be in it too when its page comes in before the machines that label it.
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toEqual(expect.arrayContaining([...versionByRef.keys()]));
+    expect(new Set(asked[0]).size).toBe(asked[0]?.length);
     expect(history.versions.map((v) => v.version)).toEqual(["2.5.0", "2.4.0", "2.3.0"]);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildVersionHistory, lookupVersion } from "../../src/index.js";
+import { unknownImageRefs, withFormerImages } from "../../src/versions/former-images.js";
 import { digestOf, machine, release } from "../builders.js";
 
 const app = "acme-web";
@@ -179,5 +180,53 @@ describe("image changes without a release", () => {
     const history = buildVersionHistory({ app, releases, machines: [onRelease("m1"), bare] });
     const entry = history.versions.find((v) => v.key === digestOf("unlabelled"));
     expect(entry).toMatchObject({ version: null, status: "drift", imageRef: flyctlRef(8) });
+  });
+});
+
+describe("images machines ran before that no release names", () => {
+  const ref = (tag: string) => `registry.fly.io/acme-web:${tag}`;
+  const releases = [
+    release({ version: 1, imageRef: ref("1.0.0"), imageDigest: digestOf("1.0.0") }),
+    release({ version: 2, imageRef: ref("1.1.0"), imageDigest: digestOf("1.1.0") }),
+  ];
+  const onRelease = machine({
+    id: "m1",
+    image: ref("1.1.0"),
+    imageRef: {
+      registry: "registry.fly.io",
+      repository: "acme-web",
+      tag: "1.1.0",
+      digest: digestOf("1.1.0"),
+      labels: {},
+    },
+  });
+
+  it("become versions that ran and left, named by their labels, so they can be rolled back to", () => {
+    const history = withFormerImages(
+      buildVersionHistory({ app, releases, machines: [onRelease] }),
+      [{ ref: flyctlRef(9), digest: digestOf("1.2.0"), labels: label("1.2.0") }],
+    );
+    expect(history.versions.map((v) => [v.version, v.status])).toEqual([
+      ["1.2.0", "superseded"],
+      ["1.1.0", "live"],
+      ["1.0.0", "previous"],
+    ]);
+    expect(lookupVersion(history, "1.2.0")).toMatchObject({
+      imageRef: flyctlRef(9),
+      digest: digestOf("1.2.0"),
+      succeeded: true,
+      releases: [],
+    });
+  });
+
+  it("are only the refs the history does not know already", () => {
+    const history = buildVersionHistory({ app, releases, machines: [onRelease] });
+    expect(
+      unknownImageRefs(history, [
+        ref("1.1.0"),
+        `registry.fly.io/acme-web@${digestOf("1.0.0")}`,
+        flyctlRef(9),
+      ]),
+    ).toEqual([flyctlRef(9)]);
   });
 });
