@@ -75,7 +75,11 @@ export async function run(ctx) {
         unit: "count",
         samples: cold.a.map((s) => s.requests.releasePages),
         baseline: { name: "bare fetch", samples: cold.b.map((s) => s.requests.releasePages) },
-        target: { max: pagesNeeded - 1, of: "value", label: `= ${pagesNeeded - 1}, as without labels` },
+        target: {
+          max: pagesNeeded - 1,
+          of: "value",
+          label: `= ${pagesNeeded - 1}, as without labels`,
+        },
       }),
       row({
         scenario: name,
