@@ -15,8 +15,9 @@ export class ImageLabelLoader {
   private readonly queue: LabelRequest[] = [];
   private readonly inFlight: Promise<void>[] = [];
   private readonly answered: CachedLabels = {};
-  /** The first failed lookup, raised by `finish` (kept, so a failure mid-paging is never unhandled). */
+  /** The first failed lookup (kept, so a failure mid-paging is never an unhandled rejection). */
   private failure: unknown;
+  private failedImages = 0;
 
   constructor(
     private readonly app: string,
@@ -61,7 +62,7 @@ export class ImageLabelLoader {
   async finish(
     releases: readonly FlyRelease[],
     machines: readonly FlyMachine[] | null,
-  ): Promise<Record<string, Record<string, string>>> {
+  ): Promise<{ labelsByDigest: Record<string, Record<string, string>>; warning: string | null }> {
     const labelledByMachine = new Set<string>();
     for (const machine of machines ?? []) {
       const digest = machine.imageRef?.digest;
@@ -78,12 +79,18 @@ export class ImageLabelLoader {
       this.send(left.slice(i, i + LABEL_BATCH_SIZE));
     }
     await Promise.all(this.inFlight);
-    if (this.failure !== undefined) throw this.failure;
+    // A command that ends (Ctrl-C, another failure) stops here like any request; any other failure only
+    // leaves those images unversioned this time: the history is still worth showing, and nothing is cached.
+    if (this.failure !== undefined && this.options.signal?.aborted) throw this.failure;
     const { cache, endpoint } = this.options;
     if (cache?.writeLabels && Object.keys(this.answered).length > 0) {
       await cache.writeLabels(endpoint, this.answered).catch(() => {});
     }
-    return Object.fromEntries(this.known);
+    const warning =
+      this.failure === undefined
+        ? null
+        : `Could not read the labels of ${this.failedImages} image${this.failedImages === 1 ? "" : "s"} (${describe(this.failure)}); their versions may show as unversioned.`;
+    return { labelsByDigest: Object.fromEntries(this.known), warning };
   }
 
   private enqueue(requests: LabelRequest[]): number {
@@ -106,6 +113,7 @@ export class ImageLabelLoader {
         },
         (error: unknown) => {
           this.failure ??= error;
+          this.failedImages += batch.length;
         },
       ),
     );
@@ -119,4 +127,8 @@ function labelledByMachines(machines: readonly FlyMachine[]): Set<string> {
     if (digest && Object.keys(machine.imageRef?.labels ?? {}).length > 0) digests.add(digest);
   }
   return digests;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

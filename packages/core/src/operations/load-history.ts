@@ -53,6 +53,13 @@ export async function loadVersionHistory(
           return machines;
         }),
   ]);
-  const labelsByDigest = labels ? await labels.finish(releases, machines) : {};
-  return buildVersionHistory({ app, releases, machines, labelsByDigest });
+  const found = labels ? await labels.finish(releases, machines) : null;
+  const history = buildVersionHistory({
+    app,
+    releases,
+    machines,
+    labelsByDigest: found?.labelsByDigest ?? {},
+  });
+  if (found?.warning) history.warnings.push(found.warning);
+  return history;
 }

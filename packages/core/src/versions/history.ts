@@ -101,6 +101,8 @@ export interface VersionHistory {
   driftGroups: DriftGroup[];
   /** Every process group and region, and what its machines run (drift included), as data. */
   placements: Placement[];
+  /** What could not be read and what that leaves out, e.g. labels Fly would not give (shown, never fatal). */
+  warnings: string[];
 }
 
 export interface HistoryInput {
@@ -275,6 +277,7 @@ export function buildVersionHistory(input: HistoryInput): VersionHistory {
     drift,
     driftGroups: drift ? driftGroupsOf(machines, liveKey) : [],
     placements: placementsOf(machines, liveKey),
+    warnings: [],
   };
 }
 

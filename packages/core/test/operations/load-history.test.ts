@@ -138,6 +138,27 @@ describe("labels across the whole history", () => {
     expect(fly.history.versions.map((v) => v.version)).toEqual(["2.5.0", "2.4.0", "2.3.0"]);
   });
 
+  it("shows the history with a warning, and caches nothing, when Fly will not give the labels", async () => {
+    // Always 500: more than the client retries, so the label request fails for good. It asks about 2
+    // images, or 3 when 2.5.0's page comes in before the machines that label it.
+    emulator.setFaults({
+      rules: [{ operation: "SemflyReleaseImageConfigs", action: { type: "status", status: 500 } }],
+    });
+    const failed = await load();
+    expect(failed.history.live?.version).toBe("2.5.0");
+    expect(failed.history.versions.filter((v) => v.version === null)).toHaveLength(2);
+    expect(failed.history.warnings).toEqual([
+      expect.stringMatching(
+        /^Could not read the labels of [23] images \(.+\); their versions may show as unversioned\.$/,
+      ),
+    ]);
+    emulator.setFaults({});
+    const again = await load();
+    expect(again.labelRequests).toBe(1);
+    expect(again.history.warnings).toEqual([]);
+    expect(again.history.versions.map((v) => v.version)).toEqual(["2.5.0", "2.4.0", "2.3.0"]);
+  });
+
   it("reads no labels beyond the machines' when labels are off", async () => {
     const { history, labelRequests } = await load({ labels: false, cache: undefined });
     expect(labelRequests).toBe(0);
