@@ -100,6 +100,7 @@ export class AppNode implements TreeNode {
         (group) =>
           `Drift: ${group.machineIds.length} ${group.processGroup} machine(s) in ${escapeMarkdown(group.region)} run ${escapeMarkdown(group.version ?? (group.digest ? shortDigest(group.digest) : (group.key ?? "an unknown image")))}`,
       ),
+      ...(history?.warnings ?? []).map((warning) => `Warning: ${escapeMarkdown(warning)}`),
     ];
     return lines.filter((line) => line !== null).join("  \n");
   }
