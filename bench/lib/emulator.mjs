@@ -107,5 +107,8 @@ export function summarizeRequests(log) {
     (entry) => entry.service === "graphql" && entry.operation === "SemflyReleasesPage",
   ).length;
   const machineLists = log.filter((entry) => entry.operation === "machines.list").length;
-  return { total: log.length, releasePages, machineLists };
+  const labelRequests = log.filter(
+    (entry) => entry.service === "graphql" && entry.operation === "SemflyReleaseImageConfigs",
+  ).length;
+  return { total: log.length, releasePages, machineLists, labelRequests };
 }

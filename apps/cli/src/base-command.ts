@@ -113,12 +113,16 @@ export abstract class BaseCommand extends Command {
   }
 
   /** The app's version history: releases (finished ones from the cache) and machines, in parallel. */
-  protected loadHistory(connection: Connection): Promise<VersionHistory> {
-    return connection.core.loadVersionHistory(connection.client, connection.app, {
+  protected async loadHistory(connection: Connection): Promise<VersionHistory> {
+    const history = await connection.core.loadVersionHistory(connection.client, connection.app, {
       signal: this.signal,
       cache: connection.cache,
       endpoint: connection.endpoint,
     });
+    for (const warning of history.warnings) {
+      this.err(this.terminal(process.stderr).colors.yellow(`Warning: ${warning}`));
+    }
+    return history;
   }
 
   protected debugLine(line: string): void {

@@ -62,6 +62,7 @@ export const NodeContext = {
   release: "semflyRelease",
   machine: "semflyMachine",
   group: "semflyGroup",
+  placement: "semflyPlacement",
   message: "semflyMessage",
   canRollBack: "canRollBack",
   hasDigest: "hasDigest",

@@ -28,6 +28,7 @@ export { FLY_RATE_LIMITS, type RateLimitConfig } from "./rate-limit.js";
 export { type ParsedImageRef, parseImageRef } from "./registry.js";
 export {
   type AppSpec,
+  deploymentTag,
   digestFor,
   type ImageSpec,
   type LargeScenarioOptions,

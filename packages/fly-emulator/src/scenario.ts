@@ -299,8 +299,34 @@ export interface LargeScenarioOptions {
   deployEvery?: number;
   /** Only the newest `keepImages` deployed images stay in the registry; older ones are pruned. */
   keepImages?: number;
+  /**
+   * One deploy in `labelOnlyEvery` is pushed with flyctl's default tag (`deployment-<ULID>`), so only its
+   * `org.opencontainers.image.version` label tells its version. 0 (default): none.
+   */
+  labelOnlyEvery?: number;
+  /** One non-deploy release in `imagelessEvery` carries no image (`imageRef: null`). 0 (default): none. */
+  imagelessEvery?: number;
   token?: string;
   seed?: number;
+}
+
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/** flyctl's default image tag, `deployment-` and a ULID (time, then randomness; here from a counter). */
+export function deploymentTag(atMs: number, n: number): string {
+  let time = "";
+  let t = atMs;
+  for (let i = 0; i < 10; i++) {
+    time = CROCKFORD[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  let rest = "";
+  let r = n * 2_654_435_761;
+  for (let i = 0; i < 16; i++) {
+    rest += CROCKFORD[r % 32];
+    r = Math.floor(r / 32) + i * 7;
+  }
+  return `deployment-${time}${rest}`;
 }
 
 /** A big app for benchmarks: many releases (semver deploys between scale changes) and many machines. */
@@ -311,6 +337,8 @@ export function largeScenario(options: LargeScenarioOptions = {}): Scenario {
   const regions = options.regions ?? ["ams", "iad", "sin", "syd", "gru"];
   const deployEvery = Math.max(1, options.deployEvery ?? 4);
   const keepImages = options.keepImages ?? 200;
+  const labelOnlyEvery = options.labelOnlyEvery ?? 0;
+  const imagelessEvery = options.imagelessEvery ?? 0;
   const user = `bench@${appName}.test`;
   const images: ImageSpec[] = [];
   const releases: ReleaseSpec[] = [];
@@ -322,7 +350,9 @@ export function largeScenario(options: LargeScenarioOptions = {}): Scenario {
     if ((v - 1) % deployEvery === 0) {
       const version = `${1 + Math.floor(deploys / 1000)}.${Math.floor(deploys / 50) % 20}.${deploys % 50}`;
       deploys++;
-      image = `registry.fly.io/${appName}:${version}`;
+      const labelOnly = labelOnlyEvery > 0 && deploys % labelOnlyEvery === 0;
+      const tag = labelOnly ? deploymentTag(start + v * 1_800_000, deploys) : version;
+      image = `registry.fly.io/${appName}:${tag}`;
       images.push({
         ref: image,
         digest: digestFor(image),
@@ -342,11 +372,12 @@ export function largeScenario(options: LargeScenarioOptions = {}): Scenario {
         createdAt,
       });
     } else {
+      const imageless = imagelessEvery > 0 && v % imagelessEvery === 0;
       releases.push({
         version: v,
-        image,
-        reason: "scale",
-        description: `Scaled app to ${1 + (v % 9)} machines`,
+        image: imageless ? null : image,
+        reason: imageless ? "secrets" : "scale",
+        description: imageless ? "Set secrets" : `Scaled app to ${1 + (v % 9)} machines`,
         user,
         createdAt,
         ...(v % 17 === 0 ? { status: "failed" } : {}),

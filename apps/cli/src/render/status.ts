@@ -1,13 +1,25 @@
-import type { VersionHistory } from "@semfly/core";
-import { shortDigest } from "./format.js";
+import type { AppStatus } from "@semfly/core";
+import { shortDigest, versionLabel } from "./format.js";
 import { type Cell, renderTable } from "./table.js";
 import type { Terminal } from "./terminal.js";
 
-export function statusJson(history: VersionHistory) {
+export function statusJson(history: AppStatus) {
   return {
     app: history.app,
     version: history.drift ? null : (history.live?.version ?? null),
     drift: history.drift,
+    // Drift as data: per process group and region, what each set of machines runs.
+    groups: history.placements.map((placement) => ({
+      processGroup: placement.processGroup,
+      region: placement.region,
+      runs: placement.runs.map((run) => ({
+        version: run.version,
+        digest: run.digest,
+        key: run.key,
+        live: run.live,
+        machines: run.machineIds,
+      })),
+    })),
     machines: history.machines.map((info) => ({
       id: info.machine.id,
       name: info.machine.name,
@@ -21,7 +33,7 @@ export function statusJson(history: VersionHistory) {
   };
 }
 
-export function statusText(history: VersionHistory, term: Terminal): string {
+export function statusText(history: AppStatus, term: Terminal): string {
   const c = term.colors;
   const version = history.drift
     ? c.yellow("mixed (machines disagree)")
@@ -30,10 +42,7 @@ export function statusText(history: VersionHistory, term: Terminal): string {
   if (history.drift) {
     for (const group of history.driftGroups) {
       const runs =
-        group.version ??
-        (group.key?.startsWith("sha256:")
-          ? shortDigest(group.key)
-          : (group.key ?? "an unknown image"));
+        group.key === null ? "an unknown image" : versionLabel({ ...group, key: group.key });
       const one = group.machineIds.length === 1;
       lines.push(
         c.yellow(

@@ -14,6 +14,8 @@ export interface VersionJson {
   deployedAt: string | null;
   deployedBy: string | null;
   machines: number;
+  /** Machines run it while others run another version. */
+  drift: boolean;
 }
 
 export function versionsJson(history: VersionHistory): VersionJson[] {
@@ -27,6 +29,7 @@ export function versionsJson(history: VersionHistory): VersionJson[] {
     deployedAt: entry.deployedAt,
     deployedBy: entry.deployedBy,
     machines: entry.machines.length,
+    drift: entry.drift,
   }));
 }
 
@@ -37,7 +40,15 @@ const STATUS_STYLE = {
   "in-progress": "yellow",
   superseded: undefined,
   "rolled-back-from": "yellow",
+  drift: "yellow",
 } as const;
+
+/** How many machines run it: `3`, or `2 drift` when they are not the live version's; `-` for none. */
+function machinesCell(entry: VersionEntry): Cell {
+  const count = entry.machines.length;
+  if (count === 0) return "-";
+  return entry.drift && !entry.live ? { text: `${count} drift`, style: "yellow" } : String(count);
+}
 
 export function versionsTable(history: VersionHistory, term: Terminal, now: number): string {
   if (history.versions.length === 0) return `${history.app} has no releases yet.`;
@@ -46,6 +57,7 @@ export function versionsTable(history: VersionHistory, term: Terminal, now: numb
     entry.version ?? "-",
     { text: entry.status, style: STATUS_STYLE[entry.status] },
     releaseRanges(entry.releases),
+    machinesCell(entry),
     shortDigest(entry.digest),
     timeAgo(entry.deployedAt, now),
     entry.deployedBy ?? "-",
@@ -56,6 +68,7 @@ export function versionsTable(history: VersionHistory, term: Terminal, now: numb
       { header: "VERSION" },
       { header: "STATUS" },
       { header: "RELEASES" },
+      { header: "MACHINES" },
       { header: "DIGEST" },
       { header: "DEPLOYED" },
       { header: "BY", shrink: 1 },

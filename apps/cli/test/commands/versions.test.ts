@@ -25,11 +25,11 @@ describe("semfly versions", () => {
     expect(stderr).toBe("");
     expect(stdout).toBe(
       [
-        "   VERSION  STATUS      RELEASES  DIGEST               DEPLOYED  BY",
-        "*  3.1.12   live        v23-v27   sha256:ed5c6ce26bc7  27d ago   carol@acme.test",
-        "   3.1.11   previous    v18-v22   sha256:98059fbd9b6f  2mo ago   alice@acme.test",
-        "   3.1.10   superseded  v17       sha256:27c9063065c4  2mo ago   alice@acme.test",
-        "   3.1.9    superseded  v3-v16    sha256:185146e67783  5mo ago   alice@acme.test",
+        "   VERSION  STATUS      RELEASES  MACHINES  DIGEST               DEPLOYED  BY",
+        "*  3.1.12   live        v23-v27   6         sha256:ed5c6ce26bc7  27d ago   carol@acme.test",
+        "   3.1.11   previous    v18-v22   -         sha256:98059fbd9b6f  2mo ago   alice@acme.test",
+        "   3.1.10   superseded  v17       -         sha256:27c9063065c4  2mo ago   alice@acme.test",
+        "   3.1.9    superseded  v3-v16    -         sha256:185146e67783  5mo ago   alice@acme.test",
         "",
       ].join("\n"),
     );
@@ -50,6 +50,7 @@ describe("semfly versions", () => {
         deployedAt: "2025-05-14T15:12:47Z",
         deployedBy: "carol@acme.test",
         machines: 6,
+        drift: false,
       },
       {
         version: "3.1.11",
@@ -61,6 +62,7 @@ describe("semfly versions", () => {
         deployedAt: "2025-04-09T09:24:19Z",
         deployedBy: "alice@acme.test",
         machines: 0,
+        drift: false,
       },
       {
         version: "3.1.10",
@@ -72,6 +74,7 @@ describe("semfly versions", () => {
         deployedAt: "2025-04-02T13:45:03Z",
         deployedBy: "alice@acme.test",
         machines: 0,
+        drift: false,
       },
       {
         version: "3.1.9",
@@ -83,6 +86,7 @@ describe("semfly versions", () => {
         deployedAt: "2025-01-06T10:05:12Z",
         deployedBy: "alice@acme.test",
         machines: 0,
+        drift: false,
       },
     ]);
   });
@@ -121,11 +125,11 @@ describe("semfly versions", () => {
   });
 
   it("truncates the widest column with … to fit the terminal", async () => {
-    const { stdout } = await semfly(["versions"], emulator, { env: { COLUMNS: "70" } });
+    const { stdout } = await semfly(["versions"], emulator, { env: { COLUMNS: "80" } });
     expect(stdout.split("\n")[1]).toBe(
-      "*  3.1.12   live        v23-v27   sha256:ed5c6ce26bc7  27d ago   caro…",
+      "*  3.1.12   live        v23-v27   6         sha256:ed5c6ce26bc7  27d ago   caro…",
     );
-    for (const line of stdout.split("\n")) expect(line.length).toBeLessThanOrEqual(70);
+    for (const line of stdout.split("\n")) expect(line.length).toBeLessThanOrEqual(80);
   });
 
   it("colours the status unless NO_COLOR is set", async () => {

@@ -29,6 +29,12 @@ import {
 } from "./machines.js";
 import { FLY_MACHINES_CLIENT_LIMITS, type FlyRateLimits, RateLimiter } from "./rate-limit.js";
 import {
+  type ReleaseImageLabels,
+  type ReleasesByVersion,
+  releaseImageLabels,
+  releasesByVersion,
+} from "./release-lookup.js";
+import {
   allReleases,
   type CreateReleaseInput,
   createRelease,
@@ -73,6 +79,18 @@ export interface FlyClient {
     options?: CallOptions,
   ): AsyncGenerator<ReleasesPage>;
   currentRelease(app: string, options?: CallOptions): Promise<FlyRelease | null>;
+  /** The current release and the releases with these numbers, in one request. */
+  releasesByVersion(
+    app: string,
+    versions: readonly number[],
+    options?: CallOptions,
+  ): Promise<ReleasesByVersion>;
+  /** Image digest and config labels of the releases with these numbers, in one request. */
+  releaseImageLabels(
+    app: string,
+    versions: readonly number[],
+    options?: CallOptions,
+  ): Promise<Map<number, ReleaseImageLabels>>;
   resolveImage(app: string, ref: string, options?: CallOptions): Promise<ResolvedImage | null>;
   createRelease(input: CreateReleaseInput, options?: CallOptions): Promise<ReleaseSummary>;
   updateRelease(
@@ -186,6 +204,8 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
     releasesPage: (app, page, o) => releasesPage(ctx, app, page, o),
     allReleases: (app, page, o) => allReleases(ctx, app, page, o),
     currentRelease: (app, o) => currentRelease(ctx, app, o),
+    releasesByVersion: (app, versions, o) => releasesByVersion(ctx, app, versions, o),
+    releaseImageLabels: (app, versions, o) => releaseImageLabels(ctx, app, versions, o),
     resolveImage: (app, ref, o) => resolveImage(ctx, app, ref, o),
     createRelease: (input, o) => createRelease(ctx, input, o),
     updateRelease: (id, input, o) => updateRelease(ctx, id, input, o),

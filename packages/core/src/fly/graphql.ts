@@ -53,6 +53,40 @@ export const RESOLVE_IMAGE_QUERY = `query SemflyResolveImage($appName: String!, 
   }
 }`;
 
+/** What `releasesByVersion` reads of each release: everything, or only the image's digest and config. */
+export type ReleaseSelection = "full" | "image-config";
+
+const IMAGE_CONFIG_FIELDS = `
+      id
+      version
+      image { digest config }`;
+
+/**
+ * Releases picked by number, in one request: one aliased `app.release(version:)` per number (the schema has
+ * no list argument), plus `currentRelease` for the full selection. Aliases are `r0`, `r1`, …
+ */
+export function releasesByVersionQuery(count: number, selection: ReleaseSelection): string {
+  const name = selection === "full" ? "SemflyReleasesByVersion" : "SemflyReleaseImageConfigs";
+  const fields = selection === "full" ? RELEASE_FIELDS : IMAGE_CONFIG_FIELDS;
+  const variables = Array.from({ length: count }, (_, i) => `, $v${i}: Int!`).join("");
+  const aliases = Array.from(
+    { length: count },
+    (_, i) => `
+    r${i}: release(version: $v${i}) {${fields}
+    }`,
+  ).join("");
+  const current =
+    selection === "full"
+      ? `
+    currentRelease {${RELEASE_FIELDS}
+    }`
+      : "";
+  return `query ${name}($appName: String!${variables}) {
+  app(name: $appName) {${current}${aliases}
+  }
+}`;
+}
+
 export interface FlyGraphqlDocument {
   name: string;
   document: string;
@@ -62,4 +96,6 @@ export const flyGraphqlDocuments: readonly FlyGraphqlDocument[] = [
   { name: "SemflyReleasesPage", document: RELEASES_PAGE_QUERY },
   { name: "SemflyCurrentRelease", document: CURRENT_RELEASE_QUERY },
   { name: "SemflyResolveImage", document: RESOLVE_IMAGE_QUERY },
+  { name: "SemflyReleasesByVersion", document: releasesByVersionQuery(2, "full") },
+  { name: "SemflyReleaseImageConfigs", document: releasesByVersionQuery(2, "image-config") },
 ];

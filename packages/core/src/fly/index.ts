@@ -33,6 +33,7 @@ export type {
 export { LEASE_NONCE_HEADER } from "./machines.js";
 export type { FlyRateLimits, RateLimit } from "./rate-limit.js";
 export { FLY_MACHINES_CLIENT_LIMITS, FLY_MACHINES_RATE_LIMITS } from "./rate-limit.js";
+export type { ReleaseImageLabels, ReleasesByVersion } from "./release-lookup.js";
 export type {
   CreateReleaseInput,
   DeploymentStrategy,

@@ -55,6 +55,12 @@ export const CurrentReleaseDataSchema = v.looseObject({
   app: v.nullable(v.looseObject({ currentRelease: v.nullish(ReleaseNodeSchema) })),
 });
 
+export const ReleaseImageConfigSchema = v.looseObject({
+  id: str,
+  version: v.pipe(v.number(), v.integer()),
+  image: v.nullish(v.looseObject({ digest: str, config: v.nullish(v.unknown()) })),
+});
+
 export const ImageNodeSchema = v.looseObject({
   ref: str,
   digest: str,

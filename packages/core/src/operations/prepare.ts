@@ -4,6 +4,7 @@ import type { FlyClient } from "../fly/client.js";
 import { planRollout, type RolloutPlan, type RolloutStrategy } from "../rollout/plan.js";
 import type { RolloutClient } from "../rollout/port.js";
 import { configRanVersion } from "../versions/config-match.js";
+import { withFormerImages } from "../versions/former-images.js";
 import type { VersionEntry, VersionHistory } from "../versions/history.js";
 import { digestReference } from "../versions/image-ref.js";
 import { parseVersion } from "../versions/recognize.js";
@@ -14,6 +15,7 @@ import {
   type SkippedCandidate,
 } from "../versions/target.js";
 import type { FlyRelease, MachineConfig } from "../versions/types.js";
+import { findFormerImages } from "./former-images.js";
 import { type HistoryClient, loadVersionHistory } from "./load-history.js";
 
 export type MachineVersionsClient = Pick<FlyClient, "listMachineVersions">;
@@ -45,13 +47,16 @@ export async function prepareRollback(
   app: string,
   input: RolloutChoices & { target: RollbackTarget; withConfig?: boolean },
 ): Promise<PreparedRollout> {
-  const history =
-    input.history ?? (await loadVersionHistory(client, app, { signal: input.signal }));
+  let history = input.history ?? (await loadVersionHistory(client, app, { signal: input.signal }));
   let target: VersionEntry;
   let finishRelease: { id: string; version: number } | null = null;
   const skippedVersions: SkippedCandidate[] = [];
   try {
-    target = resolveRollbackTarget(history, input.target, (skip) => skippedVersions.push(skip));
+    const found = await resolveWithFormerImages(client, history, input.target, input.signal, (skip) =>
+      skippedVersions.push(skip),
+    );
+    history = found.history;
+    target = found.target;
   } catch (error) {
     // A run killed after every machine moved leaves the target live and its release `running`: running
     // the same command again finishes that record instead of refusing an already-live target.
@@ -104,6 +109,30 @@ function checkBatchFits(plan: RolloutPlan, maxUnavailable: number | undefined): 
     `--max-unavailable ${quote(maxUnavailable)} is more than the ${machines} this ${plan.kind} changes on ${plan.app}: all ${count} would change at once.`,
     `Pass --max-unavailable ${count} (or --strategy immediate) to change all ${count} at once, or a smaller count.`,
   );
+}
+
+/**
+ * Resolve the target; when the history has never heard of it, look in the machines' own config history for
+ * an image no release names (what the undo after leaving a `fly image update` version asks for).
+ */
+async function resolveWithFormerImages(
+  client: PrepareClient,
+  history: VersionHistory,
+  target: RollbackTarget,
+  signal: AbortSignal | undefined,
+  onSkip: (skip: SkippedCandidate) => void,
+): Promise<{ history: VersionHistory; target: VersionEntry }> {
+  try {
+    return { history, target: resolveRollbackTarget(history, target, onSkip) };
+  } catch (error) {
+    if (!isSemflyError(error) || error.code !== "NEVER_DEPLOYED" || history.machines.length === 0) {
+      throw error;
+    }
+    const former = await findFormerImages(client, history, signal);
+    if (former.length === 0) throw error;
+    const widened = withFormerImages(history, former);
+    return { history: widened, target: resolveRollbackTarget(widened, target, onSkip) };
+  }
 }
 
 /** The newest release, when it is semfly's own to the live image and never finished (its run died). */

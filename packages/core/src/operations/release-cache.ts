@@ -14,7 +14,22 @@ import type { FlyRelease } from "../versions/types.js";
 export interface ReleaseCache {
   read(app: string, endpoint: string): Promise<CachedReleases | null>;
   write(app: string, endpoint: string, entry: CachedReleases): Promise<void>;
+  /**
+   * Image labels by digest, kept forever: a digest names one image config, so its labels never change.
+   * Per endpoint, not per app: the registry is shared by an organisation's apps.
+   */
+  readLabels?(endpoint: string): Promise<CachedLabels | null>;
+  /** Adds to what is kept (a merge, never a replacement). */
+  writeLabels?(endpoint: string, labels: CachedLabels): Promise<void>;
 }
+
+/** What a label source answered for a digest, and which source it was. */
+export interface CachedImageLabels {
+  labels: Record<string, string>;
+  source: string;
+}
+
+export type CachedLabels = Record<string, CachedImageLabels>;
 
 export interface CachedReleases {
   /** Every release with a version ≤ watermark is here and finished. */
@@ -46,6 +61,15 @@ const CacheFileSchema = v.object({
   releases: v.array(ReleaseSchema),
 });
 
+const LabelsFileSchema = v.object({
+  format: v.literal(CACHE_FORMAT),
+  endpoint: v.string(),
+  labels: v.record(
+    v.string(),
+    v.object({ labels: v.record(v.string(), v.string()), source: v.string() }),
+  ),
+});
+
 /** `$XDG_CACHE_HOME/semfly` or `~/.cache/semfly`: where the CLI keeps its release cache. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "semfly");
@@ -59,7 +83,30 @@ export function createFileReleaseCache(dir: string): ReleaseCache {
       "releases",
       `${createHash("sha256").update(`${endpoint}\n${app}`).digest("hex").slice(0, 32)}.json`,
     );
+  const labelsFileOf = (endpoint: string) =>
+    join(dir, "labels", `${createHash("sha256").update(endpoint).digest("hex").slice(0, 32)}.json`);
+  const readLabels = async (endpoint: string): Promise<CachedLabels | null> => {
+    try {
+      const parsed = v.safeParse(
+        LabelsFileSchema,
+        JSON.parse(await readFile(labelsFileOf(endpoint), "utf8")),
+      );
+      return parsed.success && parsed.output.endpoint === endpoint ? parsed.output.labels : null;
+    } catch {
+      return null;
+    }
+  };
   return {
+    readLabels,
+    async writeLabels(endpoint, labels) {
+      // Merge with what another run may have added since this one read the file.
+      const merged = { ...((await readLabels(endpoint)) ?? {}), ...labels };
+      await mkdir(join(dir, "labels"), { recursive: true });
+      await writeAtomically(
+        labelsFileOf(endpoint),
+        JSON.stringify({ format: CACHE_FORMAT, endpoint, labels: merged }),
+      );
+    },
     async read(app, endpoint) {
       let text: string;
       try {
@@ -78,15 +125,20 @@ export function createFileReleaseCache(dir: string): ReleaseCache {
       }
     },
     async write(app, endpoint, entry) {
-      const file = fileOf(app, endpoint);
       await mkdir(join(dir, "releases"), { recursive: true });
-      const body = JSON.stringify({ format: CACHE_FORMAT, app, endpoint, ...entry });
-      // Write then rename, so a crash never leaves a half-written cache behind.
-      const temp = `${file}.${process.pid}.tmp`;
-      await writeFile(temp, body, { mode: 0o600 });
-      await rename(temp, file);
+      await writeAtomically(
+        fileOf(app, endpoint),
+        JSON.stringify({ format: CACHE_FORMAT, app, endpoint, ...entry }),
+      );
     },
   };
+}
+
+/** Write then rename, so a crash never leaves a half-written cache behind. */
+async function writeAtomically(file: string, body: string): Promise<void> {
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(temp, body, { mode: 0o600 });
+  await rename(temp, file);
 }
 
 /** The highest version V such that every release numbered ≤ V is present and finished. */
@@ -117,6 +169,8 @@ export async function loadReleases(
     cache?: ReleaseCache | undefined;
     endpoint?: string;
     signal?: AbortSignal | undefined;
+    /** Sees each page of fresh releases as it arrives (newest first), while the next one is fetched. */
+    onPage?: ((releases: readonly FlyRelease[]) => void) | undefined;
   } = {},
 ): Promise<FlyRelease[]> {
   const cache = options.cache;
@@ -135,6 +189,7 @@ export async function loadReleases(
       }
       fresh.push(release);
     }
+    options.onPage?.(page);
     if (anchor && page.some((r) => r.version <= watermark)) break;
   }
   let releases: FlyRelease[];

@@ -1,5 +1,6 @@
 import semver from "semver";
-import { parseImageReference } from "./image-ref.js";
+import { driftGroupsOf, placementsOf } from "./drift.js";
+import { type Identity, ImageIdentities, releaseHasNoImage } from "./identify.js";
 import { compareVersionsDescending, recognizeVersion } from "./recognize.js";
 import { releaseInProgress, releaseSucceeded, semflyMetadata } from "./release-status.js";
 import type { FlyMachine, FlyRelease } from "./types.js";
@@ -8,6 +9,7 @@ import type { FlyMachine, FlyRelease } from "./types.js";
  * `live`: what runs now. `previous`: what ran before it (the default rollback target).
  * `superseded`: once live, replaced by a higher version. `rolled-back-from`: once live, replaced by a
  * rollback. `failed`: never went live. `in-progress`: its only releases are still rolling out.
+ * `drift`: no release names it, yet some machines run it (`fly image update`, `fly machine update --image`).
  */
 export type VersionStatus =
   | "live"
@@ -15,7 +17,8 @@ export type VersionStatus =
   | "failed"
   | "superseded"
   | "rolled-back-from"
-  | "in-progress";
+  | "in-progress"
+  | "drift";
 
 export interface VersionEntry {
   /** The semver, or for an unversioned image its digest (else its image ref): unique in a history. */
@@ -29,9 +32,15 @@ export interface VersionEntry {
   live: boolean;
   /** True when at least one release of this image completed. */
   succeeded: boolean;
-  /** Every Fly release that belongs to this version, highest first. */
+  /**
+   * Every Fly release that belongs to this version, highest first: its deploys and the image-less releases
+   * (secrets, scale, restart) made while it was live. Empty for a version only machines know.
+   */
   releases: FlyRelease[];
-  /** When it last went live (or was last attempted, if it never did), and by whom. */
+  /**
+   * When it last went live (or was last attempted, if it never did), and by whom. For a version only
+   * machines know, when its machines last changed.
+   */
   deployedAt: string | null;
   deployedBy: string | null;
   firstDeployedAt: string | null;
@@ -39,6 +48,8 @@ export interface VersionEntry {
   labels: Record<string, string>;
   /** The app machines running it now. */
   machines: FlyMachine[];
+  /** Machines run it while others run something else: one side of the app's drift. */
+  drift: boolean;
 }
 
 export interface MachineVersionInfo {
@@ -53,9 +64,27 @@ export interface MachineVersionInfo {
 export interface DriftGroup {
   key: string | null;
   version: string | null;
+  digest: string | null;
   processGroup: string;
   region: string;
   machineIds: string[];
+}
+
+/** What one set of machines of a process group in a region runs. */
+export interface PlacementRun {
+  key: string | null;
+  version: string | null;
+  digest: string | null;
+  live: boolean;
+  machineIds: string[];
+}
+
+/** One process group in one region, with the version (or digest) each set of its machines runs. */
+export interface Placement {
+  processGroup: string;
+  region: string;
+  /** The live version first, then by machine count. */
+  runs: PlacementRun[];
 }
 
 export interface VersionHistory {
@@ -70,6 +99,10 @@ export interface VersionHistory {
   /** True when the app's machines do not all run the same version. */
   drift: boolean;
   driftGroups: DriftGroup[];
+  /** Every process group and region, and what its machines run (drift included), as data. */
+  placements: Placement[];
+  /** What could not be read and what that leaves out, e.g. labels Fly would not give (shown, never fatal). */
+  warnings: string[];
 }
 
 export interface HistoryInput {
@@ -78,8 +111,20 @@ export interface HistoryInput {
   machines?: FlyMachine[] | null;
   /** Fly's `currentRelease`, when known; otherwise the last completed release is taken as current. */
   currentRelease?: FlyRelease | null;
-  /** Image labels by digest, e.g. from `app.image(ref)`; machines' `image_ref.labels` are used too. */
+  /** Image labels by digest, e.g. from `Release.image { config }`; machines' `image_ref.labels` are used too. */
   labelsByDigest?: Record<string, Record<string, string>>;
+  /**
+   * Images the machines ran before (from their own config history) that no release names: what a
+   * `fly image update` left behind once semfly moved the machines away from it.
+   */
+  formerImages?: FormerImage[];
+}
+
+/** An image machines once ran, resolved: its ref, digest and labels. */
+export interface FormerImage {
+  ref: string;
+  digest: string;
+  labels: Record<string, string>;
 }
 
 /** Process groups flyctl creates for one-off work; they never run the app's version. */
@@ -91,104 +136,6 @@ export const RESERVED_PROCESS_GROUPS: ReadonlySet<string> = new Set([
 
 export function isAppMachine(machine: FlyMachine): boolean {
   return !RESERVED_PROCESS_GROUPS.has(machine.processGroup);
-}
-
-interface Identity {
-  key: string;
-  version: string | null;
-  digest: string | null;
-}
-
-/** Learns which digest and ref belong to which version, then names any release or machine by it. */
-class ImageIdentities {
-  private readonly versionByDigest = new Map<string, string>();
-  private readonly digestByRef = new Map<string, string>();
-  readonly labelsByDigest = new Map<string, Record<string, string>>();
-
-  constructor(input: HistoryInput, appMachines: FlyMachine[]) {
-    for (const [digest, labels] of Object.entries(input.labelsByDigest ?? {})) {
-      this.labelsByDigest.set(digest, labels);
-    }
-    for (const machine of appMachines) {
-      const digest = machine.imageRef?.digest;
-      if (digest && machine.imageRef && Object.keys(machine.imageRef.labels).length > 0) {
-        this.labelsByDigest.set(digest, {
-          ...machine.imageRef.labels,
-          ...this.labelsByDigest.get(digest),
-        });
-      }
-      if (digest) this.digestByRef.set(machine.image, digest);
-    }
-    for (const release of input.releases) {
-      const digest = releaseDigest(release);
-      if (digest && release.imageRef) this.digestByRef.set(release.imageRef, digest);
-    }
-    // Learn versions from the strongest evidence first, so a digest keeps the version it was deployed as.
-    for (const release of input.releases) {
-      const digest = this.digestOfRelease(release);
-      const recognized = recognizeVersion({
-        metadata: release.metadata,
-        imageRef: release.imageRef,
-        labels: digest ? this.labelsByDigest.get(digest) : null,
-      });
-      if (digest && recognized && !this.versionByDigest.has(digest)) {
-        this.versionByDigest.set(digest, recognized.version);
-      }
-    }
-    for (const machine of appMachines) {
-      const digest = machine.imageRef?.digest ?? null;
-      const recognized = recognizeVersion({
-        imageRef: machine.image,
-        labels: machine.imageRef?.labels ?? null,
-      });
-      if (digest && recognized && !this.versionByDigest.has(digest)) {
-        this.versionByDigest.set(digest, recognized.version);
-      }
-    }
-  }
-
-  digestOfRelease(release: FlyRelease): string | null {
-    return (
-      releaseDigest(release) ??
-      (release.imageRef ? (this.digestByRef.get(release.imageRef) ?? null) : null)
-    );
-  }
-
-  ofRelease(release: FlyRelease): Identity {
-    const digest = this.digestOfRelease(release);
-    const version =
-      recognizeVersion({
-        metadata: release.metadata,
-        imageRef: release.imageRef,
-        labels: digest ? this.labelsByDigest.get(digest) : null,
-      })?.version ??
-      (digest ? this.versionByDigest.get(digest) : undefined) ??
-      null;
-    return identity(version, digest, release.imageRef ?? `release v${release.version}`);
-  }
-
-  ofMachine(machine: FlyMachine): Identity | null {
-    const digest = machine.imageRef?.digest ?? this.digestByRef.get(machine.image) ?? null;
-    const version =
-      (digest ? this.versionByDigest.get(digest) : undefined) ??
-      recognizeVersion({ imageRef: machine.image, labels: machine.imageRef?.labels ?? null })
-        ?.version ??
-      null;
-    if (!version && !digest && !machine.image) return null;
-    return identity(version, digest, machine.image);
-  }
-}
-
-function identity(version: string | null, digest: string | null, ref: string): Identity {
-  return { key: version ?? digest ?? ref, version, digest };
-}
-
-function releaseDigest(release: FlyRelease): string | null {
-  if (release.imageDigest) return release.imageDigest;
-  const fromRef = release.imageRef ? parseImageReference(release.imageRef).digest : null;
-  if (fromRef) return fromRef;
-  const fromMeta = semflyMetadata(release)?.digest;
-  return typeof fromMeta === "string" && fromMeta ? fromMeta : null;
 }
 
 interface Accumulator {
@@ -206,7 +153,11 @@ interface Accumulator {
 /** Group Fly releases (and, when given, machines) into semver versions. Pure. */
 export function buildVersionHistory(input: HistoryInput): VersionHistory {
   const appMachines = (input.machines ?? []).filter(isAppMachine);
-  const identities = new ImageIdentities(input, appMachines);
+  const identities = new ImageIdentities({
+    releases: input.releases,
+    appMachines,
+    labelsByDigest: input.labelsByDigest,
+  });
   const ascending = [...input.releases].sort((a, b) => a.version - b.version);
   const groups = new Map<string, Accumulator>();
   const groupOf = (id: Identity): Accumulator => {
@@ -232,6 +183,12 @@ export function buildVersionHistory(input: HistoryInput): VersionHistory {
   const liveSequence: string[] = [];
   let liveKey: string | null = null;
   for (const release of ascending) {
+    if (releaseHasNoImage(release)) {
+      // It changed secrets, scale or a restart of what was live. Before anything was live it belongs to
+      // no version at all.
+      if (liveKey !== null) groups.get(liveKey)?.releases.push(release);
+      continue;
+    }
     const id = identities.ofRelease(release);
     const group = groupOf(id);
     group.releases.push(release);
@@ -271,12 +228,33 @@ export function buildVersionHistory(input: HistoryInput): VersionHistory {
   });
   const machineKeys = new Set(machines.map((m) => m.key));
   const drift = machineKeys.size > 1;
-  // Machines are the truth: when they all agree on a version the releases do not show as live (someone
-  // ran `fly machine update --image`), that version is live.
+  // Machines are the truth: a version they run is a version even when no release names it (`fly image
+  // update`, `fly machine update --image`); when they all agree on it, it is live.
+  for (const info of machines) {
+    if (info.key !== null && !groups.has(info.key)) {
+      groupOf({ key: info.key, version: info.version, digest: info.digest });
+    }
+  }
+  for (const former of input.formerImages ?? []) {
+    const version =
+      recognizeVersion({ imageRef: former.ref, labels: former.labels })?.version ?? null;
+    const key = version ?? former.digest;
+    if (groups.has(key) || [...groups.values()].some((g) => g.digest === former.digest)) continue;
+    identities.labelsByDigest.set(former.digest, former.labels);
+    const group = groupOf({ key, version, digest: former.digest });
+    // Machines ran it, so it went live for them; it left when they moved on.
+    group.everLive = true;
+    group.imageRef = former.ref;
+  }
   if (machines.length > 0 && !drift) {
     const only = machines[0]!;
     if (only.key !== null && only.key !== liveKey) {
-      groupOf({ key: only.key, version: only.version, digest: only.digest }).everLive = true;
+      const group = groupOf({ key: only.key, version: only.version, digest: only.digest });
+      if (liveKey !== null) {
+        const replaced = groups.get(liveKey);
+        if (replaced) replaced.leftBy = leftBy(replaced.identity, group.identity, null);
+      }
+      group.everLive = true;
       liveKey = only.key;
       liveSequence.push(only.key);
     }
@@ -284,7 +262,7 @@ export function buildVersionHistory(input: HistoryInput): VersionHistory {
 
   const previousKey = [...liveSequence].reverse().find((key) => key !== liveKey) ?? null;
   const entries = [...groups.values()].map((group) =>
-    toEntry(group, liveKey, previousKey, machines, identities),
+    toEntry(group, liveKey, previousKey, machines, identities, drift),
   );
   entries.sort(compareEntries);
   const live = entries.find((entry) => entry.key === liveKey) ?? null;
@@ -298,15 +276,17 @@ export function buildVersionHistory(input: HistoryInput): VersionHistory {
     machines,
     drift,
     driftGroups: drift ? driftGroupsOf(machines, liveKey) : [],
+    placements: placementsOf(machines, liveKey),
+    warnings: [],
   };
 }
 
 function leftBy(
   replaced: Identity,
   next: Identity,
-  release: FlyRelease,
+  release: FlyRelease | null,
 ): "superseded" | "rolled-back-from" {
-  if (semflyMetadata(release)?.kind === "rollback") return "rolled-back-from";
+  if (release && semflyMetadata(release)?.kind === "rollback") return "rolled-back-from";
   if (replaced.version && next.version && semver.lt(next.version, replaced.version)) {
     return "rolled-back-from";
   }
@@ -319,6 +299,7 @@ function toEntry(
   previousKey: string | null,
   machines: MachineVersionInfo[],
   identities: ImageIdentities,
+  appDrifts: boolean,
 ): VersionEntry {
   const key = group.identity.key;
   const releases = [...group.releases].sort((a, b) => b.version - a.version);
@@ -332,10 +313,17 @@ function toEntry(
         ? "previous"
         : group.everLive
           ? (group.leftBy ?? "superseded")
-          : releases.length > 0 && releases.every(releaseInProgress)
-            ? "in-progress"
-            : "failed";
+          : releases.length === 0
+            ? "drift"
+            : releases.every(releaseInProgress)
+              ? "in-progress"
+              : "failed";
   const running = machines.filter((m) => m.key === key).map((m) => m.machine);
+  const machinesChangedAt = running
+    .map((m) => m.updatedAt)
+    .filter((at): at is string => at !== null)
+    .sort()
+    .pop();
   const digest = group.digest ?? running.find((m) => m.imageRef?.digest)?.imageRef?.digest ?? null;
   return {
     key,
@@ -344,13 +332,15 @@ function toEntry(
     imageRef: group.imageRef ?? running[0]?.image ?? null,
     status,
     live: key === liveKey,
-    succeeded: group.succeeded || group.everLive,
+    // Machines run it, so it did start: a version with no release is as good a target as a deployed one.
+    succeeded: group.succeeded || group.everLive || (releases.length === 0 && running.length > 0),
     releases,
-    deployedAt: deployed?.createdAt ?? null,
+    deployedAt: deployed?.createdAt ?? machinesChangedAt ?? null,
     deployedBy: deployed?.user ?? null,
     firstDeployedAt: oldest?.createdAt ?? null,
     labels: (digest ? identities.labelsByDigest.get(digest) : undefined) ?? {},
     machines: running,
+    drift: appDrifts && running.length > 0,
   };
 }
 
@@ -358,28 +348,11 @@ function compareEntries(a: VersionEntry, b: VersionEntry): number {
   if (a.version && b.version) return compareVersionsDescending(a.version, b.version);
   if (a.version) return -1;
   if (b.version) return 1;
-  return (b.releases[0]?.version ?? 0) - (a.releases[0]?.version ?? 0);
-}
-
-function driftGroupsOf(machines: MachineVersionInfo[], liveKey: string | null): DriftGroup[] {
-  const groups = new Map<string, DriftGroup>();
-  for (const info of machines) {
-    if (info.key === liveKey) continue;
-    const id = `${info.key}\u0000${info.machine.processGroup}\u0000${info.machine.region}`;
-    let group = groups.get(id);
-    if (!group) {
-      group = {
-        key: info.key,
-        version: info.version,
-        processGroup: info.machine.processGroup,
-        region: info.machine.region,
-        machineIds: [],
-      };
-      groups.set(id, group);
-    }
-    group.machineIds.push(info.machine.id);
-  }
-  return [...groups.values()];
+  // A version only machines know runs now: it comes before every unversioned image releases name.
+  return (
+    (b.releases[0]?.version ?? Number.MAX_SAFE_INTEGER) -
+    (a.releases[0]?.version ?? Number.MAX_SAFE_INTEGER)
+  );
 }
 
 /** The release that belongs to a Fly release number, with its version. */

@@ -9,6 +9,8 @@ describe("GraphQL documents", () => {
   it("sends at least the release and image queries", () => {
     expect(flyGraphqlDocuments.map((d) => d.name).sort()).toEqual([
       "SemflyCurrentRelease",
+      "SemflyReleaseImageConfigs",
+      "SemflyReleasesByVersion",
       "SemflyReleasesPage",
       "SemflyResolveImage",
     ]);

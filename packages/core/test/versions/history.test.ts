@@ -246,6 +246,7 @@ describe("machines and drift", () => {
       {
         key: "3.1.11",
         version: "3.1.11",
+        digest: digestOf("3.1.11"),
         processGroup: "app",
         region: "iad",
         machineIds: ["m2", "m3"],
@@ -253,6 +254,7 @@ describe("machines and drift", () => {
       {
         key: "3.1.11",
         version: "3.1.11",
+        digest: digestOf("3.1.11"),
         processGroup: "worker",
         region: "iad",
         machineIds: ["w1"],

@@ -4,6 +4,7 @@ import { type AppState, latestHistory } from "../../model/versionsModel.js";
 import { code, escapeMarkdown, joinParts } from "../format.js";
 import { contextValue, type IconData, type TreeItemData, type TreeNode } from "../treeItem.js";
 import { MessageNode } from "./messageNode.js";
+import { DriftNode } from "./placementNode.js";
 import { VersionNode } from "./versionNode.js";
 
 /** A Fly app: its live version at a glance, its versions below. */
@@ -77,7 +78,10 @@ export class AppNode implements TreeNode {
     if (history.versions.length === 0) {
       return [new MessageNode(this, "empty", "No releases yet", { id: "info" })];
     }
-    return history.versions.map((entry) => new VersionNode(this, history, entry, this.now));
+    const versions = history.versions.map(
+      (entry) => new VersionNode(this, history, entry, this.now),
+    );
+    return history.drift ? [new DriftNode(this, history), ...versions] : versions;
   }
 
   private tooltip(liveName: string | null): string {
@@ -93,6 +97,7 @@ export class AppNode implements TreeNode {
       history?.currentRelease ? `Current release: v${history.currentRelease.version}` : null,
       history ? `Machines: ${history.machines.length}` : null,
       ...(history?.driftGroups ?? []).map(driftLine),
+      ...(history?.warnings ?? []).map((warning) => `Warning: ${escapeMarkdown(warning)}`),
     ];
     return lines.filter((line) => line !== null).join("  \n");
   }
@@ -101,6 +106,8 @@ export class AppNode implements TreeNode {
 /** "Drift: 1 app machine in ams runs 1.5.0", "Drift: 2 app machines in iad run 1.4.0". */
 function driftLine(group: VersionHistory["driftGroups"][number]): string {
   const count = group.machineIds.length;
-  const runs = escapeMarkdown(group.version ?? group.key ?? "an unknown image");
+  const runs = escapeMarkdown(
+    group.version ?? (group.digest ? shortDigest(group.digest) : (group.key ?? "an unknown image")),
+  );
   return `Drift: ${count} ${group.processGroup} machine${count === 1 ? "" : "s"} in ${escapeMarkdown(group.region)} ${count === 1 ? "runs" : "run"} ${runs}`;
 }

@@ -40,10 +40,14 @@ export class VersionNode implements TreeNode {
     // The newest release is what the row is about: after a rollback to v28's version, "v31 · just now ·
     // bob@…", not the age and author of the deploy that first made it (that is in the tooltip).
     const latest = entry.releases[0];
+    const count = entry.machines.length;
+    // During drift, how many machines run each side; a version no release names says so.
+    const machines = entry.drift ? `${count} machine${count === 1 ? "" : "s"}` : null;
     const description = entry.live
-      ? "live"
+      ? joinParts("live", machines)
       : joinParts(
-          latest && `v${latest.version}`,
+          latest ? `v${latest.version}` : "no release",
+          machines,
           formatAge(latest?.createdAt ?? entry.deployedAt, this.now),
           shortUser(latest ? latest.user : entry.deployedBy),
         );
@@ -63,7 +67,7 @@ export class VersionNode implements TreeNode {
         canCompare && NodeContext.canCompare,
       ),
       collapsible: entry.releases.length + entry.machines.length > 0 ? "collapsed" : "none",
-      accessibilityLabel: joinParts(this.label, look, description === "live" ? null : description),
+      accessibilityLabel: joinParts(this.label, look, entry.live ? machines : description),
     };
   }
 
@@ -88,7 +92,10 @@ export class VersionNode implements TreeNode {
       "",
       entry.digest ? `Digest: ${code(entry.digest)}` : "Digest: unknown",
       entry.imageRef ? `Image: ${code(entry.imageRef)}` : null,
-      `Fly releases: ${releases || "none"}`,
+      `Fly releases: ${releases || "none (machines run it without a release: `fly image update` or `fly machine update --image`)"}`,
+      entry.labels["org.opencontainers.image.version"]
+        ? `Label ${code("org.opencontainers.image.version")}: ${escapeMarkdown(entry.labels["org.opencontainers.image.version"])}`
+        : null,
       ...this.deployLines(latest, first),
       entry.machines.length > 0
         ? `Machines: ${entry.machines.length} (${[...new Set(entry.machines.map((m) => m.region))].join(", ")})`

@@ -32,6 +32,15 @@ describe("app rows", () => {
     expect(item.tooltip).toContain("Drift: 1 app machine in syd runs");
   });
 
+  it("names what could not be read in the tooltip, e.g. labels Fly would not give", () => {
+    const history = demoHistory();
+    history.warnings.push("Could not read the labels of 2 images (Fly refused)");
+    const item = node({ state: "loaded", history, loadedAt: NOW }).item();
+    expect(item.tooltip).toContain(
+      "Warning: Could not read the labels of 2 images \\(Fly refused\\)",
+    );
+  });
+
   it("says it is loading before the first history arrives", () => {
     const loading = node({ state: "loading", previous: undefined });
     expect(loading.item().description).toBe("loading…");
