@@ -52,8 +52,12 @@ export async function prepareRollback(
   let finishRelease: { id: string; version: number } | null = null;
   const skippedVersions: SkippedCandidate[] = [];
   try {
-    const found = await resolveWithFormerImages(client, history, input.target, input.signal, (skip) =>
-      skippedVersions.push(skip),
+    const found = await resolveWithFormerImages(
+      client,
+      history,
+      input.target,
+      input.signal,
+      (skip) => skippedVersions.push(skip),
     );
     history = found.history;
     target = found.target;
