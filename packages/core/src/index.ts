@@ -3,3 +3,4 @@ export * from "./fly/index.js";
 export * from "./operations/index.js";
 export * from "./rollout/index.js";
 export * from "./versions/index.js";
+export * from "./plans/index.js";
