@@ -145,10 +145,18 @@ export function registerPlanTools(server: McpServer, context: McpContext, store:
       inputSchema: planRollbackInput,
       annotations: change,
     },
-    guarded(context, async (args: RollbackRequest & ExecutionRequest & { app?: string }, signal) => {
-      const connection = await context.connect(args.app);
-      return keep(connection, rollbackPlanner(context, connection, args), executionOf(args), signal);
-    }),
+    guarded(
+      context,
+      async (args: RollbackRequest & ExecutionRequest & { app?: string }, signal) => {
+        const connection = await context.connect(args.app);
+        return keep(
+          connection,
+          rollbackPlanner(context, connection, args),
+          executionOf(args),
+          signal,
+        );
+      },
+    ),
   );
 
   server.registerTool(

@@ -71,10 +71,7 @@ export function deployPlanner(
 }
 
 /** What a rollback leaves as it was; null for a deploy (as the CLI says it). */
-export function notRestoredOf(
-  context: McpContext,
-  plan: PreparedRollout["plan"],
-): string | null {
+export function notRestoredOf(context: McpContext, plan: PreparedRollout["plan"]): string | null {
   return plan.kind === "rollback" ? context.core.NOT_RESTORED_NOTE : null;
 }
 

@@ -3,7 +3,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { diffJson, diffText } from "../render/diff.js";
 import { statusJson, statusText } from "../render/status.js";
 import { versionsJson, versionsTable } from "../render/versions.js";
-import { type McpContext, loadHistory } from "./context.js";
+import { loadHistory, type McpContext } from "./context.js";
 import { toolError, toolResult } from "./results.js";
 import { appInput, diffInput, showConfigInput } from "./schemas.js";
 import { TOOL_TEXT } from "./text.js";

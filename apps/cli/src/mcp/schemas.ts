@@ -15,8 +15,14 @@ export const diffInput = {
   a: z
     .string()
     .min(1)
-    .describe("The version to compare from: a version, a range, live, previous or an image digest."),
-  b: z.string().min(1).optional().describe("The version to compare to (default: the live version)."),
+    .describe(
+      "The version to compare from: a version, a range, live, previous or an image digest.",
+    ),
+  b: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("The version to compare to (default: the live version)."),
 };
 
 export const showConfigInput = {
@@ -24,7 +30,9 @@ export const showConfigInput = {
   version: z
     .string()
     .min(1)
-    .describe("A version, a range, live, previous or an image digest (as `semfly diff` takes them)."),
+    .describe(
+      "A version, a range, live, previous or an image digest (as `semfly diff` takes them).",
+    ),
 };
 
 const rolloutChoices = {

@@ -1,6 +1,14 @@
 import type { Emulator } from "@semfly/fly-emulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { APP, D11, type McpSession, startMcp, startMcpEmulator, structured, textOf } from "./harness.js";
+import {
+  APP,
+  D11,
+  type McpSession,
+  startMcp,
+  startMcpEmulator,
+  structured,
+  textOf,
+} from "./harness.js";
 
 const READ_TOOLS = ["diff_versions", "list_versions", "preflight", "show_config", "status"];
 const CHANGE_TOOLS = ["execute_plan", "plan_deploy", "plan_rollback"];
