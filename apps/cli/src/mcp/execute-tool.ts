@@ -31,47 +31,46 @@ export function registerExecuteTool(
       inputSchema: executeInput,
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
-    async (args, extra) =>
-      guarded(context, async ({ plan_id }: { plan_id: string }, signal) => {
-        const stored = store.get(plan_id);
-        if (!stored) throw unknownPlan(context, plan_id);
-        core.assertPlanNotExpired(stored.bound, Date.now());
-        store.take(plan_id);
-        let fresh: PreparedRollout;
-        try {
-          fresh = await stored.replan(signal);
-        } catch (error) {
-          // A plan that cannot be made again (its target is live now, say) no longer describes the app.
-          if (!core.isSemflyError(error) || error.kind !== "input") throw error;
-          throw core.inputError(
-            "PLAN_CHANGED",
-            `Plan ${plan_id} no longer matches ${stored.bound.plan.app}: planning it again fails: ${error.message}`,
-            "Nothing was changed. Plan again, review the new plan, and execute that one.",
-          );
-        }
-        core.assertPlanUnchanged(stored.bound, fresh);
-        const plan = stored.bound.plan;
-        const onEvent = progressNotifier(plan, extra, core.redact);
-        const run = core.executeRollout(stored.connection.client, plan, {
-          signal,
-          ...(onEvent ? { onEvent } : {}),
-          ...(stored.execution.waitTimeoutMs === undefined
-            ? {}
-            : { waitTimeoutMs: stored.execution.waitTimeoutMs }),
-          ...(stored.execution.leaseTtlSeconds === undefined
-            ? {}
-            : { leaseTtlSeconds: stored.execution.leaseTtlSeconds }),
-          revert: stored.execution.revert,
-        });
-        running.add(run);
-        const result = await run.finally(() => running.delete(run));
-        const notRestored = notRestoredOf(context, plan);
-        return toolResult(
-          rolloutJson({ plan, result, bin: context.bin, notRestored }),
-          resultText(result, TOOL_TEXT, context.bin, notRestored),
-          { isError: result.status !== "complete" },
+    guarded(context, async ({ plan_id }: { plan_id: string }, signal, extra) => {
+      const stored = store.get(plan_id);
+      if (!stored) throw unknownPlan(context, plan_id);
+      core.assertPlanNotExpired(stored.bound, Date.now());
+      store.take(plan_id);
+      let fresh: PreparedRollout;
+      try {
+        fresh = await stored.replan(signal);
+      } catch (error) {
+        // A plan that cannot be made again (its target is live now, say) no longer describes the app.
+        if (!core.isSemflyError(error) || error.kind !== "input") throw error;
+        throw core.inputError(
+          "PLAN_CHANGED",
+          `Plan ${plan_id} no longer matches ${stored.bound.plan.app}: planning it again fails: ${error.message}`,
+          "Nothing was changed. Plan again, review the new plan, and execute that one.",
         );
-      })(args, extra),
+      }
+      core.assertPlanUnchanged(stored.bound, fresh);
+      const plan = stored.bound.plan;
+      const onEvent = progressNotifier(plan, extra, core.redact);
+      const run = core.executeRollout(stored.connection.client, plan, {
+        signal,
+        ...(onEvent ? { onEvent } : {}),
+        ...(stored.execution.waitTimeoutMs === undefined
+          ? {}
+          : { waitTimeoutMs: stored.execution.waitTimeoutMs }),
+        ...(stored.execution.leaseTtlSeconds === undefined
+          ? {}
+          : { leaseTtlSeconds: stored.execution.leaseTtlSeconds }),
+        revert: stored.execution.revert,
+      });
+      running.add(run);
+      const result = await run.finally(() => running.delete(run));
+      const notRestored = notRestoredOf(context, plan);
+      return toolResult(
+        rolloutJson({ plan, result, bin: context.bin, notRestored }),
+        resultText(result, TOOL_TEXT, context.bin, notRestored),
+        { isError: result.status !== "complete" },
+      );
+    }),
   );
   return async () => {
     while (running.size > 0) await Promise.allSettled([...running]);

@@ -11,13 +11,14 @@ import { TOOL_TEXT } from "./text.js";
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, openWorldHint: true } as const;
 
 /** Runs a tool body; any failure becomes the CLI's one-line error. */
-export function guarded<A>(
+export function guarded<A, E extends { signal: AbortSignal }>(
   context: McpContext,
-  body: (args: A, signal: AbortSignal) => Promise<CallToolResult>,
+  body: (args: A, signal: AbortSignal, extra: E) => Promise<CallToolResult>,
 ) {
-  return async (args: A, extra: { signal: AbortSignal }): Promise<CallToolResult> => {
+  return async (args: A, extra: E): Promise<CallToolResult> => {
     try {
-      return await body(args, AbortSignal.any([extra.signal, context.shutdown]));
+      // The request's signal is the client's cancellation; the server's is its shutdown.
+      return await body(args, AbortSignal.any([extra.signal, context.shutdown]), extra);
     } catch (error) {
       return toolError(error, context.bin, context.core.redact);
     }
