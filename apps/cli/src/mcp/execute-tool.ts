@@ -50,10 +50,10 @@ export function registerExecuteTool(
       }
       core.assertPlanUnchanged(stored.bound, fresh);
       const plan = stored.bound.plan;
-      const onEvent = progressNotifier(plan, extra, core.redact);
+      const progress = progressNotifier(plan, extra, core.redact);
       const run = core.executeRollout(stored.connection.client, plan, {
         signal,
-        ...(onEvent ? { onEvent } : {}),
+        ...(progress ? { onEvent: (event) => progress.onEvent(event) } : {}),
         ...(stored.execution.waitTimeoutMs === undefined
           ? {}
           : { waitTimeoutMs: stored.execution.waitTimeoutMs }),
@@ -64,6 +64,7 @@ export function registerExecuteTool(
       });
       running.add(run);
       const result = await run.finally(() => running.delete(run));
+      await progress?.flush();
       const notRestored = notRestoredOf(context, plan);
       return toolResult(
         rolloutJson({ plan, result, bin: context.bin, notRestored }),

@@ -2,6 +2,8 @@ import type { ServerNotification } from "@modelcontextprotocol/sdk/types.js";
 import type { RolloutEvent, RolloutPlan } from "@semfly/core";
 import { plainProgress } from "../render/rollout.js";
 
+const PROGRESS_TO_RESULT_GAP_MS = 25;
+
 interface ProgressExtra {
   _meta?: { progressToken?: string | number | undefined } | undefined;
   sendNotification(notification: ServerNotification): Promise<void>;
@@ -16,21 +18,47 @@ export function progressNotifier(
   plan: RolloutPlan,
   extra: ProgressExtra,
   redact: (text: string) => string,
-): ((event: RolloutEvent) => void) | undefined {
+): ProgressNotifier | undefined {
   const token = extra._meta?.progressToken;
   if (token === undefined) return undefined;
   const lineOf = plainProgress(plan);
   let step = 0;
-  return (event) => {
-    const line = lineOf(event);
-    if (!line) return;
-    step++;
-    extra
-      .sendNotification({
+  let sent: Promise<void> = Promise.resolve();
+  let lastSentAt = 0;
+  return {
+    onEvent(event) {
+      const line = lineOf(event);
+      if (!line) return;
+      step++;
+      const notification: ServerNotification = {
         method: "notifications/progress",
         params: { progressToken: token, progress: step, message: redact(line) },
-      })
-      // A client that went away cannot be told; the rollout goes on to its end (or its interruption).
-      .catch(() => {});
+      };
+      // In order, and each one out before the result: the client stops listening once it has the result.
+      sent = sent.then(() =>
+        extra
+          .sendNotification(notification)
+          .then(() => {
+            lastSentAt = Date.now();
+          })
+          // A client that went away cannot be told; the rollout goes on to its end (or its interruption).
+          .catch(() => {}),
+      );
+    },
+    async flush() {
+      await sent;
+      // The SDK's client handles a notification a tick after reading it but a result at once, and
+      // forgets the progress token with the result: progress read together with the result is lost, or
+      // raised as an error (typescript-sdk#2580; Claude Code once dropped the transport on it,
+      // claude-code#47765). A short gap after the last one keeps them in separate reads.
+      const gap = PROGRESS_TO_RESULT_GAP_MS - (Date.now() - lastSentAt);
+      if (gap > 0) await new Promise((resolve) => setTimeout(resolve, gap));
+    },
   };
+}
+
+export interface ProgressNotifier {
+  onEvent(event: RolloutEvent): void;
+  /** Resolves once every notification so far is out, and a moment has passed since the last one. */
+  flush(): Promise<void>;
 }

@@ -81,7 +81,9 @@ describe("semfly mcp: plan, then execute", () => {
     expect(emulator.leases(APP)).toEqual([]);
     expect(progress[0]).toBe("Leased 6 machines");
     expect(progress).toContain("Batch 1/3: 5683d4e3c7e08e, e784079b449483");
-    expect(progress.at(-1)).toBe("Released 6 leases");
+    expect(progress).toContain("5683d4e3c7e08e: checks passing");
+    // The last lines too: the server leaves a gap before the result, which the SDK's client needs.
+    expect(progress.slice(-2)).toEqual(["Release v28 is complete", "Released 6 leases"]);
 
     // A plan runs once.
     const again = await session.call("execute_plan", { plan_id: plan.planId });
@@ -201,5 +203,33 @@ describe("semfly mcp: plan, then execute", () => {
     expect(digests.filter((d) => d === D11).length).toBeGreaterThanOrEqual(1);
     expect(digests.filter((d) => d === D12).length).toBeGreaterThanOrEqual(1);
     expect(progress).toContain("Leased 6 machines");
+  });
+
+  it("interrupts the rollout when the client goes away mid-rollout: release interrupted, no lease held", async () => {
+    emulator = await startMcpEmulator({ bootTimeMs: 300, checkDelayMs: 300 });
+    const current = await startMcp(emulator);
+    const { planId } = structured<PlanAnswer>(
+      await current.call("plan_rollback", { target: "3.1.11", max_unavailable: 1 }),
+    );
+    let closing: Promise<void> | undefined;
+    const call = current.client.callTool(
+      { name: "execute_plan", arguments: { plan_id: planId } },
+      undefined,
+      {
+        onprogress: (p) => {
+          // The agent's process dies: its end of stdin closes.
+          if (/checks passing$/.test(p.message ?? "")) closing ??= current.close();
+        },
+      },
+    );
+    await expect(call).rejects.toThrow();
+    await closing;
+    const release = await eventually(
+      () => lastRelease(emulator!),
+      (r) => r.status !== "running",
+    );
+    expect(release.status).toBe("interrupted");
+    expect(emulator.leases(APP)).toEqual([]);
+    expect(machineDigests(emulator).filter((d) => d === D12).length).toBeGreaterThanOrEqual(1);
   });
 });

@@ -126,4 +126,16 @@ describe("semfly mcp: tools", () => {
     expect(textOf(result)).not.toMatch(/\bat .*\.js:\d+/);
     expect(emulator.mutatingRequests()).toEqual([]);
   });
+
+  it("refuses an argument outside a tool's schema in one line, and changes nothing", async () => {
+    session = await startMcp(emulator);
+    const result = await session.call("plan_rollback", { target: "3.1.11", strategy: "bluegreen" });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(
+      /^[^\n]*Invalid arguments for tool plan_rollback: [^\n]*strategy$/,
+    );
+    const count = await session.call("plan_rollback", { target: "3.1.11", max_unavailable: 1.5 });
+    expect(structured(count)).toMatchObject({ error: { code: "INVALID_MAX_UNAVAILABLE" } });
+    expect(emulator.mutatingRequests()).toEqual([]);
+  });
 });
