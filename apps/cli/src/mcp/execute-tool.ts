@@ -35,7 +35,6 @@ export function registerExecuteTool(
       const stored = store.get(plan_id);
       if (!stored) throw unknownPlan(context, plan_id);
       core.assertPlanNotExpired(stored.bound, Date.now());
-      store.take(plan_id);
       let fresh: PreparedRollout;
       try {
         fresh = await stored.replan(signal);
@@ -49,6 +48,9 @@ export function registerExecuteTool(
         );
       }
       core.assertPlanUnchanged(stored.bound, fresh);
+      // Taken only once it holds (a plan Fly could not be asked about stays), and only once: a second
+      // call with the same id while this one was checking finds nothing.
+      if (!store.take(plan_id)) throw unknownPlan(context, plan_id);
       const plan = stored.bound.plan;
       const progress = progressNotifier(plan, extra, core.redact);
       const run = core.executeRollout(stored.connection.client, plan, {

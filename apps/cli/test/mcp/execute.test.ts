@@ -109,6 +109,24 @@ describe("semfly mcp: plan, then execute", () => {
     expect(machineDigests(emulator)).toEqual(Array(6).fill(digest));
   });
 
+  it("runs a plan once when two calls race to execute it", async () => {
+    emulator = await startMcpEmulator();
+    session = await startMcp(emulator);
+    const { planId } = structured<PlanAnswer>(
+      await session.call("plan_rollback", { target: "3.1.11", strategy: "immediate" }),
+    );
+    const releases = emulator.releases(APP).length;
+    const results = await Promise.all([
+      session.call("execute_plan", { plan_id: planId }),
+      session.call("execute_plan", { plan_id: planId }),
+    ]);
+    const complete = results.filter((r) => !r.isError);
+    expect(complete.map((r) => structured(r).status)).toEqual(["complete"]);
+    const refused = results.find((r) => r.isError)!;
+    expect(["PLAN_UNKNOWN", "PLAN_CHANGED"]).toContain(structured<ErrorAnswer>(refused).error.code);
+    expect(emulator.releases(APP)).toHaveLength(releases + 1);
+  });
+
   it("refuses a plan after a machine changed, and changes nothing", async () => {
     emulator = await startMcpEmulator();
     session = await startMcp(emulator);
