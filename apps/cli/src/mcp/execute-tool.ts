@@ -6,8 +6,7 @@ import type { PlanStore } from "./plan-store.js";
 import { unknownPlan } from "./plan-tools.js";
 import { notRestoredOf } from "./planning.js";
 import { progressNotifier } from "./progress.js";
-import { guarded } from "./read-tools.js";
-import { toolResult } from "./results.js";
+import { guarded, toolResult } from "./results.js";
 import { executeInput } from "./schemas.js";
 import { TOOL_TEXT } from "./text.js";
 

@@ -11,8 +11,7 @@ import {
   type RollbackRequest,
   rollbackPlanner,
 } from "./planning.js";
-import { guarded } from "./read-tools.js";
-import { toolResult } from "./results.js";
+import { guarded, toolResult } from "./results.js";
 import { planDeployInput, planRollbackInput, preflightInput } from "./schemas.js";
 import { TOOL_TEXT } from "./text.js";
 

@@ -1,29 +1,13 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { diffJson, diffText } from "../render/diff.js";
 import { statusJson, statusText } from "../render/status.js";
 import { versionsJson, versionsTable } from "../render/versions.js";
 import { loadHistory, type McpContext } from "./context.js";
-import { toolError, toolResult } from "./results.js";
+import { guarded, toolResult } from "./results.js";
 import { appInput, diffInput, showConfigInput } from "./schemas.js";
 import { TOOL_TEXT } from "./text.js";
 
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, openWorldHint: true } as const;
-
-/** Runs a tool body; any failure becomes the CLI's one-line error. */
-export function guarded<A, E extends { signal: AbortSignal }>(
-  context: McpContext,
-  body: (args: A, signal: AbortSignal, extra: E) => Promise<CallToolResult>,
-) {
-  return async (args: A, extra: E): Promise<CallToolResult> => {
-    try {
-      // The request's signal is the client's cancellation; the server's is its shutdown.
-      return await body(args, AbortSignal.any([extra.signal, context.shutdown]), extra);
-    } catch (error) {
-      return toolError(error, context.bin, context.core.redact);
-    }
-  };
-}
 
 export function registerReadTools(server: McpServer, context: McpContext): void {
   server.registerTool(

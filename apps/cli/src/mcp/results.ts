@@ -1,5 +1,6 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { describeError } from "../errors.js";
+import type { McpContext } from "./context.js";
 
 /** A tool's answer: the CLI's `--json` shape as structured content, and text for a reader. */
 export function toolResult(
@@ -31,4 +32,19 @@ export function toolError(
     `Error: ${message}${suggestion ? `\n  ${suggestion}` : ""}`,
     { isError: true },
   );
+}
+
+/** Runs a tool body; any failure becomes the CLI's one-line error. */
+export function guarded<A, E extends { signal: AbortSignal }>(
+  context: McpContext,
+  body: (args: A, signal: AbortSignal, extra: E) => Promise<CallToolResult>,
+) {
+  return async (args: A, extra: E): Promise<CallToolResult> => {
+    try {
+      // The request's signal is the client's cancellation; the server's is its shutdown.
+      return await body(args, AbortSignal.any([extra.signal, context.shutdown]), extra);
+    } catch (error) {
+      return toolError(error, context.bin, context.core.redact);
+    }
+  };
 }

@@ -5,9 +5,6 @@ import { PlanStore } from "./plan-store.js";
 import { registerPlanTools, registerPreflightTool } from "./plan-tools.js";
 import { registerReadTools } from "./read-tools.js";
 
-export const READ_TOOLS = ["list_versions", "status", "diff_versions", "show_config", "preflight"];
-export const CHANGE_TOOLS = ["plan_rollback", "plan_deploy", "execute_plan"];
-
 export interface SemflyMcpServer {
   server: McpServer;
   /** Resolves once no rollout is in flight. */
