@@ -85,6 +85,9 @@ describe("semfly mcp: plan, then execute", () => {
     // The last lines too: the server leaves a gap before the result, which the SDK's client needs.
     expect(progress.slice(-2)).toEqual(["Release v28 is complete", "Released 6 leases"]);
 
+    // stdout is the protocol's; without --verbose the server has nothing to say on stderr either.
+    expect(session.stderr()).toBe("");
+
     // A plan runs once.
     const again = await session.call("execute_plan", { plan_id: plan.planId });
     expect(structured<ErrorAnswer>(again).error.code).toBe("PLAN_UNKNOWN");
