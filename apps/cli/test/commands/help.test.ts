@@ -29,6 +29,7 @@ describe("the command line", () => {
     expect(ours.map((c) => c.id).sort()).toEqual([
       "deploy",
       "diff",
+      "mcp",
       "releases",
       "rollback",
       "status",
