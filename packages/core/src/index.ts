@@ -2,4 +2,5 @@ export * from "./errors.js";
 export * from "./fly/index.js";
 export * from "./operations/index.js";
 export * from "./rollout/index.js";
+export * from "./verify/index.js";
 export * from "./versions/index.js";

@@ -42,3 +42,4 @@ export {
   scenario,
 } from "./scenario.js";
 export { flyGraphqlSubsetSdl } from "./schema/fly-subset.generated.js";
+export type { AppTraffic, ImageTraffic } from "./traffic.js";

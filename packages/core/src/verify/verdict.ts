@@ -1,0 +1,148 @@
+/** Verdicts from what was measured. Pure: the I/O that gathers the samples is in evaluate.ts. */
+import type { FlyMachine } from "../versions/types.js";
+import type { ComparisonOp, GateResult, MetricGate, ProbeGate } from "./types.js";
+
+export interface MetricSample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+const COMPARE: Record<ComparisonOp, (a: number, b: number) => boolean> = {
+  "<": (a, b) => a < b,
+  "<=": (a, b) => a <= b,
+  ">": (a, b) => a > b,
+  ">=": (a, b) => a >= b,
+  "==": (a, b) => a === b,
+  "!=": (a, b) => a !== b,
+};
+
+/**
+ * Every series must hold. No series, or only NaN (a ratio over no requests is 0/0), is too little data:
+ * neither a pass nor a fail.
+ */
+export function judgeMetric(gate: MetricGate, samples: readonly MetricSample[]): GateResult {
+  const threshold = `${gate.op} ${gate.threshold}`;
+  const values = samples.map((s) => s.value).filter((x) => !Number.isNaN(x));
+  if (values.length === 0) {
+    return {
+      name: gate.name,
+      kind: "metric",
+      status: "no-data",
+      value: null,
+      threshold,
+      detail: samples.length === 0 ? "no series yet" : "no requests to judge yet (NaN)",
+    };
+  }
+  const failing = values.filter((x) => !COMPARE[gate.op](x, gate.threshold));
+  const shown = failing[0] ?? values[0]!;
+  return {
+    name: gate.name,
+    kind: "metric",
+    status: failing.length === 0 ? "pass" : "fail",
+    value: shown,
+    threshold,
+    detail:
+      failing.length === 0
+        ? `${formatValue(shown)} ${threshold}`
+        : `${formatValue(shown)} is not ${threshold}${values.length > 1 ? ` (${failing.length} of ${values.length} series)` : ""}`,
+  };
+}
+
+export interface ProbeAnswer {
+  /** Null when no answer came (timeout, refused). */
+  status: number | null;
+  body: string;
+  error: string | null;
+  machineId: string | null;
+}
+
+export function statusText(gate: ProbeGate): string {
+  return gate.status
+    .map(([lo, hi]) =>
+      lo === hi ? String(lo) : lo % 100 === 0 && hi === lo + 99 ? `${lo / 100}xx` : `${lo}-${hi}`,
+    )
+    .join(",");
+}
+
+export function judgeProbe(gate: ProbeGate, answers: readonly ProbeAnswer[]): GateResult {
+  const expected = statusText(gate);
+  const bad = answers.find(
+    (a) =>
+      a.status === null ||
+      !gate.status.some(([lo, hi]) => a.status! >= lo && a.status! <= hi) ||
+      (gate.bodyContains !== null && !a.body.includes(gate.bodyContains)),
+  );
+  if (!bad) {
+    return {
+      name: gate.name,
+      kind: "probe",
+      status: "pass",
+      value: answers[0]?.status ?? null,
+      threshold: expected,
+      detail: `${answers.length} answer${answers.length === 1 ? "" : "s"}, all ${expected}`,
+    };
+  }
+  const where = bad.machineId ? ` from machine ${bad.machineId}` : "";
+  const what =
+    bad.status === null
+      ? `no answer${where} (${bad.error ?? "no response"})`
+      : !gate.status.some(([lo, hi]) => bad.status! >= lo && bad.status! <= hi)
+        ? `HTTP ${bad.status}${where}, expected ${expected}`
+        : `HTTP ${bad.status}${where} without "${gate.bodyContains}" in the body`;
+  return {
+    name: gate.name,
+    kind: "probe",
+    status: "fail",
+    value: bad.status,
+    threshold: expected,
+    detail: what,
+  };
+}
+
+/** Fly's own checks on what runs now: every started machine's configured checks all passing. */
+export function judgeFlyChecks(machines: readonly FlyMachine[]): GateResult {
+  const started = machines.filter((m) => m.state === "started");
+  const failing = started.filter((m) =>
+    m.checks.some((c) => c.status !== "passing" && !c.name.startsWith("bg_deployments_compat")),
+  );
+  return {
+    name: "Fly health checks",
+    kind: "checks",
+    status: failing.length === 0 ? "pass" : "fail",
+    value: started.length - failing.length,
+    threshold: `${started.length} started`,
+    detail:
+      failing.length === 0
+        ? `${started.length} started machine${started.length === 1 ? "" : "s"}, checks passing`
+        : `checks not passing on ${failing.map((m) => m.id).join(", ")}`,
+  };
+}
+
+/**
+ * Every machine of the judged groups runs one digest (the target's, during a rollout). This is the check a
+ * deploy that "succeeded" with stale machines skips.
+ */
+export function judgeSameImage(machines: readonly FlyMachine[], digest: string | null): GateResult {
+  const digests = new Set(machines.map((m) => m.imageRef?.digest ?? m.image));
+  const expected = digest ?? [...digests][0] ?? null;
+  const off = machines.filter((m) => (m.imageRef?.digest ?? m.image) !== expected);
+  return {
+    name: "same image everywhere",
+    kind: "same-image",
+    status: off.length === 0 ? "pass" : "fail",
+    value: machines.length - off.length,
+    threshold: `${machines.length} on ${expected ? shortDigest(expected) : "one image"}`,
+    detail:
+      off.length === 0
+        ? `${machines.length} machine${machines.length === 1 ? "" : "s"} on ${expected ? shortDigest(expected) : "one image"}`
+        : `${off.length} machine${off.length === 1 ? "" : "s"} on another image: ${off.map((m) => m.id).join(", ")}`,
+  };
+}
+
+function shortDigest(digest: string): string {
+  return digest.startsWith("sha256:") ? digest.slice(0, 19) : digest;
+}
+
+function formatValue(x: number): string {
+  return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(4)));
+}
