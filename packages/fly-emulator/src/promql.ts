@@ -251,17 +251,14 @@ function evaluateNode(node: Node, source: SeriesSource): Value {
       );
       return {
         kind: "vector",
-        samples: series
-          // Prometheus needs two samples in the range to compute a rate: a series younger than one
-          // scrape has none yet.
-          .filter((s) => s.ageSeconds >= 15)
-          .map((s) => ({
-            labels: withoutName(s.labels),
-            value:
-              node.name === "increase"
-                ? s.ratePerSecond * Math.min(range, s.ageSeconds)
-                : s.ratePerSecond,
-          })),
+        // Scrape lag (no rate before a second sample) is the traffic model's `metricsDelayMs`.
+        samples: series.map((s) => ({
+          labels: withoutName(s.labels),
+          value:
+            node.name === "increase"
+              ? s.ratePerSecond * Math.min(range, s.ageSeconds)
+              : s.ratePerSecond,
+        })),
       };
     }
     case "agg": {

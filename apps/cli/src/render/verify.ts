@@ -14,7 +14,7 @@ export function gateRows(results: readonly GateResult[]): Cell[][] {
 
 export function verifyText(report: VerifyReport, term: Terminal): string {
   const table = renderTable(
-    [{ header: "RESULT" }, { header: "GATE", shrink: 1 }, { header: "SEEN", shrink: 2 }],
+    [{ header: "RESULT" }, { header: "GATE", shrink: 2 }, { header: "SEEN", shrink: 1 }],
     gateRows(report.results),
     { width: term.width, palette: term.colors },
   );

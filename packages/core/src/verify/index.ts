@@ -14,6 +14,8 @@ export { substituteQuery } from "./substitute.js";
 export type * from "./types.js";
 export { EMPTY_GATES } from "./types.js";
 export {
+  CHECKS_WAIT_MS,
+  configuredCheckCount,
   judgeFlyChecks,
   judgeMetric,
   judgeProbe,

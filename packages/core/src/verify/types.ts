@@ -57,6 +57,9 @@ export interface GateResult {
   threshold: string | null;
   /** One line for a person: what was seen. */
   detail: string;
+  /** How long a `no-data` result may wait for data before it is judged by `noData`. */
+  waitMs?: number;
+  noData?: "fail" | "pass";
 }
 
 /** Which machines a gate is about: the changed ones against the rest. */

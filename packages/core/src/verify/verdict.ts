@@ -28,6 +28,8 @@ export function judgeMetric(gate: MetricGate, samples: readonly MetricSample[]):
       name: gate.name,
       kind: "metric",
       status: "no-data",
+      waitMs: gate.waitMs,
+      noData: gate.noData,
       value: null,
       threshold,
       detail: samples.length === 0 ? "no series yet" : "no requests to judge yet (NaN)",
@@ -99,22 +101,63 @@ export function judgeProbe(gate: ProbeGate, answers: readonly ProbeAnswer[]): Ga
   };
 }
 
-/** Fly's own checks on what runs now: every started machine's configured checks all passing. */
+/** How long Fly's checks may take to report after a start: flyctl's default `--wait-timeout`. */
+export const CHECKS_WAIT_MS = 5 * 60_000;
+
+/** Checks configured for a machine: top-level `config.checks` plus every service's (fly-go AllHealthChecks). */
+export function configuredCheckCount(machine: FlyMachine): number {
+  const config = machine.config as {
+    checks?: Record<string, unknown> | null;
+    services?: Array<{ checks?: unknown[] | null }> | null;
+  };
+  const top = Object.keys(config.checks ?? {}).length;
+  const services = (config.services ?? []).reduce((n, s) => n + (s.checks?.length ?? 0), 0);
+  return top + services;
+}
+
+/**
+ * Fly's own checks on what runs now: every started machine has a result for each configured check, and all
+ * pass. Right after a start the runtime list is empty, which is too little data, not a pass. flaps'
+ * `bg_deployments_compat*` entries are not checks.
+ */
 export function judgeFlyChecks(machines: readonly FlyMachine[]): GateResult {
   const started = machines.filter((m) => m.state === "started");
-  const failing = started.filter((m) =>
-    m.checks.some((c) => c.status !== "passing" && !c.name.startsWith("bg_deployments_compat")),
+  const results = (m: FlyMachine) =>
+    m.checks.filter((c) => !c.name.startsWith("bg_deployments_compat"));
+  const failing = started.filter((m) => results(m).some((c) => c.status === "critical"));
+  const pending = started.filter(
+    (m) =>
+      results(m).length < configuredCheckCount(m) ||
+      results(m).some((c) => c.status !== "passing" && c.status !== "critical"),
   );
-  return {
+  const base = {
     name: "Fly health checks",
-    kind: "checks",
-    status: failing.length === 0 ? "pass" : "fail",
-    value: started.length - failing.length,
+    kind: "checks" as const,
     threshold: `${started.length} started`,
-    detail:
-      failing.length === 0
-        ? `${started.length} started machine${started.length === 1 ? "" : "s"}, checks passing`
-        : `checks not passing on ${failing.map((m) => m.id).join(", ")}`,
+    waitMs: CHECKS_WAIT_MS,
+    noData: "fail" as const,
+  };
+  if (failing.length > 0) {
+    return {
+      ...base,
+      status: "fail",
+      value: started.length - failing.length,
+      detail: `checks critical on ${failing.map((m) => m.id).join(", ")}`,
+    };
+  }
+  if (pending.length > 0) {
+    return {
+      ...base,
+      status: "no-data",
+      value: started.length - pending.length,
+      detail: `checks not reported or not passing yet on ${pending.map((m) => m.id).join(", ")}`,
+    };
+  }
+  return {
+    ...base,
+    status: "pass",
+    value: started.length,
+    detail: `${started.length} started machine${started.length === 1 ? "" : "s"}, checks passing`,
   };
 }
 

@@ -29,7 +29,6 @@ export async function watchGates(
   const now = options.now ?? Date.now;
   const started = now();
   const noDataSince = new Map<string, number>();
-  const waits = new Map(gates.metrics.map((g) => [g.name, g] as const));
   let results: GateResult[] = [];
   for (;;) {
     if (options.signal?.aborted) return { status: "interrupted", results };
@@ -44,14 +43,13 @@ export async function watchGates(
       }
       const since = noDataSince.get(result.name) ?? at;
       noDataSince.set(result.name, since);
-      const gate = waits.get(result.name);
-      const waitMs = gate?.waitMs ?? 0;
+      const waitMs = result.waitMs ?? 0;
       if (at - since < waitMs) {
         waiting = true;
         const left = Math.ceil((waitMs - (at - since)) / 1000);
         return { ...result, detail: `${result.detail}; waiting up to ${left}s more for data` };
       }
-      const verdict = gate?.noData === "pass" ? "pass" : "fail";
+      const verdict = result.noData === "pass" ? "pass" : "fail";
       return {
         ...result,
         status: verdict,
