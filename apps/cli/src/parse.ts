@@ -1,35 +1,7 @@
 /** Parsing of flag values the way flyctl writes them. Pure; the commands turn a null into an input error. */
 
-const UNIT_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/**
- * A Go duration (`90s`, `5m`, `1m30s`, `1.5h`, `500ms`), as flyctl's `--wait-timeout` takes it, in
- * milliseconds; null when it is not one. A bare number has no unit and is refused, as Go refuses it.
- */
-export function parseDuration(text: string): number | null {
-  const input = text.trim();
-  if (input === "") return null;
-  const part = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
-  let total = 0;
-  let index = 0;
-  while (index < input.length) {
-    part.lastIndex = index;
-    const match = part.exec(input);
-    if (!match) return null;
-    total += Number(match[1]) * UNIT_MS[match[2]!]!;
-    index = part.lastIndex;
-  }
-  return Number.isFinite(total) ? total : null;
-}
+// The one Go-duration parser, from core's small subpath so the CLI's start-up does not load all of core.
+export { parseDuration } from "@semfly/core/duration";
 
 /**
  * `--max-unavailable`: a fraction between 0 and 1 (0.33) or a whole count (2, 2.0), as flyctl takes it;

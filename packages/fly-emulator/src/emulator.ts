@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
+import { routeAppProxy } from "./app-proxy.js";
 import { type FaultAction, FaultInjector, type Faults } from "./faults.js";
 import { routeGraphql } from "./graphql-api.js";
 import { type RequestContext, type Route, readBody, sendError, sendJson } from "./http.js";
 import { ulid } from "./ids.js";
 import { leaseJson, machineJson, routeMachines } from "./machines-api.js";
+import { routeMetrics } from "./metrics-api.js";
 import type {
   CheckStatusJson,
   ImageRecord,
@@ -27,6 +29,7 @@ import {
   ScenarioBuilder,
 } from "./scenario.js";
 import { EmulatorError, EmulatorState } from "./state.js";
+import { type AppTraffic, type ImageTraffic, TrafficModel } from "./traffic.js";
 import { iso, sleep } from "./util.js";
 
 export interface EmulatorOptions {
@@ -88,6 +91,8 @@ export interface EmulatorEnv {
   FLY_API_BASE_URL: string;
   FLY_FLAPS_BASE_URL: string;
   FLY_UIEX_BASE_URL: string;
+  /** flyctl's override for Fly's Prometheus API base. */
+  FLY_METRICS_BASE_URL: string;
   FLY_API_TOKEN: string;
   FLY_APP: string;
 }
@@ -136,10 +141,12 @@ export class Emulator {
     if (!token) throw new Error("the scenario accepts no token");
     this.token = token;
     const firstApp = state.apps.keys().next().value ?? "";
+    this.traffic = new TrafficModel(state);
     this.env = {
       FLY_API_BASE_URL: this.url,
       FLY_FLAPS_BASE_URL: this.url,
       FLY_UIEX_BASE_URL: this.url,
+      FLY_METRICS_BASE_URL: this.url,
       FLY_API_TOKEN: this.token,
       FLY_APP: firstApp,
     };
@@ -148,6 +155,25 @@ export class Emulator {
         if (!res.headersSent) sendError(res, 500, `emulator error: ${String(error)}`);
       });
     });
+  }
+
+  /** Synthetic traffic behind the metrics API and the app proxy (see traffic.ts). */
+  private readonly traffic: TrafficModel;
+
+  /** How machines running an image answer: their 5xx share and what a probe gets. */
+  setImageTraffic(refOrDigest: string, traffic: ImageTraffic): void {
+    this.traffic.setImage(refOrDigest, traffic);
+  }
+
+  /** An app's request rate and how long its series take to appear after a machine starts. */
+  setAppTraffic(app: string, traffic: AppTraffic): void {
+    this.state.app(app);
+    this.traffic.setApp(app, traffic);
+  }
+
+  /** The app's public URL through the emulated proxy (`https://<app>.fly.dev` on Fly). */
+  appUrl(app: string, path = "/"): string {
+    return `${this.url}/__apps/${encodeURIComponent(app)}${path.startsWith("/") ? path : `/${path}`}`;
   }
 
   // ------------------------------------------------------------------ reading state
@@ -388,6 +414,8 @@ export class Emulator {
 
     const route: Route = routeGraphql(this.state, method, url.pathname, body) ??
       routeReleases(this.state, method, url.pathname) ??
+      routeMetrics(this.state, this.traffic, method, url.pathname) ??
+      routeAppProxy(this.traffic, method, url.pathname) ??
       routeMachines(this.state, method, url.pathname) ?? {
         service: url.pathname.startsWith("/v1/")
           ? "machines"
@@ -450,7 +478,7 @@ export class Emulator {
         }
       }
       const user = this.authenticate(req.headers.authorization);
-      if (!user && route.operation !== "unknown") {
+      if (!user && route.operation !== "unknown" && !route.public) {
         if (route.service === "graphql") {
           // HTTP 401 with a GraphQL errors body; the wording is our assumption.
           sendJson(res, 401, {
@@ -530,6 +558,17 @@ export class Emulator {
       if (method === "POST" && url.pathname === "/__emulator/faults") {
         this.setFaults(JSON.parse(body.toString("utf8") || "{}") as Faults);
         sendJson(res, 200, this.faults);
+        return;
+      }
+      if (method === "POST" && url.pathname === "/__emulator/traffic") {
+        const spec = JSON.parse(body.toString() || "{}") as {
+          app?: string;
+          image?: string;
+        } & ImageTraffic &
+          AppTraffic;
+        if (spec.app) this.setAppTraffic(spec.app, spec);
+        if (spec.image) this.setImageTraffic(spec.image, spec);
+        sendJson(res, 200, { ok: true });
         return;
       }
       if (method === "POST" && url.pathname === "/__emulator/images") {
@@ -617,6 +656,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     requestLogLimit: options.requestLogLimit ?? 50_000,
     scenarioName: scenario.name ?? (typeof input === "string" ? input : "custom"),
   });
+  for (const app of scenario.apps) {
+    if (app.traffic) emulator.setAppTraffic(app.name, app.traffic);
+    for (const image of app.images ?? []) {
+      if (image.traffic) emulator.setImageTraffic(image.ref, image.traffic);
+    }
+  }
   try {
     emulator.setFaults({
       ...options.faults,

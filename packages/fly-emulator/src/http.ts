@@ -24,6 +24,8 @@ export interface Route {
   rateLimitKey?: string;
   /** `get` gets the higher Get Machine limit. */
   rateLimitClass?: "get" | "default";
+  /** Served without a token (an app's public traffic). */
+  public?: boolean;
   handle(ctx: RequestContext): Promise<void> | void;
 }
 
@@ -47,6 +49,15 @@ export function sendEmpty(res: ServerResponse, status: number): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status);
   res.end();
+}
+
+export function sendText(res: ServerResponse, status: number, text: string): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, {
+    "content-type": "text/plain; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+  });
+  res.end(text);
 }
 
 /** Fly's Machines API error body: `{"error": "..."}` (ErrorResponse). */

@@ -43,3 +43,4 @@ export {
   scenario,
 } from "./scenario.js";
 export { flyGraphqlSubsetSdl } from "./schema/fly-subset.generated.js";
+export type { AppTraffic, ImageTraffic } from "./traffic.js";

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { DeploymentStrategy, MachineConfigJson } from "./model.js";
+import type { AppTraffic, ImageTraffic } from "./traffic.js";
 import { sha1Hex, sha256Hex } from "./util.js";
 
 /**
@@ -30,6 +31,8 @@ export interface AppSpec {
   images?: ImageSpec[];
   releases?: ReleaseSpec[];
   machines?: MachineSpec[];
+  /** Requests per second per started machine, and the metrics' lag (see traffic.ts). */
+  traffic?: AppTraffic;
 }
 
 export interface ImageSpec {
@@ -45,6 +48,8 @@ export interface ImageSpec {
   bad?: boolean;
   /** Machines booting it never reach `started` (`true`/`"fail"` → `failed`; `"hang"` → stuck). */
   neverStarts?: boolean | "fail" | "hang";
+  /** How machines running it answer traffic: their 5xx share, what a probe gets (see traffic.ts). */
+  traffic?: ImageTraffic;
 }
 
 export interface ReleaseSpec {

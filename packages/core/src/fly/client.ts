@@ -1,6 +1,7 @@
 /** `createFlyClient`: one object for everything semfly asks of Fly (GraphQL, Machines API, release REST). */
 import type { Dispatcher } from "undici";
 import { inputError, registerSecret } from "../errors.js";
+import type { MetricSample } from "../verify/verdict.js";
 import type { FlyMachine, FlyRelease, MachineConfig } from "../versions/types.js";
 import { authorizationHeader, DEFAULT_ENDPOINTS, normalizeBaseUrl } from "./config.js";
 import type { CallOptions, FlyContext } from "./context.js";
@@ -27,6 +28,7 @@ import {
   type WaitForStateInput,
   waitForState,
 } from "./machines.js";
+import { appOrganization, queryMetrics } from "./metrics.js";
 import { FLY_MACHINES_CLIENT_LIMITS, type FlyRateLimits, RateLimiter } from "./rate-limit.js";
 import {
   type ReleaseImageLabels,
@@ -53,6 +55,7 @@ export interface FlyClientOptions {
   apiBaseUrl?: string | undefined;
   flapsBaseUrl?: string | undefined;
   uiexBaseUrl?: string | undefined;
+  metricsBaseUrl?: string | undefined;
   /** undici transport; defaults to the global dispatcher. Tests pass a MockAgent. */
   dispatcher?: Dispatcher | undefined;
   /** Per HTTP request (wait long-polls get their poll time on top). Default 30 s. */
@@ -149,6 +152,10 @@ export interface FlyClient {
     value: string,
     options?: CallOptions & { nonce?: string | undefined },
   ): Promise<void>;
+  /** The slug of the app's organization (GraphQL `App.organization`). */
+  appOrganization(app: string, options?: CallOptions): Promise<string>;
+  /** An instant PromQL query against the organization's Prometheus API. */
+  queryMetrics(org: string, query: string, options?: CallOptions): Promise<MetricSample[]>;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -193,6 +200,10 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
         options.uiexBaseUrl ?? DEFAULT_ENDPOINTS.uiexBaseUrl,
         "uiexBaseUrl",
       ),
+      metricsBaseUrl: normalizeBaseUrl(
+        options.metricsBaseUrl ?? DEFAULT_ENDPOINTS.metricsBaseUrl,
+        "metricsBaseUrl",
+      ),
     },
     authorization: {
       graphql: authorizationHeader(token, "graphql"),
@@ -220,5 +231,7 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
     releaseLease: (app, id, nonce, o) => releaseLease(ctx, app, id, nonce, o),
     getMachineMetadata: (app, id, o) => getMachineMetadata(ctx, app, id, o),
     setMachineMetadata: (app, id, key, value, o) => setMachineMetadata(ctx, app, id, key, value, o),
+    appOrganization: (app, o) => appOrganization(ctx, app, o),
+    queryMetrics: (org, query, o) => queryMetrics(ctx, org, query, o),
   };
 }

@@ -17,12 +17,15 @@ export interface FlyEndpoints {
   flapsBaseUrl: string;
   /** Release REST API ("uiex") base; paths go under `{uiexBaseUrl}/api/v1`. */
   uiexBaseUrl: string;
+  /** Fly's Prometheus API base (flyctl's `FLY_METRICS_BASE_URL`); queries go to `{base}/prometheus/{org}`. */
+  metricsBaseUrl: string;
 }
 
 export const DEFAULT_ENDPOINTS: FlyEndpoints = {
   apiBaseUrl: "https://api.fly.io",
   flapsBaseUrl: "https://api.machines.dev",
   uiexBaseUrl: "https://api.fly.io",
+  metricsBaseUrl: "https://api.fly.io",
 };
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -61,6 +64,7 @@ export function resolveEndpoints(env: Env = process.env): FlyEndpoints {
     apiBaseUrl: pick("FLY_API_BASE_URL", DEFAULT_ENDPOINTS.apiBaseUrl),
     flapsBaseUrl: pick("FLY_FLAPS_BASE_URL", DEFAULT_ENDPOINTS.flapsBaseUrl),
     uiexBaseUrl: pick("FLY_UIEX_BASE_URL", DEFAULT_ENDPOINTS.uiexBaseUrl),
+    metricsBaseUrl: pick("FLY_METRICS_BASE_URL", DEFAULT_ENDPOINTS.metricsBaseUrl),
   };
 }
 

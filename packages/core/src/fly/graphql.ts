@@ -92,10 +92,18 @@ export interface FlyGraphqlDocument {
   document: string;
 }
 
+/** The organization an app belongs to: its Prometheus API is per organization. */
+export const APP_ORGANIZATION_QUERY = `query SemflyAppOrganization($appName: String!) {
+  app(name: $appName) {
+    organization { slug }
+  }
+}`;
+
 export const flyGraphqlDocuments: readonly FlyGraphqlDocument[] = [
   { name: "SemflyReleasesPage", document: RELEASES_PAGE_QUERY },
   { name: "SemflyCurrentRelease", document: CURRENT_RELEASE_QUERY },
   { name: "SemflyResolveImage", document: RESOLVE_IMAGE_QUERY },
   { name: "SemflyReleasesByVersion", document: releasesByVersionQuery(2, "full") },
   { name: "SemflyReleaseImageConfigs", document: releasesByVersionQuery(2, "image-config") },
+  { name: "SemflyAppOrganization", document: APP_ORGANIZATION_QUERY },
 ];

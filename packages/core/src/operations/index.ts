@@ -4,3 +4,4 @@ export * from "./load-history.js";
 export * from "./load-status.js";
 export * from "./prepare.js";
 export * from "./release-cache.js";
+export * from "./verify.js";
