@@ -34,6 +34,7 @@ describe("authentication", () => {
       FLY_API_BASE_URL: emulator.url,
       FLY_FLAPS_BASE_URL: emulator.url,
       FLY_UIEX_BASE_URL: emulator.url,
+      FLY_METRICS_BASE_URL: emulator.url,
       FLY_API_TOKEN: "fm2_demo_token_not_secret",
       FLY_APP: "acme-web",
     });

@@ -38,6 +38,7 @@ describe("command line", () => {
       `export FLY_API_BASE_URL=${running.url}`,
       `export FLY_FLAPS_BASE_URL=${running.url}`,
       `export FLY_UIEX_BASE_URL=${running.url}`,
+      `export FLY_METRICS_BASE_URL=${running.url}`,
       "export FLY_API_TOKEN=fm2_demo_token_not_secret",
       "export FLY_APP=acme-web",
     ]);

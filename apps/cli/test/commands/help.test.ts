@@ -33,6 +33,7 @@ describe("the command line", () => {
       "releases",
       "rollback",
       "status",
+      "verify",
       "versions",
     ]);
     for (const command of ours) {

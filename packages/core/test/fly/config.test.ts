@@ -31,6 +31,7 @@ describe("resolveEndpoints", () => {
       apiBaseUrl: "https://api.fly.io",
       flapsBaseUrl: "https://api.machines.dev",
       uiexBaseUrl: "https://api.fly.io",
+      metricsBaseUrl: "https://api.fly.io",
     });
   });
 
@@ -40,11 +41,13 @@ describe("resolveEndpoints", () => {
         FLY_API_BASE_URL: "http://localhost:4000/",
         FLY_FLAPS_BASE_URL: "http://localhost:4001//",
         FLY_UIEX_BASE_URL: "http://localhost:4002",
+        FLY_METRICS_BASE_URL: "http://localhost:4003/",
       }),
     ).toEqual({
       apiBaseUrl: "http://localhost:4000",
       flapsBaseUrl: "http://localhost:4001",
       uiexBaseUrl: "http://localhost:4002",
+      metricsBaseUrl: "http://localhost:4003",
     });
   });
 

@@ -8,6 +8,7 @@ describe("GraphQL documents", () => {
 
   it("sends at least the release and image queries", () => {
     expect(flyGraphqlDocuments.map((d) => d.name).sort()).toEqual([
+      "SemflyAppOrganization",
       "SemflyCurrentRelease",
       "SemflyReleaseImageConfigs",
       "SemflyReleasesByVersion",
