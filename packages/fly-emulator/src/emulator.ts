@@ -4,6 +4,7 @@ import { performance } from "node:perf_hooks";
 import { type FaultAction, FaultInjector, type Faults } from "./faults.js";
 import { routeGraphql } from "./graphql-api.js";
 import { type RequestContext, type Route, readBody, sendError, sendJson } from "./http.js";
+import { OCI_PATH_PREFIX, OciRegistry } from "./oci-registry.js";
 import { ulid } from "./ids.js";
 import { leaseJson, machineJson, routeMachines } from "./machines-api.js";
 import type {
@@ -90,6 +91,8 @@ export interface EmulatorEnv {
   FLY_UIEX_BASE_URL: string;
   FLY_API_TOKEN: string;
   FLY_APP: string;
+  /** semfly's own override: registry calls go to `{SEMFLY_REGISTRY_URL}/<registry host>/v2/…`. */
+  SEMFLY_REGISTRY_URL: string;
 }
 
 export interface LeaseInfo extends LeaseJson {
@@ -142,6 +145,7 @@ export class Emulator {
       FLY_UIEX_BASE_URL: this.url,
       FLY_API_TOKEN: this.token,
       FLY_APP: firstApp,
+      SEMFLY_REGISTRY_URL: `${this.url}${OCI_PATH_PREFIX.slice(0, -1)}`,
     };
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -187,6 +191,11 @@ export class Emulator {
   release(app: string, version: number): RestReleaseJson | null {
     const release = this.state.releaseByVersion(this.state.app(app), version);
     return release ? restReleaseJson(release) : null;
+  }
+
+  /** The OCI registries: add or prune images, set how `app.image` answers digest refs. */
+  get registry(): OciRegistry {
+    return this.state.oci as OciRegistry;
   }
 
   /** The app's registry table (copies). */
@@ -386,7 +395,10 @@ export class Emulator {
       return;
     }
 
-    const route: Route = routeGraphql(this.state, method, url.pathname, body) ??
+    const route: Route = (url.pathname.startsWith(OCI_PATH_PREFIX)
+      ? this.registry.route(method, url.pathname, url.searchParams)
+      : undefined) ??
+      routeGraphql(this.state, method, url.pathname, body) ??
       routeReleases(this.state, method, url.pathname) ??
       routeMachines(this.state, method, url.pathname) ?? {
         service: url.pathname.startsWith("/v1/")
@@ -450,7 +462,8 @@ export class Emulator {
         }
       }
       const user = this.authenticate(req.headers.authorization);
-      if (!user && route.operation !== "unknown") {
+      // Registries check their own credentials (Basic, or the Bearer realm flow).
+      if (!user && route.operation !== "unknown" && route.service !== "registry") {
         if (route.service === "graphql") {
           // HTTP 401 with a GraphQL errors body; the wording is our assumption.
           sendJson(res, 401, {
@@ -595,6 +608,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     stopTimeMs: options.stopTimeMs ?? Math.round(bootTimeMs / 2),
   });
   state.load(scenario);
+  state.oci = new OciRegistry(state, scenario.registries, scenario.imageDigestRefs);
   if (state.tokens.size === 0) state.tokens.set(`fm2_emulator_${seed}`, "emulator@fly.test");
   const faults = new FaultInjector(
     new Rng(deriveSeed(seed, "faults")),

@@ -25,6 +25,12 @@ export type {
   Service,
 } from "./model.js";
 export { FLY_RATE_LIMITS, type RateLimitConfig } from "./rate-limit.js";
+export type {
+  DigestRefAnswer,
+  OciRegistry,
+  RegistryImageSpec,
+  RegistrySpec,
+} from "./oci-registry.js";
 export { type ParsedImageRef, parseImageRef } from "./registry.js";
 export {
   type AppSpec,

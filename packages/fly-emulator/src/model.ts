@@ -4,7 +4,7 @@
  * the docs' example responses; records are the emulator's own bookkeeping.
  */
 
-export type Service = "graphql" | "machines" | "releases";
+export type Service = "graphql" | "machines" | "releases" | "registry";
 
 /** GraphQL `DeploymentStrategy`. */
 export type DeploymentStrategy =
