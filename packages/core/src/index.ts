@@ -1,5 +1,6 @@
 export * from "./errors.js";
 export * from "./fly/index.js";
 export * from "./operations/index.js";
+export * from "./registry/index.js";
 export * from "./rollout/index.js";
 export * from "./versions/index.js";
