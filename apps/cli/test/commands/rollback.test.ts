@@ -150,7 +150,12 @@ describe("semfly rollback", () => {
       Array(6).fill("planned"),
     );
     expect(emulator.mutatingRequests()).toEqual([]);
-    expect(emulator.requestLog.some((r) => r.operation.includes("Image"))).toBe(true);
+    // The image check asked the registry for the target's manifest, by digest.
+    expect(
+      emulator.requestLog.some(
+        (r) => r.method === "HEAD" && r.path.includes("/acme-web/manifests/sha256:"),
+      ),
+    ).toBe(true);
     expect(machineDigests()).toEqual(Array(6).fill(D12));
   });
 
