@@ -18,6 +18,7 @@ export type RegistryCredentials =
   | { kind: "identity-token"; token: string };
 
 export interface DockerConfigOptions {
+  /** DOCKER_CONFIG, and the environment (PATH) a credential helper runs in. */
   env?: Record<string, string | undefined>;
   homeDir?: string;
   /** Answer of a credential helper; defaults to spawning `docker-credential-<name>` from PATH. */
@@ -37,7 +38,7 @@ interface DockerConfigFile {
 
 export function dockerConfigPath(options: DockerConfigOptions = {}): string {
   const env = options.env ?? process.env;
-  const dir = env.DOCKER_CONFIG?.trim() || join(options.homeDir ?? homedir(), ".docker");
+  const dir = env.DOCKER_CONFIG?.trim() || join(options.homeDir ?? (env.HOME?.trim() || homedir()), ".docker");
   return join(dir, "config.json");
 }
 
@@ -84,12 +85,13 @@ function fromAuthEntry(
 }
 
 /** docker's helper protocol: `get`, the server URL on stdin; exit non-zero with "credentials not found" when none. */
-function spawnHelper(timeoutMs: number) {
+function spawnHelper(timeoutMs: number, env: Record<string, string | undefined>) {
   return (helper: string, serverUrl: string): Promise<string | null> =>
     new Promise((resolve) => {
       const child = spawn(`docker-credential-${helper}`, ["get"], {
         stdio: ["pipe", "pipe", "ignore"],
         timeout: timeoutMs,
+        env,
       });
       const chunks: Buffer[] = [];
       child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -129,7 +131,7 @@ export async function dockerCredentials(
   const helper = helperKey ? config.credHelpers?.[helperKey] : config.credsStore;
   let found: RegistryCredentials | null = null;
   if (helper) {
-    const run = options.runHelper ?? spawnHelper(options.helperTimeoutMs ?? 20_000);
+    const run = options.runHelper ?? spawnHelper(options.helperTimeoutMs ?? 20_000, options.env ?? process.env);
     found = fromHelperOutput(await run(helper, helperKey ?? key));
   }
   if (!found) {
