@@ -35,6 +35,8 @@ export async function demoWorld(options: Parameters<typeof startEmulator>[0] = {
   const registry = createRegistryClient({
     flyToken: emulator.token,
     baseUrl: emulator.env.SEMFLY_REGISTRY_URL,
+    // No docker config of the developer's answers for a test.
+    dockerConfig: { env: { DOCKER_CONFIG: "/nonexistent/semfly-test" } },
   });
   return { emulator, client, registry, close: () => emulator.close() };
 }
