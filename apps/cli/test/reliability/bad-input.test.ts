@@ -147,7 +147,10 @@ const cases: Case[] = [
     args: ["rollback", "3.1.11", "--yes", ...app],
     spoil: (r) =>
       r.path.startsWith("/oci/registry.fly.io/v2/acme-web/manifests/sha256:")
-        ? { status: 404, body: '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}' }
+        ? {
+            status: 404,
+            body: '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}',
+          }
         : null,
     code: "IMAGE_NOT_FOUND",
     exit: 2,
