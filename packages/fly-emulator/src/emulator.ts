@@ -4,7 +4,6 @@ import { performance } from "node:perf_hooks";
 import { type FaultAction, FaultInjector, type Faults } from "./faults.js";
 import { routeGraphql } from "./graphql-api.js";
 import { type RequestContext, type Route, readBody, sendError, sendJson } from "./http.js";
-import { OCI_PATH_PREFIX, OciRegistry } from "./oci-registry.js";
 import { ulid } from "./ids.js";
 import { leaseJson, machineJson, routeMachines } from "./machines-api.js";
 import type {
@@ -16,6 +15,7 @@ import type {
   RestReleaseJson,
   Service,
 } from "./model.js";
+import { OCI_PATH_PREFIX, OciRegistry } from "./oci-registry.js";
 import { deriveSeed, Rng } from "./random.js";
 import { FLY_RATE_LIMITS, type RateLimitConfig, RateLimiter } from "./rate-limit.js";
 import { restReleaseJson, routeReleases } from "./releases-api.js";

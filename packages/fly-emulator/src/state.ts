@@ -16,8 +16,8 @@ import {
   type ReleaseRecord,
   type UserRecord,
 } from "./model.js";
-import { deriveSeed, Rng } from "./random.js";
 import type { OciRegistry } from "./oci-registry.js";
+import { deriveSeed, Rng } from "./random.js";
 import { findImage, imageRefJson, parseImageRef } from "./registry.js";
 import {
   digestFor,

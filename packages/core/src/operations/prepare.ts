@@ -1,9 +1,9 @@
 import semver from "semver";
 import { inputError, isSemflyError } from "../errors.js";
 import type { FlyClient } from "../fly/client.js";
-import { planRollout, type RolloutPlan, type RolloutStrategy } from "../rollout/plan.js";
 import type { RegistryClient } from "../registry/client.js";
 import { resolveDeployImage } from "../registry/deploy-image.js";
+import { planRollout, type RolloutPlan, type RolloutStrategy } from "../rollout/plan.js";
 import type { RolloutClient } from "../rollout/port.js";
 import { configRanVersion } from "../versions/config-match.js";
 import type { VersionEntry, VersionHistory } from "../versions/history.js";

@@ -38,7 +38,9 @@ interface DockerConfigFile {
 
 export function dockerConfigPath(options: DockerConfigOptions = {}): string {
   const env = options.env ?? process.env;
-  const dir = env.DOCKER_CONFIG?.trim() || join(options.homeDir ?? (env.HOME?.trim() || homedir()), ".docker");
+  const dir =
+    env.DOCKER_CONFIG?.trim() ||
+    join(options.homeDir ?? (env.HOME?.trim() || homedir()), ".docker");
   return join(dir, "config.json");
 }
 
@@ -131,7 +133,9 @@ export async function dockerCredentials(
   const helper = helperKey ? config.credHelpers?.[helperKey] : config.credsStore;
   let found: RegistryCredentials | null = null;
   if (helper) {
-    const run = options.runHelper ?? spawnHelper(options.helperTimeoutMs ?? 20_000, options.env ?? process.env);
+    const run =
+      options.runHelper ??
+      spawnHelper(options.helperTimeoutMs ?? 20_000, options.env ?? process.env);
     found = fromHelperOutput(await run(helper, helperKey ?? key));
   }
   if (!found) {

@@ -5,10 +5,10 @@ export type {
   RegistryClientOptions,
 } from "./client.js";
 export { createRegistryClient, FLY_MACHINE_PLATFORM } from "./client.js";
-export type { DockerConfigOptions, RegistryCredentials } from "./docker-config.js";
-export { decodeAuth, dockerConfigPath, dockerCredentials } from "./docker-config.js";
 export type { DeployImage, DeployImageInput } from "./deploy-image.js";
 export { resolveDeployImage } from "./deploy-image.js";
+export type { DockerConfigOptions, RegistryCredentials } from "./docker-config.js";
+export { decodeAuth, dockerConfigPath, dockerCredentials } from "./docker-config.js";
 export type {
   ImageCheck,
   ImageCheckInput,

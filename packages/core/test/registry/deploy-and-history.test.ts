@@ -24,6 +24,11 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
+async function start(options: Parameters<typeof demoWorld>[0]): Promise<World> {
+  world = await demoWorld(options);
+  return world;
+}
+
 const PRIVATE = "ghcr.io/acme/web:3.2.0";
 
 async function withPrivateImage(): Promise<Scenario> {
@@ -55,7 +60,7 @@ async function registryWithCredentials(w: World) {
 
 describe("deploying an image from another registry", () => {
   it("refuses a private image elsewhere, saying to push it to registry.fly.io/<app>", async () => {
-    const w = (world = await demoWorld({ scenario: await withPrivateImage() }));
+    const w = await start({ scenario: await withPrivateImage() });
     const registry = await registryWithCredentials(w);
     w.emulator.clearRequestLog();
     const error = (await prepareDeploy(w.client, APP, {
@@ -74,7 +79,7 @@ describe("deploying an image from another registry", () => {
   });
 
   it("copies it to registry.fly.io/<app> with --push and deploys the copy by digest", async () => {
-    const w = (world = await demoWorld({ scenario: await withPrivateImage() }));
+    const w = await start({ scenario: await withPrivateImage() });
     const registry = await registryWithCredentials(w);
     const { plan } = await prepareDeploy(w.client, APP, {
       version: "3.2.0",
@@ -107,7 +112,7 @@ describe("labels from the registry", () => {
       .release({ image: "2.1.0" })
       .machines(2)
       .build();
-    const w = (world = await demoWorld({ scenario: built }));
+    const w = await start({ scenario: built });
     const history = await loadVersionHistory(w.client, "lbl-app");
     // GraphQL gives the digest but no labels, and no machine runs it any more: no version yet.
     const unversioned = history.versions.find((v) => v.version === null);
@@ -147,7 +152,7 @@ describe("Docker Hub images", () => {
       { version: 3, image: mirror("3.2.0") },
     ];
     app.machines = [{ region: "ams" }, { region: "iad" }];
-    return (world = await demoWorld({ scenario: built }));
+    return start({ scenario: built });
   }
 
   it("recognises a Docker Hub mirror history by tag", async () => {

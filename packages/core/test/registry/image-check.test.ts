@@ -1,3 +1,4 @@
+import { loadScenario } from "@semfly/fly-emulator";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   checkImage,
@@ -40,7 +41,7 @@ describe("the image check before a rollback", () => {
   it("rolls back when app.image does not resolve digest refs, because the registry says the image exists", async () => {
     const w = await start({
       scenario: {
-        ...(await import("@semfly/fly-emulator").then((m) => m.loadScenario("demo"))),
+        ...(await loadScenario("demo")),
         imageDigestRefs: "null",
       },
     });
@@ -143,7 +144,7 @@ describe("the image check before a rollback", () => {
 
 describe("multi-arch images", () => {
   it("checks the linux/amd64 manifest of an index, and calls it gone once that manifest is pruned", async () => {
-    const scenario = await import("@semfly/fly-emulator").then((m) => m.loadScenario("demo"));
+    const scenario = await loadScenario("demo");
     scenario.registries = [
       {
         host: "docker.io",

@@ -241,7 +241,9 @@ describe("rolling back over the emulator", () => {
     world.emulator.removeImage(APP, "registry.fly.io/acme-web:3.1.10");
     world.emulator.clearRequestLog();
     const registry = world.registry;
-    await expect(executeRollout(world.client, plan, { imageCheck: { registry } })).rejects.toMatchObject({
+    await expect(
+      executeRollout(world.client, plan, { imageCheck: { registry } }),
+    ).rejects.toMatchObject({
       code: "IMAGE_NOT_FOUND",
       kind: "input",
     });
