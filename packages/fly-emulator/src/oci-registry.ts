@@ -11,10 +11,28 @@
  * index over per-platform manifests); pushed manifests and blobs are kept as sent. Faults and the request log
  * apply as for the other services (service `registry`).
  */
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { GraphQLError } from "graphql";
-import { type RequestContext, type Route, sendJson } from "./http.js";
+import type { RequestContext, Route } from "./http.js";
 import type { ImageRecord } from "./model.js";
+import {
+  DOCKER_HUB,
+  FLY_REGISTRY,
+  OCI_PATH_PREFIX,
+  ociError,
+  RegistryAuth,
+  realmHost,
+} from "./oci-auth.js";
+import {
+  childDigest,
+  digestOf,
+  labelsOf,
+  MANIFEST,
+  platformManifest,
+  type RegistryImage,
+  rootDocument,
+  type StoredManifest,
+} from "./oci-documents.js";
 import { parseImageRef } from "./registry.js";
 import type { EmulatorState } from "./state.js";
 import { sha256Hex } from "./util.js";
@@ -43,35 +61,12 @@ export interface RegistrySpec {
   images?: RegistryImageSpec[];
 }
 
-export const OCI_PATH_PREFIX = "/oci/";
-const FLY_REGISTRY = "registry.fly.io";
-const DOCKER_HUB = "registry-1.docker.io";
 const DOCKER_HUB_NAMES = new Set([
   "docker.io",
   "index.docker.io",
   DOCKER_HUB,
   "docker-hub-mirror.fly.io",
 ]);
-/** Realm and service per external registry, as the real ones name them. */
-const REALMS: Record<string, { realm: string; service: string }> = {
-  [DOCKER_HUB]: { realm: "auth.docker.io/token", service: "registry.docker.io" },
-  "ghcr.io": { realm: "ghcr.io/token", service: "ghcr.io" },
-};
-const MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-const INDEX = "application/vnd.oci.image.index.v1+json";
-const CONFIG = "application/vnd.oci.image.config.v1+json";
-const LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
-
-interface RegistryImage {
-  record: ImageRecord;
-  private: boolean;
-  platforms: string[];
-}
-
-interface StoredManifest {
-  mediaType: string;
-  body: Buffer;
-}
 
 interface Repo {
   manifests: Map<string, StoredManifest>;
@@ -79,41 +74,24 @@ interface Repo {
   blobs: Map<string, Buffer>;
 }
 
-interface Grant {
-  host: string;
-  /** Repositories this bearer token may pull. */
-  pull: Set<string>;
-}
-
-const digestOf = (body: Buffer | string) =>
-  `sha256:${createHash("sha256").update(body).digest("hex")}`;
+export { OCI_PATH_PREFIX };
 
 /** The API host that serves a reference's registry (Docker Hub's names all lead to one). */
 export function registryApiHost(registry: string): string {
   return DOCKER_HUB_NAMES.has(registry) ? DOCKER_HUB : registry;
 }
 
-function ociError(
-  ctx: RequestContext,
-  status: number,
-  code: string,
-  message: string,
-  headers: Record<string, string> = {},
-) {
-  sendJson(ctx.res, status, { errors: [{ code, message, detail: null }] }, headers);
-}
-
 export class OciRegistry {
   /** What `app.image` answers for digest refs; `setDigestRefs` changes it. */
   digestRefs: DigestRefAnswer;
   private readonly external = new Map<string, RegistryImage[]>();
-  private readonly credentials = new Map<string, Array<{ username: string; password: string }>>();
   /** Pushed content, by `host/repository`. */
   private readonly pushed = new Map<string, Repo>();
   private readonly uploads = new Map<string, { host: string; repository: string }>();
-  private readonly grants = new Map<string, Grant>();
   /** Digests pruned from an index's children (the index stays). */
   private readonly prunedChildren = new Set<string>();
+
+  private readonly auth: RegistryAuth;
 
   constructor(
     private readonly state: EmulatorState,
@@ -121,12 +99,10 @@ export class OciRegistry {
     digestRefs: DigestRefAnswer = "resolves",
   ) {
     this.digestRefs = digestRefs;
+    this.auth = new RegistryAuth(state, (host, repository) => this.imagesOf(host, repository));
     for (const spec of specs) {
       const host = registryApiHost(spec.host);
-      this.credentials.set(host, [
-        ...(this.credentials.get(host) ?? []),
-        ...(spec.credentials ?? []),
-      ]);
+      this.auth.addCredentials(host, spec.credentials ?? []);
       for (const image of spec.images ?? []) this.addImage(image, host);
     }
   }
@@ -203,13 +179,13 @@ export class OciRegistry {
     const host = slash < 0 ? rest : rest.slice(0, slash);
     const path = slash < 0 ? "/" : rest.slice(slash);
     const base = { service: "registry" as const, mutating: method !== "GET" && method !== "HEAD" };
-    const realmOwner = Object.entries(REALMS).find(([, r]) => r.realm === `${host}${path}`);
+    const realmOwner = realmHost(`${host}${path}`);
     if (realmOwner) {
       return {
         ...base,
         mutating: false,
         operation: "registry.token",
-        handle: (ctx) => this.issueToken(ctx, realmOwner[0], query),
+        handle: (ctx) => this.auth.issueToken(ctx, realmOwner, query),
       };
     }
     const apiHost = registryApiHost(host);
@@ -222,7 +198,7 @@ export class OciRegistry {
       };
     }
     if (path === "/v2/")
-      return { ...base, operation: "registry.ping", handle: (ctx) => this.ping(ctx, apiHost) };
+      return { ...base, operation: "registry.ping", handle: (ctx) => this.auth.ping(ctx, apiHost) };
     const repository = match[1] ?? "";
     const kind = match[2];
     const reference = match[3] ?? "";
@@ -232,7 +208,7 @@ export class OciRegistry {
         ...base,
         operation: "registry.upload",
         handle: (ctx) =>
-          this.withAccess(ctx, apiHost, repository, "push", () =>
+          this.auth.withAccess(ctx, apiHost, repository, "push", () =>
             this.upload(ctx, apiHost, repository, id, query),
           ),
       };
@@ -242,7 +218,7 @@ export class OciRegistry {
         ...base,
         operation: "registry.putManifest",
         handle: (ctx) =>
-          this.withAccess(ctx, apiHost, repository, "push", () =>
+          this.auth.withAccess(ctx, apiHost, repository, "push", () =>
             this.putManifest(ctx, apiHost, repository, reference),
           ),
       };
@@ -252,134 +228,12 @@ export class OciRegistry {
       ...base,
       operation,
       handle: (ctx) =>
-        this.withAccess(ctx, apiHost, repository, "pull", () =>
+        this.auth.withAccess(ctx, apiHost, repository, "pull", () =>
           kind === "manifests"
             ? this.serveManifest(ctx, apiHost, repository, reference)
             : this.serveBlob(ctx, apiHost, repository, reference),
         ),
     };
-  }
-
-  // ---------------------------------------------------------------- auth
-
-  private flyUser(header: string | undefined): string | null {
-    const match = /^basic\s+(.+)$/i.exec(header?.trim() ?? "");
-    if (!match?.[1]) return null;
-    const decoded = Buffer.from(match[1], "base64").toString("utf8");
-    const password = decoded.slice(decoded.indexOf(":") + 1);
-    for (const part of password.split(",")) {
-      const user = this.state.tokens.get(part.trim());
-      if (user) return user;
-    }
-    return null;
-  }
-
-  private challenge(
-    ctx: RequestContext,
-    host: string,
-    scope: string | null,
-  ): Record<string, string> {
-    if (host === FLY_REGISTRY) return { "www-authenticate": `Basic realm="${FLY_REGISTRY}"` };
-    const realm = REALMS[host] ?? { realm: `${host}/token`, service: host };
-    const origin = `http://${ctx.req.headers.host ?? "127.0.0.1"}${OCI_PATH_PREFIX}`;
-    const scoped = scope ? `,scope="${scope}"` : "";
-    return {
-      "www-authenticate": `Bearer realm="${origin}${realm.realm}",service="${realm.service}"${scoped}`,
-    };
-  }
-
-  private ping(ctx: RequestContext, host: string): void {
-    const authorized =
-      host === FLY_REGISTRY
-        ? this.flyUser(ctx.req.headers.authorization) !== null
-        : this.grantOf(ctx, host) !== null;
-    if (authorized) sendJson(ctx.res, 200, {});
-    else
-      ociError(
-        ctx,
-        401,
-        "UNAUTHORIZED",
-        "authentication required",
-        this.challenge(ctx, host, null),
-      );
-  }
-
-  private grantOf(ctx: RequestContext, host: string): Grant | null {
-    const match = /^bearer\s+(.+)$/i.exec(ctx.req.headers.authorization?.trim() ?? "");
-    const grant = match?.[1] ? this.grants.get(match[1]) : undefined;
-    return grant && grant.host === host ? grant : null;
-  }
-
-  private withAccess(
-    ctx: RequestContext,
-    host: string,
-    repository: string,
-    action: "pull" | "push",
-    handle: () => void,
-  ): void {
-    const scope = `repository:${repository}:${action === "pull" ? "pull" : "pull,push"}`;
-    if (host === FLY_REGISTRY) {
-      if (this.flyUser(ctx.req.headers.authorization)) {
-        handle();
-        return;
-      }
-      ociError(
-        ctx,
-        401,
-        "UNAUTHORIZED",
-        "authentication required",
-        this.challenge(ctx, host, scope),
-      );
-      return;
-    }
-    const grant = this.grantOf(ctx, host);
-    if (grant?.pull.has(repository) && action === "pull") {
-      handle();
-      return;
-    }
-    const detail = [{ Type: "repository", Name: repository, Action: action }];
-    sendJson(
-      ctx.res,
-      401,
-      { errors: [{ code: "UNAUTHORIZED", message: "authentication required", detail }] },
-      this.challenge(ctx, host, scope),
-    );
-  }
-
-  /** The realm: anonymous tokens pull public repositories; valid Basic credentials pull private ones too. */
-  private issueToken(ctx: RequestContext, host: string, query: URLSearchParams): void {
-    const header = ctx.req.headers.authorization;
-    let authenticated = false;
-    if (header) {
-      const match = /^basic\s+(.+)$/i.exec(header.trim());
-      const decoded = match?.[1] ? Buffer.from(match[1], "base64").toString("utf8") : "";
-      const colon = decoded.indexOf(":");
-      const username = decoded.slice(0, colon);
-      const password = decoded.slice(colon + 1);
-      authenticated = (this.credentials.get(host) ?? []).some(
-        (c) => c.username === username && c.password === password,
-      );
-      if (!authenticated) {
-        sendJson(ctx.res, 401, { details: "incorrect username or password" });
-        return;
-      }
-    }
-    const pull = new Set<string>();
-    for (const scope of query.getAll("scope")) {
-      const [type, repository] = scope.split(":");
-      if (type !== "repository" || !repository) continue;
-      const images = this.imagesOf(host, repository);
-      if (images.length === 0 && !authenticated) continue;
-      if (authenticated || images.every((i) => !i.private)) pull.add(repository);
-    }
-    const token = `emu_${randomUUID().replaceAll("-", "")}`;
-    this.grants.set(token, { host, pull });
-    sendJson(ctx.res, 200, {
-      token,
-      access_token: token,
-      expires_in: 300,
-      issued_at: this.state.nowIso(),
-    });
   }
 
   // ---------------------------------------------------------------- content
@@ -590,70 +444,6 @@ export class OciRegistry {
     });
     ctx.res.end();
   }
-}
-
-function labelsOf(config: Buffer | null): Record<string, string> {
-  try {
-    const doc = JSON.parse(config?.toString("utf8") ?? "{}") as {
-      config?: { Labels?: Record<string, string> };
-    };
-    return { ...(doc.config?.Labels ?? {}) };
-  } catch {
-    return {};
-  }
-}
-
-function childDigest(image: ImageRecord, platform: string): string {
-  return `sha256:${sha256Hex(`platform:${image.digest}:${platform}`)}`;
-}
-
-/** One platform's manifest and config (labels under `config.Labels`); `null` is a single-platform image. */
-function platformManifest(image: ImageRecord, platform: string | null) {
-  const [os = "linux", architecture = "amd64"] = (platform ?? "linux/amd64").split("/");
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture,
-      os,
-      created: image.createdAt,
-      config: { Labels: { ...image.labels } },
-      rootfs: {
-        type: "layers",
-        diff_ids: [`sha256:${sha256Hex(`diff:${image.digest}:${platform}`)}`],
-      },
-    }),
-  );
-  const configDigest = digestOf(config);
-  const layerDigest = `sha256:${sha256Hex(`layer:${image.digest}:${platform}`)}`;
-  const body = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MANIFEST,
-      config: { mediaType: CONFIG, digest: configDigest, size: config.length },
-      layers: [
-        { mediaType: LAYER, digest: layerDigest, size: Buffer.byteLength(`layer:${layerDigest}`) },
-      ],
-    }),
-  );
-  return { config, configDigest, layerDigest, manifest: { mediaType: MANIFEST, body } };
-}
-
-/** What the image's own digest names: its manifest, or the index over its platforms. */
-function rootDocument(image: RegistryImage): StoredManifest {
-  if (image.platforms.length === 0) return platformManifest(image.record, null).manifest;
-  const manifests = image.platforms.map((platform) => {
-    const [os, architecture] = platform.split("/");
-    const child = platformManifest(image.record, platform).manifest;
-    return {
-      mediaType: MANIFEST,
-      digest: childDigest(image.record, platform),
-      size: child.body.length,
-      platform: { os, architecture },
-    };
-  });
-  return {
-    mediaType: INDEX,
-    body: Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: INDEX, manifests })),
-  };
 }
 
 /**
