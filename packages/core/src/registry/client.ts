@@ -7,24 +7,22 @@
 import type { Dispatcher } from "undici";
 import { registerSecret, SemflyError } from "../errors.js";
 import { stripTokenScheme } from "../fly/config.js";
+import { copyImageTo } from "./copy.js";
 import {
   type DockerConfigOptions,
   dockerCredentials,
   type RegistryCredentials,
 } from "./docker-config.js";
+import {
+  INDEX_TYPES,
+  MANIFEST_ACCEPT,
+  type ManifestDoc,
+  parseJson,
+  pullScope,
+} from "./manifest-doc.js";
 import { FLY_REGISTRY_HOST, parseRegistryReference, type RegistryReference } from "./reference.js";
 import { type RegistryResponse, RegistryTransport } from "./transport.js";
 
-const INDEX_TYPES = new Set([
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-]);
-const MANIFEST_ACCEPT = [
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.docker.distribution.manifest.v2+json",
-].join(", ");
 /** Fly machines run linux/amd64: that is the manifest of an index they pull. */
 export const FLY_MACHINE_PLATFORM = { os: "linux", architecture: "amd64" } as const;
 
@@ -74,35 +72,12 @@ export interface RegistryCallOptions {
   signal?: AbortSignal | undefined;
 }
 
-interface ManifestDoc {
-  mediaType?: string;
-  config?: { digest?: string };
-  layers?: Array<{ digest?: string; size?: number }>;
-  manifests?: Array<{ digest?: string; platform?: { os?: string; architecture?: string } }>;
-}
-
-function pullScope(ref: RegistryReference, push = false): string {
-  return `repository:${ref.repository}:${push ? "pull,push" : "pull"}`;
-}
-
 function refusal(response: RegistryResponse, ref: RegistryReference): string {
   if (response.status === 401)
     return `${ref.apiHost} wants credentials for ${ref.repository} (HTTP 401)`;
   if (response.status === 403)
     return `${ref.apiHost} refused access to ${ref.repository} (HTTP 403)`;
   return `${ref.apiHost} answered HTTP ${response.status}`;
-}
-
-function parseJson<T>(body: Buffer): T | null {
-  try {
-    return JSON.parse(body.toString("utf8")) as T;
-  } catch {
-    return null;
-  }
-}
-
-function registryError(code: string, message: string, suggestion?: string): SemflyError {
-  return new SemflyError({ code, message, suggestion, operation: "copy the image" });
 }
 
 export function createRegistryClient(options: RegistryClientOptions = {}): RegistryClient {
@@ -272,121 +247,8 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     }
   }
 
-  async function copyBlob(
-    from: RegistryReference,
-    to: RegistryReference,
-    digest: string,
-    o: RegistryCallOptions,
-  ) {
-    const scope = pullScope(to, true);
-    const blobPath = (r: RegistryReference) => `/v2/${r.repository}/blobs/${digest}`;
-    const present = await transport.send({
-      apiHost: to.apiHost,
-      method: "HEAD",
-      path: blobPath(to),
-      scope,
-      signal: o.signal,
-    });
-    if (present.status === 200) return;
-    // Same registry: a cross-repository mount moves no bytes.
-    const mount =
-      from.apiHost === to.apiHost
-        ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from.repository)}`
-        : "";
-    const start = await transport.send({
-      apiHost: to.apiHost,
-      method: "POST",
-      path: `/v2/${to.repository}/blobs/uploads/${mount}`,
-      scope,
-      body: Buffer.alloc(0),
-      signal: o.signal,
-    });
-    if (start.status === 201) return;
-    if (start.status !== 202 || !start.headers.location) {
-      throw registryError(
-        "REGISTRY_PUSH_FAILED",
-        `${to.apiHost} refused an upload to ${to.repository} (HTTP ${start.status}).`,
-        "Check that the Fly token may push to this app's registry.",
-      );
-    }
-    const source = await transport.send({
-      apiHost: from.apiHost,
-      method: "GET",
-      path: blobPath(from),
-      scope: pullScope(from),
-      stream: true,
-      signal: o.signal,
-    });
-    if (source.status !== 200 || !source.stream) {
-      throw registryError(
-        "REGISTRY_PULL_FAILED",
-        `${from.apiHost} did not serve blob ${digest} of ${from.repository} (HTTP ${source.status}).`,
-      );
-    }
-    const location = new URL(start.headers.location, start.url);
-    location.searchParams.set("digest", digest);
-    const headers: Record<string, string> = { "content-type": "application/octet-stream" };
-    if (source.headers["content-length"])
-      headers["content-length"] = source.headers["content-length"];
-    const put = await transport.send({
-      apiHost: to.apiHost,
-      method: "PUT",
-      path: location.toString(),
-      scope,
-      body: source.stream,
-      headers,
-      signal: o.signal,
-    });
-    if (put.status !== 201) {
-      throw registryError(
-        "REGISTRY_PUSH_FAILED",
-        `${to.apiHost} refused blob ${digest} for ${to.repository} (HTTP ${put.status}).`,
-      );
-    }
-  }
-
-  async function copyImage(sourceText: string, targetText: string, o: RegistryCallOptions = {}) {
-    const from = parseRegistryReference(sourceText);
-    const to = parseRegistryReference(targetText);
-    if (!to.tag) throw registryError("INVALID_IMAGE_REF", `${targetText} has no tag to push to.`);
-    const found = await platformManifest(from, from.digest ?? from.tag ?? "latest", o).catch(
-      () => null,
-    );
-    if (!found) {
-      throw registryError(
-        "REGISTRY_PULL_FAILED",
-        `Could not read ${sourceText} from ${from.apiHost}.`,
-        `Check \`docker pull ${sourceText}\` works with the credentials in ~/.docker/config.json.`,
-      );
-    }
-    const blobs = [
-      found.doc.config?.digest,
-      ...(found.doc.layers ?? []).map((l) => l.digest),
-    ].filter((d): d is string => !!d);
-    for (const digest of blobs) await copyBlob(from, to, digest, o);
-    const put = await transport.send({
-      apiHost: to.apiHost,
-      method: "PUT",
-      path: `/v2/${to.repository}/manifests/${to.tag}`,
-      scope: pullScope(to, true),
-      headers: {
-        "content-type":
-          found.doc.mediaType ??
-          found.response.headers["content-type"] ??
-          "application/vnd.oci.image.manifest.v1+json",
-      },
-      body: found.response.body,
-      signal: o.signal,
-    });
-    const digest = put.headers["docker-content-digest"];
-    if (put.status !== 201 || !digest) {
-      throw registryError(
-        "REGISTRY_PUSH_FAILED",
-        `${to.apiHost} refused the manifest for ${targetText} (HTTP ${put.status}).`,
-      );
-    }
-    return { digest };
-  }
+  const copyImage = (source: string, target: string, o: RegistryCallOptions = {}) =>
+    copyImageTo({ transport, platformManifest }, source, target, o);
 
   return { checkDigest, resolve, labelsForDigest, copyImage };
 }
