@@ -73,6 +73,10 @@ export interface RegistryCallOptions {
 }
 
 function refusal(response: RegistryResponse, ref: RegistryReference): string {
+  if (response.status === 401 && response.credentials === "refused")
+    return `${ref.apiHost} refused the credentials for ${ref.repository} (HTTP 401)`;
+  if (response.status === 401 && response.credentials === "accepted")
+    return `${ref.apiHost} denied access to ${ref.repository} with the credentials given (HTTP 401)`;
   if (response.status === 401)
     return `${ref.apiHost} wants credentials for ${ref.repository} (HTTP 401)`;
   if (response.status === 403)

@@ -42,6 +42,8 @@ export interface RegistryResponse {
   headers: Record<string, string | undefined>;
   body: Buffer;
   stream?: Readable;
+  /** After a 401: whether there were credentials, and whether the registry (or its realm) took them. */
+  credentials?: "none" | "refused" | "accepted";
 }
 
 interface Challenge {
@@ -99,16 +101,22 @@ export class RegistryTransport {
 
   async send(req: RegistryRequest): Promise<RegistryResponse> {
     const key = `${req.anonymous ? "anon" : "auth"}|${req.apiHost}|${req.scope ?? ""}`;
-    let authorization =
+    const authorization =
       this.auth.get(key) ?? (req.anonymous ? undefined : await this.upfront(req.apiHost));
     const first = await this.once(req, authorization);
     if (first.status !== 401 || (req.body !== undefined && !Buffer.isBuffer(req.body)))
       return first;
     first.stream?.destroy();
-    authorization = await this.answer(req, parseChallenge(first.headers["www-authenticate"]));
-    if (!authorization) return first;
-    this.auth.set(key, authorization);
-    return this.once(req, authorization);
+    const sent = authorization;
+    const answered = await this.answer(req, parseChallenge(first.headers["www-authenticate"]));
+    // Nothing new to send (no credentials, a realm that refused them, the same Basic again): that is the answer.
+    if (!answered.authorization || answered.authorization === sent) {
+      const credentials = answered.credentials === "accepted" ? "refused" : answered.credentials;
+      return { ...first, credentials };
+    }
+    this.auth.set(key, answered.authorization);
+    const second = await this.once(req, answered.authorization);
+    return second.status === 401 ? { ...second, credentials: answered.credentials } : second;
   }
 
   /** Fly's registry takes Basic `x:<token>` directly: no challenge round trip. */
@@ -123,15 +131,19 @@ export class RegistryTransport {
   private async answer(
     req: RegistryRequest,
     challenge: Challenge | null,
-  ): Promise<string | undefined> {
-    if (!challenge) return undefined;
+  ): Promise<{ authorization?: string; credentials: "none" | "refused" | "accepted" }> {
     const credentials = req.anonymous ? null : await this.options.credentials(req.apiHost);
+    const had = credentials ? ("accepted" as const) : ("none" as const);
+    if (!challenge) return { credentials: had };
     if (challenge.scheme === "basic") {
       return credentials?.kind === "basic"
-        ? basicHeader(credentials.username, credentials.password)
-        : undefined;
+        ? {
+            authorization: basicHeader(credentials.username, credentials.password),
+            credentials: had,
+          }
+        : { credentials: had };
     }
-    if (challenge.scheme !== "bearer" || !challenge.params.realm) return undefined;
+    if (challenge.scheme !== "bearer" || !challenge.params.realm) return { credentials: had };
     const realm = new URL(challenge.params.realm);
     if (challenge.params.service) realm.searchParams.set("service", challenge.params.service);
     const scope = req.scope ?? challenge.params.scope;
@@ -169,18 +181,18 @@ export class RegistryTransport {
           : undefined;
       response = await this.once(tokenRequest, basic);
     }
-    if (response.status !== 200) return undefined;
+    if (response.status !== 200) return { credentials: credentials ? "refused" : "none" };
     try {
       const doc = JSON.parse(response.body.toString("utf8")) as {
         token?: unknown;
         access_token?: unknown;
       };
       const token = typeof doc.token === "string" ? doc.token : doc.access_token;
-      if (typeof token !== "string" || !token) return undefined;
+      if (typeof token !== "string" || !token) return { credentials: had };
       registerSecret(token);
-      return `Bearer ${token}`;
+      return { authorization: `Bearer ${token}`, credentials: had };
     } catch {
-      return undefined;
+      return { credentials: had };
     }
   }
 

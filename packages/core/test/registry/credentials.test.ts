@@ -128,6 +128,10 @@ describe("secrets", () => {
     const refused = await client({ DOCKER_CONFIG: wrong }, (line) => lines.push(line)).resolve(
       PRIVATE,
     );
+    expect(refused).toEqual({
+      status: "unreachable",
+      reason: "ghcr.io refused the credentials for acme/api (HTTP 401)",
+    });
     const copyError = (await client({ DOCKER_CONFIG: wrong })
       .copyImage(PRIVATE, "registry.fly.io/acme-web:3.2.0")
       .catch((e: unknown) => e)) as SemflyError;
