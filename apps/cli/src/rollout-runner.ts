@@ -170,8 +170,9 @@ export async function runRollout(session: RolloutSession): Promise<void> {
       return;
     }
     session.out(planText(plan, stdout, notRestored));
+    session.out(`\n${core.imageCheckLine(check)}`);
     session.out(
-      `\nDry run: nothing was changed. Run again without --dry-run to ${plan.kind === "rollback" ? "roll back" : "deploy"}.`,
+      `Dry run: nothing was changed. Run again without --dry-run to ${plan.kind === "rollback" ? "roll back" : "deploy"}.`,
     );
     return;
   }

@@ -69,6 +69,27 @@ describe("semfly rollback: the image check", () => {
     });
   });
 
+  it("shows the outcome of a dry run's check, an unknown skipped included", async () => {
+    const exists = await semfly(["rollback", "3.1.11", "--dry-run"], emulator, { env: env() });
+    expect(exists.stdout).toMatch(
+      /\nImage check: exists \(registry\.fly\.io has sha256:[0-9a-f]{64}\)\n/,
+    );
+    emulator.setFaults(outage);
+    const unknown = await semfly(
+      ["rollback", "3.1.11", "--dry-run", "--skip-image-check"],
+      emulator,
+      {
+        env: env(),
+      },
+    );
+    expect(unknown.exitCode).toBe(0);
+    expect(unknown.stdout).toContain(
+      "\nImage check: unknown, skipped with --skip-image-check (registry: registry.fly.io answered HTTP 503; ",
+    );
+    expect(unknown.stderr).toMatch(/^Warning: Image check skipped \(--skip-image-check\)/);
+    expect(emulator.mutatingRequests()).toEqual([]);
+  });
+
   it("never prints the token, in --verbose lines or in errors", async () => {
     emulator.setFaults(outage);
     const run = await semfly(["rollback", "3.1.11", "--yes", "--verbose"], emulator, {

@@ -131,7 +131,12 @@ describe("semfly rollback", () => {
       emulator,
     );
     expect(human).toEqual({
-      stdout: `${[...PLAN, "", "Dry run: nothing was changed. Run again without --dry-run to roll back."].join("\n")}\n`,
+      stdout: `${[
+        ...PLAN,
+        "",
+        `Image check: exists (registry.fly.io has ${D11})`,
+        "Dry run: nothing was changed. Run again without --dry-run to roll back.",
+      ].join("\n")}\n`,
       stderr: "",
       exitCode: 0,
     });

@@ -138,6 +138,14 @@ export function skippedImageCheckWarning(check: ImageCheck): string {
   return `Image check skipped (--skip-image-check): nobody could say whether ${check.image} still exists (${check.unanswered.join("; ")}). The release records it.`;
 }
 
+/** The outcome as one line: `Image check: exists (registry.fly.io has sha256:…)`. */
+export function imageCheckLine(check: ImageCheck): string {
+  if (check.outcome === "unknown") {
+    return `Image check: unknown, skipped with --skip-image-check (${check.unanswered.join("; ")})`;
+  }
+  return `Image check: ${check.outcome} (${check.detail})`;
+}
+
 /** What the release metadata keeps of the check (`semfly.imageCheck`). */
 export function imageCheckRecord(check: ImageCheck): Record<string, unknown> {
   return {

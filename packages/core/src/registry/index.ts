@@ -20,6 +20,7 @@ export type {
 export {
   checkImage,
   checkPlanImage,
+  imageCheckLine,
   imageCheckRecord,
   refuseUnusableImage,
   skippedImageCheckWarning,
