@@ -1,5 +1,5 @@
 import { Command, Errors, Flags } from "@oclif/core";
-import type { FlyClient, ReleaseCache, VersionHistory } from "@semfly/core";
+import type { FlyClient, RegistryClient, ReleaseCache, VersionHistory } from "@semfly/core";
 import { debugEnabled, describeError } from "./errors.js";
 import { toJson } from "./render/format.js";
 import { type Terminal, terminalOf } from "./render/terminal.js";
@@ -36,6 +36,8 @@ export interface Connection {
   cache: ReleaseCache | undefined;
   /** The GraphQL endpoint: part of the cache key, so the emulator and Fly never share a cache. */
   endpoint: string;
+  /** OCI registries: registry.fly.io with the Fly token, others with ~/.docker/config.json credentials. */
+  registry: RegistryClient;
 }
 
 export abstract class BaseCommand extends Command {
@@ -109,7 +111,14 @@ export abstract class BaseCommand extends Command {
     const cache = process.env.SEMFLY_NO_CACHE
       ? undefined
       : core.createFileReleaseCache(core.defaultCacheDir(process.env));
-    return { core, app, client, cache, endpoint: endpoints.apiBaseUrl };
+    const registry = core.createRegistryClient({
+      flyToken: token?.token,
+      baseUrl: core.resolveRegistryBaseUrl(process.env),
+      dockerConfig: { env: process.env },
+      userAgent: this.config.userAgent,
+      debug: this.debugging ? (line) => this.debugLine(line) : undefined,
+    });
+    return { core, app, client, cache, endpoint: endpoints.apiBaseUrl, registry };
   }
 
   /** The app's version history: releases (finished ones from the cache) and machines, in parallel. */

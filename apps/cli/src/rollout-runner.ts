@@ -3,6 +3,7 @@ import { Flags } from "@oclif/core";
 import type {
   FlyClient,
   PreparedRollout,
+  RegistryClient,
   RolloutEvent,
   RolloutResult,
   RolloutStrategy,
@@ -59,6 +60,10 @@ export const rolloutFlags = {
     default: true,
   }),
   reason: Flags.string({ summary: "Why: recorded on the Fly release.", helpValue: "<text>" }),
+  "skip-image-check": Flags.boolean({
+    summary:
+      "Go ahead when nobody can say whether the target image still exists (recorded on the release); a registry 404 still refuses.",
+  }),
 };
 
 export interface RolloutFlagValues {
@@ -70,6 +75,7 @@ export interface RolloutFlagValues {
   "lease-timeout": string;
   revert: boolean;
   reason?: string | undefined;
+  "skip-image-check": boolean;
   json: boolean;
 }
 
@@ -138,6 +144,8 @@ export interface RolloutSession {
   flags: RolloutFlagValues;
   choices: RolloutChoices;
   prepared: PreparedRollout;
+  /** Asked about the target image before anything changes. */
+  registry: RegistryClient;
   out(text: string): void;
   err(text: string): void;
   /** Ends the command with this code after output (oclif's exit). */
@@ -156,15 +164,18 @@ export async function runRollout(session: RolloutSession): Promise<void> {
   const notRestored = plan.kind === "rollback" ? core.NOT_RESTORED_NOTE : null;
 
   const { history, skippedVersions } = prepared;
+  const imageCheck = { registry: session.registry, skipImageCheck: flags["skip-image-check"] };
   if (flags["dry-run"]) {
-    await core.verifyTargetImage(client, plan);
+    const check = await core.verifyTargetImage(client, plan, undefined, imageCheck);
+    if (check.skipped) session.err(`Warning: ${core.skippedImageCheckWarning(check)}`);
     if (json) {
       session.out(toJson(rolloutJson({ plan, bin, notRestored, history, skippedVersions })));
       return;
     }
     session.out(planText(plan, stdout, notRestored, skippedVersions));
+    session.out(`\n${core.imageCheckLine(check)}`);
     session.out(
-      `\nDry run: nothing was changed. Run again without --dry-run to ${plan.kind === "rollback" ? "roll back" : "deploy"}.`,
+      `Dry run: nothing was changed. Run again without --dry-run to ${plan.kind === "rollback" ? "roll back" : "deploy"}.`,
     );
     return;
   }
@@ -221,6 +232,7 @@ export async function runRollout(session: RolloutSession): Promise<void> {
       waitTimeoutMs: session.choices.waitTimeoutMs,
       leaseTtlSeconds: session.choices.leaseTtlSeconds,
       revert: session.choices.revert,
+      imageCheck,
     });
   } catch (error) {
     if (core.isSemflyError(error) && error.code === "INTERRUPTED") {

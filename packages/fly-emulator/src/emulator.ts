@@ -17,6 +17,7 @@ import type {
   RestReleaseJson,
   Service,
 } from "./model.js";
+import { OCI_PATH_PREFIX, OciRegistry } from "./oci-registry.js";
 import { deriveSeed, Rng } from "./random.js";
 import { FLY_RATE_LIMITS, type RateLimitConfig, RateLimiter } from "./rate-limit.js";
 import { restReleaseJson, routeReleases } from "./releases-api.js";
@@ -95,6 +96,8 @@ export interface EmulatorEnv {
   FLY_METRICS_BASE_URL: string;
   FLY_API_TOKEN: string;
   FLY_APP: string;
+  /** semfly's own override: registry calls go to `{SEMFLY_REGISTRY_URL}/<registry host>/v2/…`. */
+  SEMFLY_REGISTRY_URL: string;
 }
 
 export interface LeaseInfo extends LeaseJson {
@@ -149,6 +152,7 @@ export class Emulator {
       FLY_METRICS_BASE_URL: this.url,
       FLY_API_TOKEN: this.token,
       FLY_APP: firstApp,
+      SEMFLY_REGISTRY_URL: `${this.url}${OCI_PATH_PREFIX.slice(0, -1)}`,
     };
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -213,6 +217,11 @@ export class Emulator {
   release(app: string, version: number): RestReleaseJson | null {
     const release = this.state.releaseByVersion(this.state.app(app), version);
     return release ? restReleaseJson(release) : null;
+  }
+
+  /** The OCI registries: add or prune images, set how `app.image` answers digest refs. */
+  get registry(): OciRegistry {
+    return this.state.oci as OciRegistry;
   }
 
   /** The app's registry table (copies). */
@@ -412,7 +421,10 @@ export class Emulator {
       return;
     }
 
-    const route: Route = routeGraphql(this.state, method, url.pathname, body) ??
+    const route: Route = (url.pathname.startsWith(OCI_PATH_PREFIX)
+      ? this.registry.route(method, url.pathname, url.searchParams)
+      : undefined) ??
+      routeGraphql(this.state, method, url.pathname, body) ??
       routeReleases(this.state, method, url.pathname) ??
       routeMetrics(this.state, this.traffic, method, url.pathname) ??
       routeAppProxy(this.traffic, method, url.pathname) ??
@@ -478,7 +490,8 @@ export class Emulator {
         }
       }
       const user = this.authenticate(req.headers.authorization);
-      if (!user && route.operation !== "unknown" && !route.public) {
+      // Registries check their own credentials (Basic, or the Bearer realm flow); app traffic is public.
+      if (!user && route.operation !== "unknown" && !route.public && route.service !== "registry") {
         if (route.service === "graphql") {
           // HTTP 401 with a GraphQL errors body; the wording is our assumption.
           sendJson(res, 401, {
@@ -634,6 +647,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     stopTimeMs: options.stopTimeMs ?? Math.round(bootTimeMs / 2),
   });
   state.load(scenario);
+  state.oci = new OciRegistry(state, scenario.registries, scenario.imageDigestRefs);
   if (state.tokens.size === 0) state.tokens.set(`fm2_emulator_${seed}`, "emulator@fly.test");
   const faults = new FaultInjector(
     new Rng(deriveSeed(seed, "faults")),

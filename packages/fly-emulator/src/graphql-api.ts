@@ -18,6 +18,7 @@ import {
   type ReleaseRecord,
   type UserRecord,
 } from "./model.js";
+import { graphqlImage } from "./oci-registry.js";
 import { parseImageRef } from "./registry.js";
 import { flyGraphqlSubsetSdl } from "./schema/fly-subset.generated.js";
 import { EmulatorError, type EmulatorState } from "./state.js";
@@ -304,9 +305,8 @@ const RESOLVERS: Record<string, Record<string, Resolver>> = {
     deployed: (app) => (app as AppRecord).machines.size > 0,
     hostname: (app) => `${(app as AppRecord).name}.fly.dev`,
     image: (_app, args, { state }) => {
-      const ref = String(args.ref);
-      const image = state.findImage(ref);
-      return image ? imageView(image, ref) : null;
+      const found = graphqlImage(state, String(args.ref));
+      return found ? imageView(found.image, found.ref) : null;
     },
     platformVersion: () => "machines",
     release: (app, args, { state }) => {

@@ -24,6 +24,12 @@ export type {
   RestReleaseJson,
   Service,
 } from "./model.js";
+export type {
+  DigestRefAnswer,
+  OciRegistry,
+  RegistryImageSpec,
+  RegistrySpec,
+} from "./oci-registry.js";
 export { FLY_RATE_LIMITS, type RateLimitConfig } from "./rate-limit.js";
 export { type ParsedImageRef, parseImageRef } from "./registry.js";
 export {

@@ -4,7 +4,7 @@
  * the docs' example responses; records are the emulator's own bookkeeping.
  */
 
-export type Service = "graphql" | "machines" | "releases" | "metrics" | "proxy";
+export type Service = "graphql" | "machines" | "releases" | "metrics" | "proxy" | "registry";
 
 /** GraphQL `DeploymentStrategy`. */
 export type DeploymentStrategy =

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { DeploymentStrategy, MachineConfigJson } from "./model.js";
+import type { DigestRefAnswer, RegistrySpec } from "./oci-registry.js";
 import type { AppTraffic, ImageTraffic } from "./traffic.js";
 import { sha1Hex, sha256Hex } from "./util.js";
 
@@ -15,6 +16,10 @@ export interface Scenario {
   tokens?: Array<string | { token: string; user?: string }>;
   users?: Array<{ email: string; name?: string | null; id?: string }>;
   apps: AppSpec[];
+  /** External registries (Docker Hub, GHCR stand-ins) and extra images, with who may pull them (oci-registry.ts). */
+  registries?: RegistrySpec[];
+  /** How GraphQL `app.image` answers digest refs: uncertain on real Fly (default `resolves`). */
+  imageDigestRefs?: DigestRefAnswer;
 }
 
 export interface AppSpec {

@@ -16,6 +16,7 @@ import {
   type ReleaseRecord,
   type UserRecord,
 } from "./model.js";
+import type { OciRegistry } from "./oci-registry.js";
 import { deriveSeed, Rng } from "./random.js";
 import { findImage, imageRefJson, parseImageRef } from "./registry.js";
 import {
@@ -58,6 +59,8 @@ export class EmulatorState {
   readonly ids: Rng;
   /** Added to the wall clock; `advanceClock()` moves it (lease expiry, timestamps). */
   clockOffsetMs = 0;
+  /** The OCI registries (set by `startEmulator`); GraphQL `app.image` asks it about external images. */
+  oci: OciRegistry | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private imageIndex: Map<string, ImageRecord> | null = null;
 

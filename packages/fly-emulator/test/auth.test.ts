@@ -37,6 +37,7 @@ describe("authentication", () => {
       FLY_METRICS_BASE_URL: emulator.url,
       FLY_API_TOKEN: "fm2_demo_token_not_secret",
       FLY_APP: "acme-web",
+      SEMFLY_REGISTRY_URL: `${emulator.url}/oci`,
     });
     expect(emulator.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });

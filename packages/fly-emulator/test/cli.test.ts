@@ -41,6 +41,7 @@ describe("command line", () => {
       `export FLY_METRICS_BASE_URL=${running.url}`,
       "export FLY_API_TOKEN=fm2_demo_token_not_secret",
       "export FLY_APP=acme-web",
+      `export SEMFLY_REGISTRY_URL=${running.url}/oci`,
     ]);
     const res = await fetch(`${running.url}/api/v1/apps/acme-web/releases/current`, {
       headers: { authorization: "Bearer fm2_demo_token_not_secret" },

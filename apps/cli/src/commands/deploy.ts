@@ -10,6 +10,7 @@ export default class Deploy extends BaseCommand {
     "<%= config.bin %> <%= command.id %> 3.2.0 --image registry.fly.io/acme-web:3.2.0 --yes",
     "<%= config.bin %> <%= command.id %> 3.2.0 --image registry.fly.io/acme-web:3.2.0 --dry-run",
     "<%= config.bin %> <%= command.id %> 3.2.0 --image registry.fly.io/acme-web:3.2.0 --strategy canary",
+    "<%= config.bin %> <%= command.id %> 3.2.0 --image ghcr.io/acme/web:3.2.0 --push --yes",
   ];
   static override args = {
     version: Args.string({ description: "The semver version the image is.", required: true }),
@@ -25,6 +26,10 @@ export default class Deploy extends BaseCommand {
     "allow-downgrade": Flags.boolean({
       summary: "Allow VERSION to be lower than the live version.",
     }),
+    push: Flags.boolean({
+      summary:
+        "Copy an image from another registry (Docker Hub, GHCR, …) to registry.fly.io/<app> first: Fly machines cannot pull private images from elsewhere.",
+    }),
   };
 
   async run(): Promise<void> {
@@ -39,6 +44,8 @@ export default class Deploy extends BaseCommand {
       version: args.version,
       imageRef: flags.image,
       allowDowngrade: flags["allow-downgrade"],
+      registry: connection.registry,
+      push: flags.push,
       strategy: choices.strategy,
       ...(choices.maxUnavailable === undefined ? {} : { maxUnavailable: choices.maxUnavailable }),
       reason: choices.reason,
@@ -51,6 +58,7 @@ export default class Deploy extends BaseCommand {
       flags,
       choices,
       prepared,
+      registry: connection.registry,
       out: (text) => this.out(text),
       err: (text) => this.err(text),
       exit: (code) => this.exit(code),

@@ -61,6 +61,7 @@ export default class Rollback extends BaseCommand {
       flags,
       choices,
       prepared,
+      registry: connection.registry,
       out: (text) => this.out(text),
       err: (text) => this.err(text),
       exit: (code) => this.exit(code),

@@ -131,7 +131,12 @@ describe("semfly rollback", () => {
       emulator,
     );
     expect(human).toEqual({
-      stdout: `${[...PLAN, "", "Dry run: nothing was changed. Run again without --dry-run to roll back."].join("\n")}\n`,
+      stdout: `${[
+        ...PLAN,
+        "",
+        `Image check: exists (registry.fly.io has ${D11})`,
+        "Dry run: nothing was changed. Run again without --dry-run to roll back.",
+      ].join("\n")}\n`,
       stderr: "",
       exitCode: 0,
     });
@@ -150,7 +155,12 @@ describe("semfly rollback", () => {
       Array(6).fill("planned"),
     );
     expect(emulator.mutatingRequests()).toEqual([]);
-    expect(emulator.requestLog.some((r) => r.operation.includes("Image"))).toBe(true);
+    // The image check asked the registry for the target's manifest, by digest.
+    expect(
+      emulator.requestLog.some(
+        (r) => r.method === "HEAD" && r.path.includes("/acme-web/manifests/sha256:"),
+      ),
+    ).toBe(true);
     expect(machineDigests()).toEqual(Array(6).fill(D12));
   });
 

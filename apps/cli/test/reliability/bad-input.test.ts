@@ -141,13 +141,16 @@ const cases: Case[] = [
     code: "DIGEST_UNKNOWN",
     exit: 2,
   },
-  // Planned from the history, then Fly's registry says it no longer has the image: stop before leasing.
+  // Planned from the history, then the registry answers 404 for its digest: stop before leasing.
   {
-    name: "a version whose image Fly no longer has",
+    name: "a version whose image the registry no longer has",
     args: ["rollback", "3.1.11", "--yes", ...app],
     spoil: (r) =>
-      r.body.includes("SemflyResolveImage")
-        ? { body: JSON.stringify({ data: { app: { image: null } } }) }
+      r.path.startsWith("/oci/registry.fly.io/v2/acme-web/manifests/sha256:")
+        ? {
+            status: 404,
+            body: '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}',
+          }
         : null,
     code: "IMAGE_NOT_FOUND",
     exit: 2,

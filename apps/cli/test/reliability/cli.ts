@@ -90,6 +90,7 @@ export function emulatorEnv(emulator: Emulator, box: Sandbox): Record<string, st
     FLY_FLAPS_BASE_URL: emulator.env.FLY_FLAPS_BASE_URL,
     FLY_UIEX_BASE_URL: emulator.env.FLY_UIEX_BASE_URL,
     FLY_API_TOKEN: emulator.env.FLY_API_TOKEN,
+    SEMFLY_REGISTRY_URL: emulator.env.SEMFLY_REGISTRY_URL,
   };
 }
 
@@ -256,5 +257,6 @@ export function throughProxy(
     FLY_API_BASE_URL: proxy.url,
     FLY_FLAPS_BASE_URL: proxy.url,
     FLY_UIEX_BASE_URL: proxy.url,
+    SEMFLY_REGISTRY_URL: `${proxy.url}/oci`,
   };
 }

@@ -1,6 +1,8 @@
 import semver from "semver";
 import { inputError, isSemflyError, quote } from "../errors.js";
 import type { FlyClient } from "../fly/client.js";
+import type { RegistryClient } from "../registry/client.js";
+import { resolveDeployImage } from "../registry/deploy-image.js";
 import { planRollout, type RolloutPlan, type RolloutStrategy } from "../rollout/plan.js";
 import type { RolloutClient } from "../rollout/port.js";
 import { configRanVersion } from "../versions/config-match.js";
@@ -176,20 +178,26 @@ export function checkDeployArguments(versionText: string, imageRef: string): str
 export async function prepareDeploy(
   client: PrepareClient,
   app: string,
-  input: RolloutChoices & { version: string; imageRef: string; allowDowngrade?: boolean },
+  input: RolloutChoices & {
+    version: string;
+    imageRef: string;
+    allowDowngrade?: boolean;
+    /** Asked when Fly cannot resolve the ref (private images elsewhere), and for `--push`. */
+    registry?: Pick<RegistryClient, "resolve" | "copyImage"> | null;
+    push?: boolean;
+  },
 ): Promise<PreparedRollout> {
   const version = checkDeployArguments(input.version, input.imageRef);
   const [history, image] = await Promise.all([
     input.history ?? loadVersionHistory(client, app, { signal: input.signal }),
-    client.resolveImage(app, input.imageRef, input.signal ? { signal: input.signal } : {}),
+    resolveDeployImage(client, input.registry, {
+      app,
+      ref: input.imageRef,
+      version,
+      push: input.push,
+      signal: input.signal,
+    }),
   ]);
-  if (!image) {
-    throw inputError(
-      "IMAGE_NOT_FOUND",
-      `Fly has no image ${quote(input.imageRef)} for ${app}.`,
-      "Push it first, e.g. `fly deploy --build-only --push --image-label <version>`.",
-    );
-  }
   const existing = history.versions.find((v) => v.version === version);
   if (existing?.digest && existing.digest !== image.digest) {
     throw inputError(

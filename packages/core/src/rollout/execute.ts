@@ -1,4 +1,11 @@
-import { inputError, isSemflyError, SemflyError } from "../errors.js";
+import { isSemflyError, SemflyError } from "../errors.js";
+import {
+  checkPlanImage,
+  type ImageCheck,
+  type ImageCheckOptions,
+  imageCheckRecord,
+  skippedImageCheckWarning,
+} from "../registry/image-check.js";
 import type { FlyMachine } from "../versions/types.js";
 import { settleLimit, sleep } from "./concurrency.js";
 import type { RolloutEvent, RolloutEventListener } from "./events.js";
@@ -95,6 +102,8 @@ export interface ExecuteOptions {
   leaseTtlSeconds?: number;
   /** How many machines of one batch change at once (flyctl's `--immediate-max-concurrent` for immediate). */
   concurrency?: number;
+  /** The registry to ask about the target image, and whether to go ahead when nobody can say. */
+  imageCheck?: Omit<ImageCheckOptions, "signal">;
 }
 
 interface Lease {
@@ -125,6 +134,7 @@ class RolloutRun {
   private readonly touched = new Set<string>();
   private readonly warnings: string[] = [];
   private release: { id: string; version: number } | null = null;
+  private imageCheck: ImageCheck | null = null;
   /** Lease refreshes in flight: releasing while one still retries would let it re-take its lease. */
   private readonly refreshes = new Set<Promise<void>>();
   private readonly refreshingIds = new Set<string>();
@@ -165,7 +175,15 @@ class RolloutRun {
       return this.result("complete", null, false);
     }
     // Before any mutating request: a pruned image is bad input and must leave the app untouched.
-    await verifyTargetImage(this.client, this.plan, this.options.signal);
+    this.imageCheck = await verifyTargetImage(
+      this.client,
+      this.plan,
+      this.options.signal,
+      this.options.imageCheck,
+    );
+    if (this.imageCheck.skipped) {
+      this.emit({ type: "warning", message: skippedImageCheckWarning(this.imageCheck) });
+    }
     if (this.interrupted) throw interruptedBeforeStart();
     await this.takeAppLock();
 
@@ -501,6 +519,7 @@ class RolloutRun {
         reason: this.plan.reason,
         machines: this.plan.machines.map((m) => m.id).filter((id) => this.touched.has(id)),
         ...(error ? { error } : {}),
+        ...(this.imageCheck ? { imageCheck: imageCheckRecord(this.imageCheck) } : {}),
       },
     };
     try {
@@ -582,28 +601,14 @@ class MachineFailure extends Error {
   }
 }
 
-/** Ask Fly for the target image; if it no longer has it (pruned), stop before touching anything. */
+/** Check the target image (registry, then `app.image`, then machines); refuse gone, and unknown unless skipped. */
 export async function verifyTargetImage(
   client: Pick<RolloutClient, "resolveImage">,
-  plan: Pick<RolloutPlan, "app" | "to">,
+  plan: Pick<RolloutPlan, "app" | "to" | "machines" | "skipped">,
   signal?: AbortSignal,
-): Promise<void> {
-  const image = await client.resolveImage(plan.app, plan.to.image, signal ? { signal } : {});
-  const name = plan.to.version ?? plan.to.key;
-  if (!image) {
-    throw inputError(
-      "IMAGE_NOT_FOUND",
-      `Fly no longer has the image of ${name} (${plan.to.image}).`,
-      "Old images can be pruned from Fly's registry; push the image again and use `semfly deploy`.",
-    );
-  }
-  if (image.digest !== plan.to.digest) {
-    throw inputError(
-      "DIGEST_MISMATCH",
-      `Fly resolves ${plan.to.image} to ${image.digest}, not ${plan.to.digest}.`,
-      "The registry changed under this version; check the image before rolling out.",
-    );
-  }
+  options: Omit<ImageCheckOptions, "signal"> = {},
+): Promise<ImageCheck> {
+  return checkPlanImage(client, plan, { ...options, signal });
 }
 
 function outcomeOf(

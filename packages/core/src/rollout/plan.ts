@@ -1,6 +1,6 @@
 import { inputError } from "../errors.js";
 import type { MachineVersionInfo, VersionEntry, VersionHistory } from "../versions/history.js";
-import { digestReference } from "../versions/image-ref.js";
+import { digestReference, tagReference } from "../versions/image-ref.js";
 import type { FlyMachine, MachineConfig } from "../versions/types.js";
 
 /** Strategies as flyctl names them. */
@@ -45,7 +45,8 @@ export interface RolloutPlan {
   /** How many machines change at once. */
   batchSize: number;
   from: VersionRef | null;
-  to: VersionRef & { digest: string; image: string };
+  /** `tagRef`: the version's tag ref, what the image check asks GraphQL `app.image` about. */
+  to: VersionRef & { digest: string; image: string; tagRef?: string | null };
   machines: PlannedMachine[];
   /** Machines already on the target digest: nothing to do. */
   skipped: { id: string; reason: string }[];
@@ -84,7 +85,13 @@ export function planRollout(input: PlanInput): RolloutPlan {
   const image =
     input.image ??
     digestReference(target.imageRef ?? `registry.fly.io/${history.app}`, target.digest);
-  const to = { key: target.key, version: target.version, digest: target.digest, image };
+  const to = {
+    key: target.key,
+    version: target.version,
+    digest: target.digest,
+    image,
+    tagRef: tagReference(target.imageRef),
+  };
 
   const machines: PlannedMachine[] = [];
   const skipped: { id: string; reason: string }[] = [];

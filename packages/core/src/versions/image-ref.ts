@@ -28,6 +28,13 @@ export function digestReference(ref: string, digest: string): string {
   return `${parseImageReference(ref).name}@${digest}`;
 }
 
+/** `name:tag` of a ref that has a tag (any digest dropped), else null. */
+export function tagReference(ref: string | null | undefined): string | null {
+  if (!ref) return null;
+  const { name, tag } = parseImageReference(ref);
+  return tag ? `${name}:${tag}` : null;
+}
+
 export function shortDigest(digest: string | null): string {
   if (!digest) return "unknown";
   const hex = digest.replace(/^sha256:/, "");

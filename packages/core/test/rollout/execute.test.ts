@@ -236,11 +236,14 @@ describe("rolling back over the emulator", () => {
     expect(world.emulator.requestLog.length).toBeGreaterThan(0);
   });
 
-  it("stops before touching anything when Fly no longer has the target image", async () => {
+  it("stops before touching anything when the registry no longer has the target image", async () => {
     const plan = await rollback("3.1.10");
     world.emulator.removeImage(APP, "registry.fly.io/acme-web:3.1.10");
     world.emulator.clearRequestLog();
-    await expect(executeRollout(world.client, plan)).rejects.toMatchObject({
+    const registry = world.registry;
+    await expect(
+      executeRollout(world.client, plan, { imageCheck: { registry } }),
+    ).rejects.toMatchObject({
       code: "IMAGE_NOT_FOUND",
       kind: "input",
     });

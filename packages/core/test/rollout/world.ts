@@ -1,11 +1,18 @@
 import { type Emulator, startEmulator } from "@semfly/fly-emulator";
-import { createFlyClient, type FlyClient } from "../../src/index.js";
+import {
+  createFlyClient,
+  createRegistryClient,
+  type FlyClient,
+  type RegistryClient,
+} from "../../src/index.js";
 
 export const APP = "acme-web";
 
 export interface World {
   emulator: Emulator;
   client: FlyClient;
+  /** The emulator's registries, registry.fly.io with the emulator's token. */
+  registry: RegistryClient;
   close(): Promise<void>;
 }
 
@@ -25,7 +32,13 @@ export async function demoWorld(options: Parameters<typeof startEmulator>[0] = {
     uiexBaseUrl: emulator.url,
     retry: { minDelayMs: 5, maxDelayMs: 50 },
   });
-  return { emulator, client, close: () => emulator.close() };
+  const registry = createRegistryClient({
+    flyToken: emulator.token,
+    baseUrl: emulator.env.SEMFLY_REGISTRY_URL,
+    // No docker config of the developer's answers for a test.
+    dockerConfig: { env: { DOCKER_CONFIG: "/nonexistent/semfly-test" } },
+  });
+  return { emulator, client, registry, close: () => emulator.close() };
 }
 
 /** The image digest each machine of the app runs, by machine id. */
