@@ -127,6 +127,7 @@ export abstract class BaseCommand extends Command {
       signal: this.signal,
       cache: connection.cache,
       endpoint: connection.endpoint,
+      labels: connection.core.defaultLabelSource(connection.client, connection.registry),
     });
     for (const warning of history.warnings) {
       this.err(this.terminal(process.stderr).colors.yellow(`Warning: ${warning}`));

@@ -4,7 +4,7 @@
  * registry.fly.io/<app>), or copied there with `--push`. Public images (Docker Hub ones come back on Fly's
  * mirror) and registry.fly.io images resolve through GraphQL `app.image`, as `fly deploy --image` does.
  */
-import { inputError, isSemflyError, type SemflyError } from "../errors.js";
+import { inputError, isSemflyError, quote, type SemflyError } from "../errors.js";
 import type { FlyClient } from "../fly/client.js";
 import type { RegistryClient } from "./client.js";
 import { FLY_REGISTRY_HOST, isFlyRegistry, parseRegistryReference } from "./reference.js";
@@ -51,7 +51,7 @@ export async function resolveDeployImage(
   const notFound = () =>
     inputError(
       "IMAGE_NOT_FOUND",
-      `Fly has no image ${input.ref} for ${input.app}.`,
+      `Fly has no image ${quote(input.ref)} for ${input.app}.`,
       "Push it first, e.g. `fly deploy --build-only --push --image-label <version>`.",
     );
   if (!registry) throw notFound();

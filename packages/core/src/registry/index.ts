@@ -25,12 +25,6 @@ export {
   refuseUnusableImage,
   skippedImageCheckWarning,
 } from "./image-check.js";
-export {
-  collectLabels,
-  type LabelSource,
-  labelsForDigest,
-  registryLabelSource,
-} from "./labels.js";
 export type { RegistryReference } from "./reference.js";
 export {
   credentialKey,

@@ -4,14 +4,15 @@ import { join } from "node:path";
 import { loadScenario, type Scenario, scenario } from "@semfly/fly-emulator";
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  buildVersionHistory,
-  collectLabels,
   createRegistryClient,
+  defaultLabelSource,
   executeRollout,
+  type ImageLabelSource,
+  labelSourceChain,
   loadVersionHistory,
   prepareDeploy,
   prepareRollback,
-  registryLabelSource,
+  registryImageLabelSource,
   type SemflyError,
 } from "../../src/index.js";
 import { APP, demoWorld, type World } from "../rollout/world.js";
@@ -104,7 +105,7 @@ describe("deploying an image from another registry", () => {
 });
 
 describe("labels from the registry", () => {
-  it("recognises a label-only version from its config blob, and asks the registry once per digest", async () => {
+  async function labelOnlyWorld(): Promise<World> {
     const built = scenario("lbl-app")
       .image("2.0.0", { tag: "deployment-01J9ZQ4W5Y0000000000000000" })
       .release({ image: "2.0.0" })
@@ -112,26 +113,40 @@ describe("labels from the registry", () => {
       .release({ image: "2.1.0" })
       .machines(2)
       .build();
-    const w = await start({ scenario: built });
-    const history = await loadVersionHistory(w.client, "lbl-app");
-    // GraphQL gives the digest but no labels, and no machine runs it any more: no version yet.
-    const unversioned = history.versions.find((v) => v.version === null);
+    return start({ scenario: built });
+  }
+
+  it("recognises a label-only version from its config blob, and asks the registry once per digest", async () => {
+    const w = await labelOnlyWorld();
+    // Without labels from anywhere, nothing but the tag could name the old image: no version.
+    const bare = await loadVersionHistory(w.client, "lbl-app", { labels: false });
+    const unversioned = bare.versions.find((v) => v.version === null);
     expect(unversioned?.imageRef).toBe(
       "registry.fly.io/lbl-app:deployment-01J9ZQ4W5Y0000000000000000",
     );
-    const source = registryLabelSource(w.registry);
-    const images = [{ ref: unversioned!.imageRef!, digest: unversioned!.digest! }];
-    const labelsByDigest = await collectLabels(source, images);
-    const relabelled = buildVersionHistory({
-      app: "lbl-app",
-      releases: history.versions.flatMap((v) => v.releases),
-      machines: history.machines.map((m) => m.machine),
-      labelsByDigest,
-    });
-    expect(relabelled.versions.map((v) => v.version)).toEqual(["2.1.0", "2.0.0"]);
+    const source = registryImageLabelSource(w.registry);
+    const history = await loadVersionHistory(w.client, "lbl-app", { labels: source });
+    expect(history.versions.map((v) => v.version)).toEqual(["2.1.0", "2.0.0"]);
     const asked = w.emulator.requestLog.filter((r) => r.service === "registry").length;
-    await collectLabels(source, images);
+    expect(asked).toBeGreaterThan(0);
+    await loadVersionHistory(w.client, "lbl-app", { labels: source });
     expect(w.emulator.requestLog.filter((r) => r.service === "registry").length).toBe(asked);
+  });
+
+  it("asks the registry only about what GraphQL's image config left unlabelled", async () => {
+    const w = await labelOnlyWorld();
+    const empty: ImageLabelSource = {
+      name: "no-labels",
+      lookup: async (_app, images) => new Map(images.map((i) => [i.digest, {}])),
+    };
+    const chained = labelSourceChain([empty, registryImageLabelSource(w.registry)]);
+    const history = await loadVersionHistory(w.client, "lbl-app", { labels: chained });
+    expect(history.versions.map((v) => v.version)).toEqual(["2.1.0", "2.0.0"]);
+    const graphqlFirst = defaultLabelSource(w.client, w.registry);
+    w.emulator.clearRequestLog();
+    await loadVersionHistory(w.client, "lbl-app", { labels: graphqlFirst });
+    // The emulator's GraphQL image config carries labels, so the registry is never asked.
+    expect(w.emulator.requestLog.filter((r) => r.service === "registry")).toEqual([]);
   });
 });
 
