@@ -1,10 +1,5 @@
 import { Command, Errors, Flags } from "@oclif/core";
-import type {
-  FlyClient,
-  ReleaseCache,
-  ResolvedAccessToken,
-  VersionHistory,
-} from "@semfly/core";
+import type { FlyClient, ReleaseCache, ResolvedAccessToken, VersionHistory } from "@semfly/core";
 import { debugEnabled, describeError } from "./errors.js";
 import { toJson } from "./render/format.js";
 import { type Terminal, terminalOf } from "./render/terminal.js";
