@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     projects: ["packages/*", "apps/*"],
+    // Builds the CLI bundle and the emulator first (turbo, cached): no run can test a stale bundle.
+    globalSetup: ["scripts/build-for-tests.mjs"],
     // CI runs the suite twice (Node 20, then 24) and totals both reports, so the file name can be set.
     reporters: [
       "default",

@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     name: "e2e",
     include: ["apps/*/test/e2e/**/*.e2e.ts"],
+    // Builds the CLI bundle and the emulator first (turbo, cached): no run can test a stale bundle.
+    globalSetup: ["scripts/build-for-tests.mjs"],
     testTimeout: 60_000,
     hookTimeout: 180_000,
     reporters: ["default", ["json", { outputFile: ".test-results/e2e.json" }]],
