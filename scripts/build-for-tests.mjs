@@ -32,5 +32,5 @@ export default function buildForTests() {
   }
   const cached = /FULL TURBO/.test(run.stdout);
   if (!cached)
-    console.log(`built the CLI bundle and the emulator for the tests (${Date.now() - started} ms)\n`);
+    process.stderr.write(`built the CLI bundle and the emulator (${Date.now() - started} ms)\n`);
 }
