@@ -128,6 +128,7 @@ describe("the token never leaves the client", () => {
         /^Fly refused to list machines \(HTTP 400\): bad header: .*\[REDACTED\]/,
       );
       expectNoSecret("echoed error", [lines.join("\n"), inspect(error, { depth: 8 })].join("\n"));
+      agent.assertNoPendingInterceptors();
     } finally {
       await agent.close();
     }
