@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 // One run over every package; each package's own vitest.config.ts names its project.
@@ -6,6 +7,18 @@ export default defineConfig({
     projects: ["packages/*", "apps/*"],
     // Builds the CLI bundle and the emulator first (turbo, cached): no run can test a stale bundle.
     globalSetup: ["scripts/build-for-tests.mjs"],
+    // The suites mostly wait (on the emulator's timers, child processes, HTTP), not compute: twice as many
+    // workers as cores overlaps the waiting (vitest's default, cores - 1, is one worker on a 2-core machine).
+    maxWorkers: Math.min(8, Math.max(2, availableParallelism() * 2)),
+    // `pnpm test:fast` skips tests tagged slow (`// @module-tag slow` at the top of a file, or
+    // `{ tags: ["slow"] }` on a test); `pnpm test:unit` runs them all.
+    tags: [
+      {
+        name: "slow",
+        description:
+          "Seconds of real waiting each: child-process CLIs, fault matrices, the rollout engine's own timers.",
+      },
+    ],
     // CI runs the suite twice (Node 20, then 24) and totals both reports, so the file name can be set.
     reporters: [
       "default",

@@ -1,3 +1,4 @@
+// @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
 import { inspect } from "node:util";
 import { scenario } from "@semfly/fly-emulator";
 import { MockAgent } from "undici";
