@@ -5,7 +5,7 @@
  * (a dependency the bundle cannot load, a file missing from `files`) fails here and nowhere else.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,6 +43,8 @@ function runOrThrow(command: string, args: string[], cwd: string, env = cleanNpm
 
 let scratch: string;
 let bin: string;
+/** Where npm put the package: `<prefix>/lib/node_modules/semfly`. */
+let installed: string;
 let emulator: Emulator;
 
 beforeAll(async () => {
@@ -70,6 +72,7 @@ beforeAll(async () => {
     scratch,
   );
   bin = join(prefix, "bin", "semfly");
+  installed = join(prefix, "lib", "node_modules", "semfly");
   emulator = await startEmulator({
     scenario: "demo",
     bootTimeMs: 20,
@@ -143,6 +146,25 @@ describe("the installed npm tarball", () => {
     for (const command of ["versions", "status", "rollback", "deploy", "diff", "releases"]) {
       expect(run.stdout).toMatch(new RegExp(`^\\s+${command}\\s`, "m"));
     }
+  });
+
+  it("ships only bundle files the commands load: no chunk left over from an earlier build", async () => {
+    const bundle = join(installed, "dist", "bundle");
+    const commands = (await readdir(join(bundle, "commands"))).map((f) => join("commands", f));
+    const chunks = (await readdir(join(bundle, "chunks"))).map((f) => join("chunks", f));
+    const reached = new Set<string>();
+    const visit = async (file: string): Promise<void> => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      const text = await readFile(join(bundle, file), "utf8");
+      for (const match of text.matchAll(
+        /(?:from|import\()\s*"\.\.?\/(?:chunks\/)?([\w.-]+\.js)"/g,
+      )) {
+        await visit(join("chunks", match[1]!));
+      }
+    };
+    for (const command of commands) await visit(command);
+    expect(chunks.filter((chunk) => !reached.has(chunk))).toEqual([]);
   });
 
   it("prints its version without loading a command", async () => {
