@@ -1,4 +1,3 @@
-import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 // One run over every package; each package's own vitest.config.ts names its project.
@@ -7,9 +6,6 @@ export default defineConfig({
     projects: ["packages/*", "apps/*"],
     // Builds the CLI bundle and the emulator first (turbo, cached): no run can test a stale bundle.
     globalSetup: ["scripts/build-for-tests.mjs"],
-    // The suites mostly wait (on the emulator's timers, child processes, HTTP), not compute: twice as many
-    // workers as cores overlaps the waiting (vitest's default, cores - 1, is one worker on a 2-core machine).
-    maxWorkers: Math.min(8, Math.max(2, availableParallelism() * 2)),
     // `pnpm test:fast` skips tests tagged slow (`// @module-tag slow` at the top of a file, or
     // `{ tags: ["slow"] }` on a test); `pnpm test:unit` runs them all.
     tags: [

@@ -67,6 +67,11 @@ describe("two rollbacks of one app at once", () => {
   it("two CLIs: one rolls back (exit 0), the other stops with LEASE_CONFLICT (exit 1) and changes nothing", async () => {
     const { e, env, cwd } = await world();
     const releasesBefore = e.releases(APP).length;
+    // Whoever leases first holds the app 3 s longer (its first update waits), so that the other, a
+    // Node process of its own, still meets those leases however slowly a loaded machine starts it.
+    e.setFaults({
+      rules: [{ operation: "machines.update", times: 1, action: { type: "delay", ms: 3_000 } }],
+    });
     const [a, b] = await Promise.all([
       runCli(["rollback", "3.1.11", "--yes", "--json", "--app", APP], { env, cwd }),
       runCli(["rollback", "3.1.10", "--yes", "--json", "--app", APP], { env, cwd }),
