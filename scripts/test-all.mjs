@@ -19,10 +19,16 @@ const steps = [
   ["typecheck", "pnpm", ["typecheck"]],
   ["build", "pnpm", ["build"]],
   ["unit and integration tests (vitest)", "pnpm", ["test:unit"]],
+  ["end-to-end: the npm tarball installed with npm (vitest e2e)", "pnpm", ["test:e2e"]],
 ];
-for (const script of ["test:integration", "test:ui"]) {
+const vscodeSuites = {
+  "test:integration": "VS Code integration tests (the suites in code-server)",
+  "test:ui":
+    "VS Code end-to-end: the packaged .vsix installed in code-server, driven through Chromium",
+};
+for (const [script, name] of Object.entries(vscodeSuites)) {
   if (vscodePackage.scripts?.[script]) {
-    steps.push([`VS Code ${script.slice(5)} tests`, "pnpm", ["--filter", "semfly-vscode", script]]);
+    steps.push([name, "pnpm", ["--filter", "semfly-vscode", script]]);
   }
 }
 
@@ -46,5 +52,11 @@ const summary = spawnSync(
     stdio: "inherit",
   },
 );
-if (!existsSync(join(results, "vitest.json"))) failed = true;
+// A suite that wrote no report did not run: that is a failure, not a smaller total.
+for (const report of ["vitest.json", "e2e.json"]) {
+  if (!existsSync(join(results, report))) {
+    console.error(`✖ no ${report} in .test-results: that suite did not run`);
+    failed = true;
+  }
+}
 process.exit(failed || summary.status !== 0 ? 1 : 0);

@@ -1,5 +1,13 @@
+import { fileURLToPath } from "node:url";
 import { defineProject } from "vitest/config";
 
 export default defineProject({
+  // In-process tests run the CLI from source (test/helpers.ts), and core from source with it; the
+  // child-process tests run the bundle, which the root config's globalSetup builds first.
+  resolve: {
+    alias: {
+      "@semfly/core": fileURLToPath(new URL("../../packages/core/src/index.ts", import.meta.url)),
+    },
+  },
   test: { name: "cli", include: ["test/**/*.test.ts"], testTimeout: 30_000 },
 });

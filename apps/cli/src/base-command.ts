@@ -1,5 +1,11 @@
 import { Command, Errors, Flags } from "@oclif/core";
-import type { FlyClient, RegistryClient, ReleaseCache, VersionHistory } from "@semfly/core";
+import type {
+  FlyClient,
+  RegistryClient,
+  ReleaseCache,
+  ResolvedAccessToken,
+  VersionHistory,
+} from "@semfly/core";
 import { debugEnabled, describeError } from "./errors.js";
 import { toJson } from "./render/format.js";
 import { type Terminal, terminalOf } from "./render/terminal.js";
@@ -46,6 +52,8 @@ export abstract class BaseCommand extends Command {
   /** Aborted when the command ends, so a request still in flight after a failure stops with it. */
   private readonly done = new AbortController();
   private redact: ((text: string) => string) | undefined;
+  /** Where the token came from: a refusal of a token from flyctl's config.yml is explained as an expiry. */
+  private token: ResolvedAccessToken | null = null;
 
   /** From argv, so that errors while parsing flags already follow --json and --verbose. */
   protected jsonMode = false;
@@ -101,6 +109,7 @@ export abstract class BaseCommand extends Command {
     this.redact = core.redact;
     const endpoints = core.resolveEndpoints(process.env);
     const token = await core.resolveAccessToken({ flag: flags["access-token"], env: process.env });
+    this.token = token;
     const client = core.createFlyClient({
       token: token?.token ?? "",
       ...endpoints,
@@ -168,8 +177,12 @@ export abstract class BaseCommand extends Command {
    */
   override async catch(error: Error & { oclif?: { exit?: number } }): Promise<never> {
     if (error instanceof Errors.ExitError) throw error;
-    const { redact } = await this.core();
-    const described = describeError(error, this.id ?? "", this.config.bin);
+    const { redact, explainTokenRejection } = await this.core();
+    const described = describeError(
+      explainTokenRejection(error, this.token),
+      this.id ?? "",
+      this.config.bin,
+    );
     const message = redact(described.message);
     const suggestion = described.suggestion ? redact(described.suggestion) : null;
     const colors = this.terminal(process.stderr).colors;

@@ -1,11 +1,79 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Command, Config, type Interfaces, Plugin } from "@oclif/core";
 import { runCommand } from "@oclif/test";
 import { type Emulator, loadScenario, type Scenario, startEmulator } from "@semfly/fly-emulator";
 
 export const CLI_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/**
+ * semfly's own commands, as the TypeScript in src/commands says they are: the plugin builds its manifest
+ * (flags, help, summaries) from these classes instead of oclif.manifest.json, and runs them instead of the
+ * bundle. oclif would load commands with Node's own import(), which vitest does not transform; this way
+ * vitest loads them, so an in-process test always runs the source as it is now. The bundle is what the
+ * child-process tests (test/reliability, help.test.ts) and the e2e suite run.
+ */
+class SourcePlugin extends Plugin {
+  constructor(
+    private readonly sources: Record<string, Command.Class>,
+    pjson: Interfaces.PJSON,
+  ) {
+    super({ root: CLI_ROOT, isRoot: true, type: "core", ignoreManifest: true, pjson });
+  }
+
+  override async findCommand(id: string, opts: { must: true }): Promise<Command.Class>;
+  override async findCommand(
+    id: string,
+    opts?: { must: boolean },
+  ): Promise<Command.Class | undefined>;
+  override async findCommand(id: string, opts?: { must: boolean }) {
+    const command = this.sources[id];
+    if (!command) {
+      if (opts?.must) throw new Error(`command ${id} not found in src/commands`);
+      return undefined;
+    }
+    command.id = id;
+    command.plugin = this;
+    return command;
+  }
+}
+
+let sourceConfig: Promise<Config> | undefined;
+
+/** The CLI's oclif config with its commands from src/commands and its plugins (help, …) as installed. */
+function loadSourceConfig(): Promise<Config> {
+  sourceConfig ??= (async () => {
+    const dir = join(CLI_ROOT, "src", "commands");
+    const sources: Record<string, Command.Class> = {};
+    for (const file of (await readdir(dir)).filter((f) => f.endsWith(".ts"))) {
+      const id = file.slice(0, -".ts".length);
+      // A path, not a template: vitest's module runner transforms the TypeScript it points at.
+      const module = (await import(/* @vite-ignore */ join(dir, file))) as {
+        default: Command.Class;
+      };
+      sources[id] = module.default;
+    }
+    const pjson = JSON.parse(
+      await readFile(join(CLI_ROOT, "package.json"), "utf8"),
+    ) as Interfaces.PJSON;
+    // The id list comes from the folder the classes came from, not from a built one.
+    pjson.oclif.commands = "./src/commands";
+    const root = new SourcePlugin(sources, pjson);
+    await root.load();
+    const installed = await Promise.all(
+      (pjson.oclif.plugins ?? []).map(async (name) => {
+        const plugin = new Plugin({ name, root: CLI_ROOT, type: "core" });
+        await plugin.load();
+        return plugin;
+      }),
+    );
+    const plugins = new Map([root, ...installed].map((plugin) => [plugin.name, plugin]));
+    return Config.load({ root: CLI_ROOT, pjson, plugins });
+  })();
+  return sourceConfig;
+}
 
 /** "Now" for relative times in asserted output: a week after the demo's last release. */
 export const NOW = "2025-06-11T12:00:00Z";
@@ -51,6 +119,7 @@ const CLEARED = [
   "FLY_APP",
   "FLY_ACCESS_TOKEN",
   "FLY_API_TOKEN",
+  "FLY_CONFIG_DIR",
   "FLY_API_BASE_URL",
   "FLY_FLAPS_BASE_URL",
   "FLY_UIEX_BASE_URL",
@@ -73,7 +142,10 @@ export async function removeIsolatedHome(): Promise<void> {
   emptyHome = undefined;
 }
 
-/** Run `semfly <args>` in-process with the emulator's env (plus overrides), then restore everything. */
+/**
+ * Run `semfly <args>` in-process, from source (see SourcePlugin), with the emulator's env (plus overrides),
+ * then restore everything.
+ */
 export async function semfly(
   args: string[],
   emulator: Emulator | null,
@@ -100,11 +172,9 @@ export async function semfly(
   process.stdin.isTTY = (options.stdinIsTTY ?? false) as true;
   if (options.cwd) process.chdir(options.cwd);
   try {
-    const { stdout, stderr, error } = await runCommand(
-      args,
-      { root: CLI_ROOT },
-      { stripAnsi: !options.raw },
-    );
+    const { stdout, stderr, error } = await runCommand(args, await loadSourceConfig(), {
+      stripAnsi: !options.raw,
+    });
     const exit = (error as { oclif?: { exit?: number } } | undefined)?.oclif?.exit;
     return { stdout, stderr, exitCode: error ? (exit ?? 1) : 0 };
   } finally {

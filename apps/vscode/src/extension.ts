@@ -43,12 +43,16 @@ export function activate(context: vscode.ExtensionContext): { testing: SemflyTes
     new VersionsModel({
       emitters,
       load: async (app, signal) => {
-        const { client, endpoints } = await session.connect();
-        return loadVersionHistory(client, app, {
-          signal,
-          cache: releaseCache,
-          endpoint: endpoints.apiBaseUrl,
-        });
+        const { client, endpoints, explain } = await session.connect();
+        try {
+          return await loadVersionHistory(client, app, {
+            signal,
+            cache: releaseCache,
+            endpoint: endpoints.apiBaseUrl,
+          });
+        } catch (error) {
+          throw explain(error);
+        }
       },
     }),
   );

@@ -1,3 +1,4 @@
+// @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Emulator, startEmulator } from "@semfly/fly-emulator";

@@ -1,3 +1,4 @@
+// @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
 import { createFlyClient, executeRollout, prepareRollback, type SemflyError } from "@semfly/core";
 import { type Emulator, startEmulator } from "@semfly/fly-emulator";
 import { afterEach, describe, expect, it } from "vitest";
@@ -66,6 +67,11 @@ describe("two rollbacks of one app at once", () => {
   it("two CLIs: one rolls back (exit 0), the other stops with LEASE_CONFLICT (exit 1) and changes nothing", async () => {
     const { e, env, cwd } = await world();
     const releasesBefore = e.releases(APP).length;
+    // Whoever leases first holds the app 3 s longer (its first update waits), so that the other, a
+    // Node process of its own, still meets those leases however slowly a loaded machine starts it.
+    e.setFaults({
+      rules: [{ operation: "machines.update", times: 1, action: { type: "delay", ms: 3_000 } }],
+    });
     const [a, b] = await Promise.all([
       runCli(["rollback", "3.1.11", "--yes", "--json", "--app", APP], { env, cwd }),
       runCli(["rollback", "3.1.10", "--yes", "--json", "--app", APP], { env, cwd }),
@@ -100,6 +106,11 @@ describe("two rollbacks of one app at once", () => {
     const core = coreRollout(e, "3.1.10");
     let cli: Promise<Awaited<ReturnType<typeof runCli>>> | null = null;
     const result = await core.run(() => {
+      // Core holds every lease now. Its first update waits 3 s, so that core still holds them when the CLI,
+      // a whole Node process started only now, asks for its own on a loaded machine.
+      e.setFaults({
+        rules: [{ operation: "machines.update", times: 1, action: { type: "delay", ms: 3_000 } }],
+      });
       cli = runCli(["rollback", "3.1.11", "--yes", "--app", APP], { env, cwd });
     });
     const run = await cli!;

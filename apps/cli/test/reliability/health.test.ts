@@ -1,3 +1,4 @@
+// @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
 import { type Emulator, startEmulator } from "@semfly/fly-emulator";
 import { afterEach, describe, expect, it } from "vitest";
 import { APP, emulatorEnv, runCli, type Sandbox, sandbox } from "./cli.js";

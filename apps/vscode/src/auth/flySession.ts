@@ -1,12 +1,28 @@
-import { createFlyClient, type FlyClient, type FlyEndpoints, inputError } from "@semfly/core";
+import {
+  createFlyClient,
+  explainTokenRejection,
+  type FlyClient,
+  type FlyEndpoints,
+  inputError,
+} from "@semfly/core";
 import * as vscode from "vscode";
 import { readEndpoints } from "../config/settings.js";
 import type { Log } from "../platform/log.js";
-import { TOKEN_SOURCE_NAMES, type TokenStore } from "./tokenStore.js";
+import { type FlyToken, TOKEN_SOURCE_NAMES, type TokenStore } from "./tokenStore.js";
 
 export interface FlyConnection {
   client: FlyClient;
   endpoints: FlyEndpoints;
+  /**
+   * The error to show for a failure of this connection's calls: Fly refusing the token `fly auth login`
+   * saved is explained as an expired login, with how to refresh it.
+   */
+  explain(error: unknown): unknown;
+}
+
+function explainer(token: FlyToken): (error: unknown) => unknown {
+  const fromFile = token.source === "config" ? { ...token, source: "config" as const } : null;
+  return (error) => explainTokenRejection(error, fromFile);
 }
 
 /**
@@ -55,7 +71,7 @@ export class FlySession {
         userAgent: this.userAgent,
         debug: (line) => this.log.debug(line),
       });
-      this.cached = { key, connection: { client, endpoints } };
+      this.cached = { key, connection: { client, endpoints, explain: explainer(token) } };
     }
     return this.cached.connection;
   }

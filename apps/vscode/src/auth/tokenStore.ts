@@ -10,6 +10,8 @@ export type TokenSource = "secret-storage" | AccessTokenSource;
 export interface FlyToken {
   token: string;
   source: TokenSource;
+  /** The config.yml it was read from, when `source` is "config". */
+  file?: string | undefined;
 }
 
 export const TOKEN_SOURCE_NAMES: Record<TokenSource, string> = {

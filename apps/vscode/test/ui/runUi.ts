@@ -4,10 +4,10 @@
  * the context menu and the modal, checks the tree, the status bar and the emulator's machines, and
  * saves media/screenshot.png. Writes { passed, failed } to .test-results/vscode-ui.json.
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createFlyClient, loadVersionHistory } from "@semfly/core";
+import { createFlyClient, executeRollout, loadVersionHistory, prepareRollback } from "@semfly/core";
 import { type Emulator, startEmulator } from "@semfly/fly-emulator";
 import type { Page } from "playwright-core";
 import { onCleanup, runCleanup } from "../harness/cleanup.js";
@@ -40,15 +40,46 @@ async function findVsix(root: string): Promise<string> {
   return path.join(root, vsix[vsix.length - 1]!);
 }
 
-async function liveOnEmulator(emulator: Emulator) {
-  const client = createFlyClient({
+function emulatorClient(emulator: Emulator) {
+  return createFlyClient({
     token: emulator.token,
     apiBaseUrl: emulator.url,
     flapsBaseUrl: emulator.url,
     uiexBaseUrl: emulator.url,
   });
-  const history = await loadVersionHistory(client, APP);
+}
+
+async function liveOnEmulator(emulator: Emulator) {
+  const history = await loadVersionHistory(emulatorClient(emulator), APP);
   return { live: history.live?.version ?? null, drift: history.drift };
+}
+
+/** Someone else (another terminal, CI) rolls the app back while the editor is open. */
+async function rollBackElsewhere(emulator: Emulator, spec: string): Promise<void> {
+  const client = emulatorClient(emulator);
+  const { plan } = await prepareRollback(client, APP, { target: { spec } });
+  const result = await executeRollout(client, plan);
+  if (result.status !== "complete")
+    throw new Error(`the rollback to ${spec} ended ${result.status}`);
+}
+
+/**
+ * What code-server installed is the .vsix as packaged: its manifest, and the production bundle (no source
+ * map), in the fresh extensions folder; not the development folder the integration suites load.
+ */
+async function checkInstalled(extensionsDir: string): Promise<void> {
+  const manifest = JSON.parse(await readFile(path.join(extensionRoot(), "package.json"), "utf8"));
+  const folder = `${manifest.publisher}.${manifest.name}-${manifest.version}`;
+  const installed = await readdir(extensionsDir);
+  if (!installed.includes(folder)) {
+    throw new Error(`${folder} is not in the extensions folder: ${installed.join(", ")}`);
+  }
+  const dist = await readdir(path.join(extensionsDir, folder, "dist"));
+  if (!dist.includes("extension.js") || dist.some((file) => file.endsWith(".map"))) {
+    throw new Error(
+      `the installed extension is not the production bundle: dist holds ${dist.join(", ")}`,
+    );
+  }
 }
 
 async function prepareProfile(scratch: string, emulator: Emulator) {
@@ -124,6 +155,16 @@ async function contextMenu(page: Page, row: RegExp, entry: string): Promise<void
   await page.keyboard.press("Enter");
 }
 
+/** Run a command from the Command Palette, as a user types it. */
+async function runFromPalette(page: Page, title: string): Promise<void> {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator(".quick-input-widget .monaco-list-row", { hasText: title }).first().waitFor();
+  await input.press("Enter");
+}
+
 async function main(): Promise<void> {
   const root = extensionRoot();
   const vsix = await findVsix(root);
@@ -142,6 +183,9 @@ async function main(): Promise<void> {
   const env = await isolatedEnv();
   await step(`install ${path.basename(vsix)} into code-server`, () =>
     installExtension(vsix, { ...profile, env }),
+  );
+  await step("check the installed extension is the packaged one", () =>
+    checkInstalled(profile.extensionsDir),
   );
   const server = await step("start code-server", () => startCodeServer({ ...profile, env }));
   const browser = await step("launch Chromium", () => launchChromium());
@@ -245,6 +289,17 @@ async function main(): Promise<void> {
     await page.mouse.move(1300, 850);
     await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(root, "media", "screenshot.png") });
+  });
+
+  await step("roll back elsewhere, then Refresh shows the new live version", async () => {
+    await rollBackElsewhere(emulator, "3.1.10");
+    // Automatic refresh is off (refreshIntervalSeconds 0): only the command can show the change.
+    await page.waitForTimeout(1_000);
+    if ((await treeRow(page, new RegExp(`Fly app ${APP}.*live 3\\.1\\.11`)).count()) !== 1) {
+      throw new Error("the tree changed before Refresh ran: this step would prove nothing");
+    }
+    await runFromPalette(page, "semfly: Refresh");
+    await treeRow(page, new RegExp(`Fly app ${APP}.*live 3\\.1\\.10`)).waitFor();
   });
 }
 

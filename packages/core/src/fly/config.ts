@@ -4,9 +4,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { inputError, quote, registerSecret } from "../errors.js";
+import { inputError, quote, registerSecret, SemflyError } from "../errors.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -73,18 +73,30 @@ export type AccessTokenSource = "flag" | "FLY_ACCESS_TOKEN" | "FLY_API_TOKEN" | 
 export interface ResolvedAccessToken {
   token: string;
   source: AccessTokenSource;
+  /** The config.yml the token was read from, when `source` is "config". */
+  file?: string | undefined;
 }
 
 export interface ResolveAccessTokenOptions {
   flag?: string | undefined;
   env?: Env | undefined;
-  /** Where `.fly/config.yml` lives; defaults to the user's home directory. */
+  /** The home directory holding `.fly/`, when FLY_CONFIG_DIR is not set; defaults to the user's. */
   homeDir?: string | undefined;
 }
 
-/** `~/.fly/config.yml`, where `fly auth login` stores `access_token`. */
-export function flyConfigPath(homeDir: string = homedir()): string {
-  return join(homeDir, ".fly", "config.yml");
+/**
+ * flyctl's config directory (helpers.GetConfigDirectory): FLY_CONFIG_DIR, else `~/.fly`. flyctl also takes
+ * an empty FLY_CONFIG_DIR, which would make it read `./config.yml`; here an empty value counts as unset, so
+ * a config.yml in a cloned repository can never supply the token.
+ */
+export function flyConfigDir(env: Env = process.env, homeDir: string = homedir()): string {
+  const dir = nonEmpty(env.FLY_CONFIG_DIR);
+  return dir ? resolve(dir) : join(homeDir, ".fly");
+}
+
+/** `config.yml` in flyctl's config directory, where `fly auth login` stores `access_token`. */
+export function flyConfigPath(env: Env = process.env, homeDir: string = homedir()): string {
+  return join(flyConfigDir(env, homeDir), "config.yml");
 }
 
 async function readConfigToken(file: string): Promise<string | undefined> {
@@ -99,40 +111,14 @@ async function readConfigToken(file: string): Promise<string | undefined> {
       "Check the file's permissions.",
     );
   }
-  // Loaded only when the token comes from this file: a token in the environment never pays for a YAML parser.
-  const { parse: parseYaml } = await import("yaml");
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch {
-    // The parser's message quotes the offending line, which may hold the token: name the file only.
-    throw inputError(
-      "FLY_CONFIG_INVALID",
-      `${file} is not valid YAML`,
-      "Fix or delete the file and run `fly auth login`, or set FLY_API_TOKEN.",
-    );
-  }
-  if (doc === null || doc === undefined) return undefined;
-  if (typeof doc !== "object" || Array.isArray(doc)) {
-    throw inputError(
-      "FLY_CONFIG_INVALID",
-      `${file} is not a YAML mapping`,
-      "Run `fly auth login` to rewrite it.",
-    );
-  }
-  const token = (doc as Record<string, unknown>).access_token;
-  if (token === undefined || token === null || token === "") return undefined;
-  if (typeof token !== "string") {
-    throw inputError(
-      "FLY_CONFIG_INVALID",
-      `access_token in ${file} is not a string`,
-      "Run `fly auth login`.",
-    );
-  }
-  return nonEmpty(token);
+  const { tokenFromConfigYaml } = await import("./config-file.js");
+  return tokenFromConfigYaml(text, file);
 }
 
-/** flyctl's precedence: --access-token, FLY_ACCESS_TOKEN, FLY_API_TOKEN, then `access_token` in ~/.fly/config.yml. */
+/**
+ * flyctl's precedence: --access-token, FLY_ACCESS_TOKEN, FLY_API_TOKEN, then `access_token` in config.yml
+ * (in FLY_CONFIG_DIR, else ~/.fly).
+ */
 export async function resolveAccessToken(
   options: ResolveAccessTokenOptions = {},
 ): Promise<ResolvedAccessToken | null> {
@@ -146,14 +132,36 @@ export async function resolveAccessToken(
     if (api) return { token: api, source: "FLY_API_TOKEN" };
     return undefined;
   })();
+  const file = flyConfigPath(env, options.homeDir);
   const resolved =
     found ??
-    (await readConfigToken(flyConfigPath(options.homeDir)).then((token) =>
-      token ? { token, source: "config" as const } : undefined,
+    (await readConfigToken(file).then((token) =>
+      token ? { token, source: "config" as const, file } : undefined,
     ));
   if (!resolved) return null;
   registerSecret(resolved.token);
   return resolved;
+}
+
+/**
+ * Fly refusing a token that `fly auth login` saved most often means the login expired: say so, and how to
+ * get a fresh one. Any other error, or a token from elsewhere, is returned as it is.
+ */
+export function explainTokenRejection(error: unknown, token: ResolvedAccessToken | null): unknown {
+  if (!(error instanceof SemflyError) || error.code !== "UNAUTHORIZED") return error;
+  if (token?.source !== "config") return error;
+  return new SemflyError({
+    code: error.code,
+    kind: error.kind,
+    message: `${error.message}: the token from ${token.file ?? "flyctl's config.yml"} may have expired`,
+    suggestion:
+      "Run `fly auth login` to refresh it (`fly auth token` prints the token it saved), or set FLY_API_TOKEN.",
+    status: error.status,
+    flyCode: error.flyCode,
+    requestId: error.requestId,
+    operation: error.operation,
+    cause: error,
+  });
 }
 
 const SCHEME_PREFIX = /^(?:bearer|flyv1)\s+/i;

@@ -12,6 +12,8 @@ export type {
 export {
   authorizationHeader,
   DEFAULT_ENDPOINTS,
+  explainTokenRejection,
+  flyConfigDir,
   flyConfigPath,
   isMacaroon,
   readAppNameFromFlyToml,

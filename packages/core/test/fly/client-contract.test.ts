@@ -334,7 +334,10 @@ describe("faults", () => {
     });
   });
 
-  it("stays under the emulator's Fly rate limits during a burst of calls on one machine", async () => {
+  // Seconds of real token-bucket time, and sensitive to a starved event loop: not for the fast loop.
+  it("stays under the emulator's Fly rate limits during a burst of calls on one machine", {
+    tags: ["slow"],
+  }, async () => {
     fresh();
     const [machine] = await client.listMachines(APP);
     emulator.clearRequestLog();

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   authorizationHeader,
+  explainTokenRejection,
   readAppNameFromFlyToml,
   redact,
   resolveAccessToken,
@@ -93,6 +94,32 @@ describe("resolveAccessToken", () => {
     expect(await resolveAccessToken({ env: {}, homeDir: home })).toEqual({
       token: "from-config-file",
       source: "config",
+      file: join(home, ".fly", "config.yml"),
+    });
+  });
+
+  it("reads config.yml in FLY_CONFIG_DIR instead of ~/.fly when it is set, as flyctl does", async () => {
+    await writeFlyConfig("access_token: from-home\n");
+    const configDir = join(home, "elsewhere");
+    await mkdir(configDir);
+    await writeFile(join(configDir, "config.yml"), "access_token: from-config-dir\n");
+    expect(await resolveAccessToken({ env: { FLY_CONFIG_DIR: configDir }, homeDir: home })).toEqual(
+      { token: "from-config-dir", source: "config", file: join(configDir, "config.yml") },
+    );
+  });
+
+  it("does not fall back to ~/.fly when FLY_CONFIG_DIR names a folder without config.yml", async () => {
+    await writeFlyConfig("access_token: from-home\n");
+    const env = { FLY_CONFIG_DIR: join(home, "empty") };
+    expect(await resolveAccessToken({ env, homeDir: home })).toBeNull();
+  });
+
+  it("treats an empty FLY_CONFIG_DIR as unset, so ./config.yml is never read", async () => {
+    await writeFlyConfig("access_token: from-home\n");
+    expect(await resolveAccessToken({ env: { FLY_CONFIG_DIR: " " }, homeDir: home })).toEqual({
+      token: "from-home",
+      source: "config",
+      file: join(home, ".fly", "config.yml"),
     });
   });
 
@@ -116,6 +143,44 @@ describe("resolveAccessToken", () => {
     expect(text).toContain(join(home, ".fly", "config.yml"));
     expect(text).not.toContain("leakyTokenValue");
     expect((error as Error).cause).toBeUndefined();
+  });
+});
+
+describe("explainTokenRejection", () => {
+  const unauthorized = new SemflyError({
+    code: "UNAUTHORIZED",
+    kind: "input",
+    message: "Fly refused to list machines (HTTP 401): unauthorized",
+    suggestion: "Check FLY_API_TOKEN",
+    status: 401,
+  });
+
+  it("says a refused token from config.yml may have expired and how to refresh it", () => {
+    const explained = explainTokenRejection(unauthorized, {
+      token: "t",
+      source: "config",
+      file: "/home/u/.fly/config.yml",
+    });
+    expect(explained).toMatchObject({
+      code: "UNAUTHORIZED",
+      kind: "input",
+      status: 401,
+      message:
+        "Fly refused to list machines (HTTP 401): unauthorized: the token from /home/u/.fly/config.yml may have expired",
+      suggestion: expect.stringMatching(/`fly auth login`.*`fly auth token`/),
+      cause: unauthorized,
+    });
+  });
+
+  it("leaves a refusal of a token from the environment or the flag as it is", () => {
+    for (const source of ["flag", "FLY_ACCESS_TOKEN", "FLY_API_TOKEN"] as const) {
+      expect(explainTokenRejection(unauthorized, { token: "t", source })).toBe(unauthorized);
+    }
+  });
+
+  it("leaves other errors from a config.yml token as they are", () => {
+    const forbidden = new SemflyError({ code: "FORBIDDEN", message: "no", status: 403 });
+    expect(explainTokenRejection(forbidden, { token: "t", source: "config" })).toBe(forbidden);
   });
 });
 

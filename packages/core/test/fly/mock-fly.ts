@@ -1,5 +1,6 @@
 /** Shared set-up for tests that fake Fly at the wire with undici's MockAgent. */
 import { MockAgent } from "undici";
+import { afterEach } from "vitest";
 import { createFlyClient, type FlyClient, type FlyClientOptions } from "../../src/index.js";
 
 export const API = "https://api.fly.io";
@@ -16,9 +17,35 @@ export interface MockFly {
   debugLines: string[];
 }
 
+const open = new Set<MockAgent>();
+
+/**
+ * Every faked exchange a test sets up must be used: an interceptor left over means the client did not
+ * make a call the test expected, or the test describes calls that never happen. Checked when the test
+ * closes the agent (closing forgets the interceptors) and, for an agent left open, after each test of
+ * every file that imports this module.
+ */
+function checkAllUsed(agent: MockAgent): void {
+  if (!open.delete(agent)) return;
+  agent.assertNoPendingInterceptors();
+}
+
+afterEach(async () => {
+  for (const agent of [...open]) {
+    checkAllUsed(agent);
+    await agent.close();
+  }
+});
+
 export function mockFly(options: Partial<FlyClientOptions> = {}): MockFly {
   const agent = new MockAgent();
   agent.disableNetConnect();
+  open.add(agent);
+  const close = agent.close.bind(agent);
+  agent.close = async () => {
+    checkAllUsed(agent);
+    await close();
+  };
   const debugLines: string[] = [];
   const client = createFlyClient({
     token: SECRET_TOKEN,

@@ -173,6 +173,8 @@ describe("retries", () => {
     const error = await caught(fly.client.updateMachine("my-app", "m2", updateBody));
     expect(error).toMatchObject({ code: "NETWORK_ERROR", operation: "update a machine" });
     expect(error.suggestion).toMatch(/FLY_FLAPS_BASE_URL/);
+    // The answer a resend would have had is still there: the update was sent once.
+    expect((await fly.client.updateMachine("my-app", "m2", updateBody)).id).toBe("m2");
   });
 
   it("retries a GET after a connection reset", async () => {

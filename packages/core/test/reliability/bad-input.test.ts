@@ -445,6 +445,8 @@ describe("an answer from Fly the extension cannot use", () => {
       );
       // Only reads went out: GraphQL queries and GETs.
       expect(sent.every((line) => line === "POST /graphql" || line.startsWith("GET "))).toBe(true);
+      // Both halves of the history were asked for: every faked exchange was used.
+      agent.assertNoPendingInterceptors();
     } finally {
       await agent.close();
     }

@@ -1,3 +1,4 @@
+// @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
 import { inspect } from "node:util";
 import { scenario } from "@semfly/fly-emulator";
 import { MockAgent } from "undici";
@@ -130,6 +131,7 @@ describe("the token never leaves the client", () => {
         /^Fly refused to list machines \(HTTP 400\): bad header: .*\[REDACTED\]/,
       );
       expectNoSecret("echoed error", [lines.join("\n"), inspect(error, { depth: 8 })].join("\n"));
+      agent.assertNoPendingInterceptors();
     } finally {
       await agent.close();
     }

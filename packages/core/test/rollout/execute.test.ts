@@ -1,3 +1,4 @@
+// @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   executeRollout,
