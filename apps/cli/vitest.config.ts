@@ -5,9 +5,17 @@ export default defineProject({
   // In-process tests run the CLI from source (test/helpers.ts), and core from source with it; the
   // child-process tests run the bundle, which the root config's globalSetup builds first.
   resolve: {
-    alias: {
-      "@semfly/core": fileURLToPath(new URL("../../packages/core/src/index.ts", import.meta.url)),
-    },
+    // Exact matches, so the `@semfly/core/duration` subpath maps to its own source file.
+    alias: [
+      {
+        find: /^@semfly\/core$/,
+        replacement: fileURLToPath(new URL("../../packages/core/src/index.ts", import.meta.url)),
+      },
+      {
+        find: /^@semfly\/core\/duration$/,
+        replacement: fileURLToPath(new URL("../../packages/core/src/duration.ts", import.meta.url)),
+      },
+    ],
   },
   test: { name: "cli", include: ["test/**/*.test.ts"], testTimeout: 30_000 },
 });
