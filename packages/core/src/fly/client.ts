@@ -14,6 +14,7 @@ import {
   releaseLease,
 } from "./leases.js";
 import {
+  deleteMachineMetadata,
   type GetMachineOptions,
   getMachine,
   getMachineMetadata,
@@ -131,6 +132,12 @@ export interface FlyClient {
     value: string,
     options?: CallOptions & { nonce?: string | undefined },
   ): Promise<void>;
+  deleteMachineMetadata(
+    app: string,
+    id: string,
+    key: string,
+    options?: CallOptions & { nonce?: string | undefined },
+  ): Promise<void>;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -200,5 +207,6 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
     releaseLease: (app, id, nonce, o) => releaseLease(ctx, app, id, nonce, o),
     getMachineMetadata: (app, id, o) => getMachineMetadata(ctx, app, id, o),
     setMachineMetadata: (app, id, key, value, o) => setMachineMetadata(ctx, app, id, key, value, o),
+    deleteMachineMetadata: (app, id, key, o) => deleteMachineMetadata(ctx, app, id, key, o),
   };
 }

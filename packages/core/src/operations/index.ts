@@ -2,3 +2,4 @@ export * from "./diff.js";
 export * from "./load-history.js";
 export * from "./prepare.js";
 export * from "./release-cache.js";
+export * from "./freeze.js";
