@@ -2,8 +2,8 @@ import { type Emulator, loadScenario, startEmulator } from "@semfly/fly-emulator
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   createFlyClient,
-  FREEZE_METADATA_KEY,
   type FlyClient,
+  FREEZE_METADATA_KEY,
   freezeApp,
   freezeOf,
   loadVersionHistory,
