@@ -1,4 +1,5 @@
 import { Args, Flags } from "@oclif/core";
+import { currentActor } from "../actor.js";
 import { BaseCommand } from "../base-command.js";
 import { rolloutChoices, rolloutFlags, runRollout } from "../rollout-runner.js";
 
@@ -25,6 +26,9 @@ export default class Deploy extends BaseCommand {
     "allow-downgrade": Flags.boolean({
       summary: "Allow VERSION to be lower than the live version.",
     }),
+    unfreeze: Flags.boolean({
+      summary: "Deploy even though the app is frozen, lifting the freeze first.",
+    }),
   };
 
   async run(): Promise<void> {
@@ -33,8 +37,20 @@ export default class Deploy extends BaseCommand {
     const choices = rolloutChoices(core, flags);
     const connection = await this.connect(flags);
     const { app, client } = connection;
+    const history = await this.loadHistory(connection);
+    const freeze = core.freezeOf(
+      history.machines.map((info) => info.machine),
+      this.now(),
+    );
+    core.checkDeployAllowed(app, freeze, { unfreeze: flags.unfreeze });
+    const lift = flags.unfreeze && core.isFrozen(freeze) && !flags["dry-run"];
+    if (lift) {
+      // Lifted before planning: the new machine configs are built from the machines' metadata.
+      await core.unfreezeApp(client, history, { by: currentActor(core), now: this.now() });
+      this.err(`Lifted the freeze on ${app} (was ${core.freezeLine(freeze.freeze)}).`);
+    }
     const prepared = await core.prepareDeploy(client, app, {
-      history: await this.loadHistory(connection),
+      history: lift ? await this.loadHistory(connection) : history,
       version: args.version,
       imageRef: flags.image,
       allowDowngrade: flags["allow-downgrade"],

@@ -1,4 +1,5 @@
 import { BaseCommand } from "../base-command.js";
+import { freezeBanner, freezeJson } from "../render/freeze.js";
 import { statusJson, statusText } from "../render/status.js";
 
 export default class Status extends BaseCommand {
@@ -15,8 +16,16 @@ export default class Status extends BaseCommand {
   async run(): Promise<void> {
     const { flags, argv } = await this.parse(Status);
     this.refuseArguments(argv as string[]);
-    const history = await this.loadHistory(await this.connect(flags));
-    if (flags.json) return this.outJson(statusJson(history));
-    this.out(statusText(history, this.terminal()));
+    const connection = await this.connect(flags);
+    const history = await this.loadHistory(connection);
+    const freeze = connection.core.freezeOf(
+      history.machines.map((info) => info.machine),
+      this.now(),
+    );
+    if (flags.json) return this.outJson({ ...statusJson(history), freeze: freezeJson(freeze) });
+    const term = this.terminal();
+    this.out(
+      [...freezeBanner(freeze, term.colors, this.config.bin), statusText(history, term)].join("\n"),
+    );
   }
 }

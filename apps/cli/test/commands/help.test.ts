@@ -16,9 +16,11 @@ describe("the command line", () => {
     expect(ours.map((c) => c.id).sort()).toEqual([
       "deploy",
       "diff",
+      "freeze",
       "releases",
       "rollback",
       "status",
+      "unfreeze",
       "versions",
     ]);
     for (const command of ours) {

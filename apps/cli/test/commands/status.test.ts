@@ -84,6 +84,12 @@ describe("semfly status", () => {
       exitCode: 0,
     });
     const json = JSON.parse((await semfly(["status", "-a", "empty-app", "-j"], emulator)).stdout);
-    expect(json).toEqual({ app: "empty-app", version: null, drift: false, machines: [] });
+    expect(json).toEqual({
+      app: "empty-app",
+      version: null,
+      drift: false,
+      machines: [],
+      freeze: null,
+    });
   });
 });
