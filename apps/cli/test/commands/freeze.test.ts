@@ -19,7 +19,7 @@ const DEPLOY = ["deploy", "3.2.0", "--image", "registry.fly.io/acme-web:3.2.0", 
 const TWO_HOURS_LATER = "2025-06-11T14:00:01Z";
 
 const freezeKeys = () =>
-  emulator.machines("acme-web").map((m) => m.config.metadata?.semfly_freeze ?? null);
+  emulator.machines("acme-web").map((m) => m.config?.metadata?.semfly_freeze ?? null);
 
 describe("a rollback freezes the app", () => {
   it("freezes on the version it rolled back to, with the rollback's reason", async () => {
