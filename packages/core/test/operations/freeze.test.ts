@@ -42,7 +42,7 @@ describe("freezing an app on Fly", () => {
     const outcome = await freezeApp(client, await history(), aFreeze());
     const machines = emulator.machines(APP);
     expect(outcome.machineIds).toHaveLength(machines.length);
-    for (const m of machines) expect(m.config.metadata?.[FREEZE_METADATA_KEY]).toBeDefined();
+    for (const m of machines) expect(m.config?.metadata?.[FREEZE_METADATA_KEY]).toBeDefined();
     const state = freezeOf(
       (await history()).machines.map((i) => i.machine),
       NOW,
