@@ -154,6 +154,37 @@ describe("deploying to a frozen app", () => {
   });
 });
 
+describe("freeze and unfreeze --json", () => {
+  it("prints the freeze it set and the one it lifted", async () => {
+    const frozen = await semfly(["freeze", "--json"], emulator, { env: ACTOR });
+    expect(JSON.parse(frozen.stdout)).toEqual({
+      app: "acme-web",
+      freeze: {
+        frozen: true,
+        expired: false,
+        by: "alice@acme.test",
+        reason: "frozen",
+        at: "2025-06-11T12:00:00.000Z",
+        until: null,
+        holds: {
+          version: "3.1.12",
+          digest: "sha256:ed5c6ce26bc7cf3f7a197ee6cae6d63aa415b2de67a05678aec46d67a0369979",
+        },
+        machines: { carrying: 6, of: 6 },
+      },
+      release: 27,
+      warnings: [],
+      undo: "semfly unfreeze --app acme-web",
+    });
+    const lifted = JSON.parse((await semfly(["unfreeze", "--json"], emulator)).stdout);
+    expect(lifted).toMatchObject({
+      app: "acme-web",
+      lifted: { by: "alice@acme.test" },
+      machines: 6,
+    });
+  });
+});
+
 describe("bad freeze input", () => {
   it.each([
     [["freeze", "--until", "yesterday"], 'Error: --until "yesterday" is neither a duration'],
