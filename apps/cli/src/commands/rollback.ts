@@ -83,5 +83,10 @@ export default class Rollback extends BaseCommand {
             })
         : undefined,
     });
+    if (flags["dry-run"] && flags.freeze && !flags.json) {
+      this.out(
+        "The rollback would then freeze the app, so deploys are refused (--no-freeze skips it).",
+      );
+    }
   }
 }

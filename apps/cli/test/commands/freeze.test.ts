@@ -33,6 +33,10 @@ describe("a rollback freezes the app", () => {
       "Froze acme-web by alice@acme.test until unfrozen: 3.1.12 drops orders\n",
     );
     expect(freezeKeys().every((value) => value !== null)).toBe(true);
+    // The record sits beside what the rollout wrote on its release, which stays as it was.
+    const metadata = emulator.release("acme-web", 28)?.metadata as Record<string, unknown>;
+    expect(metadata.semfly).toMatchObject({ kind: "rollback", reason: "3.1.12 drops orders" });
+    expect(metadata.semfly_freeze).toMatchObject({ state: "frozen", by: "alice@acme.test" });
 
     const status = JSON.parse((await semfly(["status", "--json"], emulator)).stdout);
     expect(status.freeze).toEqual({
@@ -59,6 +63,13 @@ describe("a rollback freezes the app", () => {
       frozen: true,
       reason: "rolled back from 3.1.12 to 3.1.11",
     });
+  });
+
+  it("says in a dry run that the rollback would freeze", async () => {
+    const { stdout } = await semfly(["rollback", "--dry-run"], emulator);
+    expect(stdout.trimEnd().split("\n").at(-1)).toBe(
+      "The rollback would then freeze the app, so deploys are refused (--no-freeze skips it).",
+    );
   });
 
   it("--no-freeze leaves the app unfrozen", async () => {

@@ -134,7 +134,12 @@ describe("semfly rollback", () => {
       emulator,
     );
     expect(human).toEqual({
-      stdout: `${[...PLAN, "", "Dry run: nothing was changed. Run again without --dry-run to roll back."].join("\n")}\n`,
+      stdout: `${[
+        ...PLAN,
+        "",
+        "Dry run: nothing was changed. Run again without --dry-run to roll back.",
+        "The rollback would then freeze the app, so deploys are refused (--no-freeze skips it).",
+      ].join("\n")}\n`,
       stderr: "",
       exitCode: 0,
     });
