@@ -206,7 +206,7 @@ export function summaryMarkdown(report: RunReport): string {
  * `version`: what is live after the run; `release`: the Fly release the run made; `status`: the rollout's
  * status (complete, failed, interrupted, planned), `refused` when a freeze stopped it, `failed` for any other
  * error, or
- * for versions/status `frozen`, `drift` or `live`; `undo`: the command that undoes the run.
+ * for versions/status `frozen`, `drift` or `live` (verify: its own `status`, when it prints one); `undo`: the command that undoes the run.
  */
 export function actionOutputs(report: RunReport): ActionOutputs {
   const rollout = report.rollout;
@@ -215,8 +215,11 @@ export function actionOutputs(report: RunReport): ActionOutputs {
     rollout && rollout.status === "complete" && !rollout.dryRun
       ? rollout.to
       : (live?.version ?? live?.key ?? report.status?.version ?? "");
+  // A command without a known shape (verify) may still say how it went.
+  const reported = (report.other as { status?: unknown } | null)?.status;
   let status: string;
   if (rollout) status = rollout.dryRun ? "planned" : rollout.status;
+  else if (typeof reported === "string" && !report.error) status = reported;
   else if (report.error) status = report.error.code === "FROZEN" ? "refused" : "failed";
   else if (report.status?.freeze?.frozen) status = "frozen";
   else if (report.status?.drift) status = "drift";

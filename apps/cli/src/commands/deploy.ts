@@ -38,10 +38,7 @@ export default class Deploy extends BaseCommand {
     const connection = await this.connect(flags);
     const { app, client } = connection;
     const history = await this.loadHistory(connection);
-    const freeze = core.freezeOf(
-      history.machines.map((info) => info.machine),
-      this.now(),
-    );
+    const freeze = core.historyFreeze(history, this.now());
     core.checkDeployAllowed(app, freeze, { unfreeze: flags.unfreeze });
     const lift = flags.unfreeze && core.isFrozen(freeze) && !flags["dry-run"];
     if (lift) {

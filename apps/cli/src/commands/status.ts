@@ -18,10 +18,7 @@ export default class Status extends BaseCommand {
     this.refuseArguments(argv as string[]);
     const connection = await this.connect(flags);
     const history = await this.loadHistory(connection);
-    const freeze = connection.core.freezeOf(
-      history.machines.map((info) => info.machine),
-      this.now(),
-    );
+    const freeze = connection.core.historyFreeze(history, this.now());
     if (flags.json) return this.outJson({ ...statusJson(history), freeze: freezeJson(freeze) });
     const term = this.terminal();
     this.out(

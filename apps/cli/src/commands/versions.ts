@@ -21,10 +21,7 @@ export default class Versions extends BaseCommand {
     const history = await this.loadHistory(connection);
     if (flags.json) return this.outJson(versionsJson(history));
     const term = this.terminal();
-    const freeze = connection.core.freezeOf(
-      history.machines.map((info) => info.machine),
-      this.now(),
-    );
+    const freeze = connection.core.historyFreeze(history, this.now());
     this.out(
       [
         ...freezeBanner(freeze, term.colors, this.config.bin),

@@ -1,4 +1,4 @@
-import { freezeLine, freezeOf, shortDigest } from "@semfly/core";
+import { freezeLine, historyFreeze, shortDigest } from "@semfly/core";
 import { type AppState, latestHistory } from "../model/versionsModel.js";
 import { escapeMarkdown } from "../tree/format.js";
 
@@ -37,10 +37,7 @@ export function statusBarContent(
   }
   const live = history.live;
   const liveName = live ? (live.version ?? shortDigest(live.digest)) : "no live version";
-  const freeze = freezeOf(
-    history.machines.map((info) => info.machine),
-    now,
-  );
+  const freeze = historyFreeze(history, now);
   if (freeze && !freeze.expired) {
     return {
       text: `$(lock) ${app} ${liveName} frozen`,

@@ -13,7 +13,7 @@ import {
   FREEZE_METADATA_KEY,
   FREEZE_RELEASE_KEY,
   type Freeze,
-  freezeOf,
+  historyFreeze,
 } from "../versions/freeze.js";
 import type { VersionHistory } from "../versions/history.js";
 import { releaseInProgress } from "../versions/release-status.js";
@@ -97,7 +97,7 @@ export async function unfreezeApp(
   input: { by: string; now: number; signal?: AbortSignal | undefined },
 ): Promise<UnfreezeOutcome> {
   const machines = history.machines.map((info) => info.machine);
-  const state = freezeOf(machines, input.now);
+  const state = historyFreeze(history, input.now);
   if (!state) return { lifted: null, machineIds: [], recordedOn: null, warnings: [] };
   const carriers = machines.filter((m) => state.machineIds.includes(m.id));
   const settled = await settleLimit(carriers, WRITE_CONCURRENCY, (machine) =>

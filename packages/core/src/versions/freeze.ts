@@ -5,6 +5,7 @@
  */
 import * as v from "valibot";
 import { inputError } from "../errors.js";
+import type { VersionHistory } from "./history.js";
 import type { FlyMachine } from "./types.js";
 
 /** The machine metadata key (Machines API `config.metadata`) that carries the freeze on every app machine. */
@@ -95,6 +96,17 @@ export function freezeOf(machines: readonly FlyMachine[], now: number): FreezeSt
     machineIds: carriers,
     machineCount: machines.length,
   };
+}
+
+/** The freeze of the app a history describes (its app machines' metadata). */
+export function historyFreeze(
+  history: Pick<VersionHistory, "machines">,
+  now: number,
+): FreezeState | null {
+  return freezeOf(
+    history.machines.map((info) => info.machine),
+    now,
+  );
 }
 
 /** True while a freeze stops deploys. */
