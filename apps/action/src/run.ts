@@ -155,7 +155,10 @@ export async function run(root: string, env: NodeJS.ProcessEnv = process.env): P
       other,
       error,
     };
-    await core.summary.addRaw(summaryMarkdown(report)).write();
+    const markdown = summaryMarkdown(report);
+    // Outside a runner (a local run without the file) the summary goes to the log instead.
+    if (env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write();
+    else core.info(markdown);
     const outputs = actionOutputs(report);
     core.setOutput("version", outputs.version);
     core.setOutput("release", outputs.release);

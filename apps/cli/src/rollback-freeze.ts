@@ -1,4 +1,4 @@
-import type { PreparedRollout, RolloutResult } from "@semfly/core";
+import type { FreezeClient, PreparedRollout, RolloutResult } from "@semfly/core";
 import { currentActor } from "./actor.js";
 import type { CoreModule } from "./base-command.js";
 import { freezeJson } from "./render/freeze.js";
@@ -11,7 +11,7 @@ import type { AfterComplete } from "./rollout-runner.js";
  */
 export async function freezeAfterRollback(input: {
   core: CoreModule;
-  client: Parameters<CoreModule["freezeApp"]>[0];
+  client: FreezeClient;
   prepared: PreparedRollout;
   result: RolloutResult;
   reason: string | null;

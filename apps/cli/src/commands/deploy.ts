@@ -43,7 +43,11 @@ export default class Deploy extends BaseCommand {
     const lift = flags.unfreeze && core.isFrozen(freeze) && !flags["dry-run"];
     if (lift) {
       // Lifted before planning: the new machine configs are built from the machines' metadata.
-      await core.unfreezeApp(client, history, { by: currentActor(core), now: this.now() });
+      await core.unfreezeApp(client, history, {
+        by: currentActor(core),
+        now: this.now(),
+        signal: this.signal,
+      });
       this.err(`Lifted the freeze on ${app} (was ${core.freezeLine(freeze.freeze)}).`);
     }
     const prepared = await core.prepareDeploy(client, app, {
