@@ -150,6 +150,17 @@ export interface RolloutSession {
   err(text: string): void;
   /** Ends the command with this code after output (oclif's exit). */
   exit(code: number): never;
+  /** Runs after a complete rollout, before the result is shown (rollback's freeze); shown with it. */
+  afterComplete?: ((result: RolloutResult) => Promise<AfterComplete>) | undefined;
+}
+
+export interface AfterComplete {
+  /** Lines printed after the result. */
+  lines: string[];
+  /** Keys added to the --json result. */
+  json: Record<string, unknown>;
+  /** The rollout worked but this step did not: the command exits 1. */
+  failed: boolean;
 }
 
 /**
@@ -245,9 +256,22 @@ export async function runRollout(session: RolloutSession): Promise<void> {
   }
 
   result = withMachineDetails(result, history);
+  const after =
+    result.status === "complete" && session.afterComplete
+      ? await session.afterComplete(result)
+      : null;
   if (json) {
-    session.out(toJson(rolloutJson({ plan, result, bin, notRestored, history, skippedVersions })));
-  } else session.out(`\n${resultText(result, stdout, bin, notRestored)}`);
+    session.out(
+      toJson({
+        ...rolloutJson({ plan, result, bin, notRestored, history, skippedVersions }),
+        ...after?.json,
+      }),
+    );
+  } else {
+    session.out(`\n${resultText(result, stdout, bin, notRestored)}`);
+    for (const line of after?.lines ?? []) session.out(line);
+  }
+  if (after?.failed) session.exit(1);
   if (result.status !== "complete") {
     const failure = rolloutFailure(result, bin);
     const c = terminalOf(process.stderr).colors;

@@ -1,4 +1,5 @@
 import { Args, Flags } from "@oclif/core";
+import { currentActor } from "../actor.js";
 import { BaseCommand } from "../base-command.js";
 import { rolloutChoices, rolloutFlags, runRollout } from "../rollout-runner.js";
 
@@ -30,6 +31,9 @@ export default class Deploy extends BaseCommand {
       summary:
         "Copy an image from another registry (Docker Hub, GHCR, …) to registry.fly.io/<app> first: Fly machines cannot pull private images from elsewhere.",
     }),
+    unfreeze: Flags.boolean({
+      summary: "Deploy even though the app is frozen, lifting the freeze first.",
+    }),
   };
 
   async run(): Promise<void> {
@@ -39,8 +43,21 @@ export default class Deploy extends BaseCommand {
     core.checkDeployArguments(args.version, flags.image);
     const connection = await this.connect(flags);
     const { app, client } = connection;
+    const history = await this.loadHistory(connection);
+    const freeze = core.historyFreeze(history, this.now());
+    core.checkDeployAllowed(app, freeze, { unfreeze: flags.unfreeze });
+    const lift = flags.unfreeze && core.isFrozen(freeze) && !flags["dry-run"];
+    if (lift) {
+      // Lifted before planning: the new machine configs are built from the machines' metadata.
+      await core.unfreezeApp(client, history, {
+        by: currentActor(core),
+        now: this.now(),
+        signal: this.signal,
+      });
+      this.err(`Lifted the freeze on ${app} (was ${core.freezeLine(freeze.freeze)}).`);
+    }
     const prepared = await core.prepareDeploy(client, app, {
-      history: await this.loadHistory(connection),
+      history: lift ? await this.loadHistory(connection) : history,
       version: args.version,
       imageRef: flags.image,
       allowDowngrade: flags["allow-downgrade"],

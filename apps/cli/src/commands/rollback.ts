@@ -1,5 +1,6 @@
 import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "../base-command.js";
+import { freezeAfterRollback } from "../rollback-freeze.js";
 import { rolloutChoices, rolloutFlags, runRollout } from "../rollout-runner.js";
 
 export default class Rollback extends BaseCommand {
@@ -27,6 +28,12 @@ export default class Rollback extends BaseCommand {
     }),
     "with-config": Flags.boolean({
       summary: "Also restore each machine's config from when it ran the target.",
+    }),
+    freeze: Flags.boolean({
+      summary:
+        "Freeze the app after the rollback, with its reason, so deploys are refused until unfrozen (--no-freeze skips it).",
+      allowNo: true,
+      default: true,
     }),
   };
 
@@ -65,6 +72,24 @@ export default class Rollback extends BaseCommand {
       out: (text) => this.out(text),
       err: (text) => this.err(text),
       exit: (code) => this.exit(code),
+      afterComplete: flags.freeze
+        ? (result) =>
+            freezeAfterRollback({
+              core,
+              client,
+              prepared,
+              result,
+              reason: choices.reason,
+              now: this.now(),
+              bin: this.config.bin,
+              signal: this.signal,
+            })
+        : undefined,
     });
+    if (flags["dry-run"] && flags.freeze && !flags.json) {
+      this.out(
+        "The rollback would then freeze the app, so deploys are refused (--no-freeze skips it).",
+      );
+    }
   }
 }

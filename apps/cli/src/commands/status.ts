@@ -1,4 +1,5 @@
 import { BaseCommand } from "../base-command.js";
+import { freezeBanner, freezeJson } from "../render/freeze.js";
 import { statusJson, statusText } from "../render/status.js";
 
 export default class Status extends BaseCommand {
@@ -18,7 +19,12 @@ export default class Status extends BaseCommand {
     const { core, client, app } = await this.connect(flags);
     // The machines and only the releases they run: a few requests, whatever the history's length.
     const status = await core.loadAppStatus(client, app, { signal: this.signal });
-    if (flags.json) return this.outJson(statusJson(status));
-    this.out(statusText(status, this.terminal()));
+    // The freeze is read from the same machines' metadata: no request of its own.
+    const freeze = core.historyFreeze(status, this.now());
+    if (flags.json) return this.outJson({ ...statusJson(status), freeze: freezeJson(freeze) });
+    const term = this.terminal();
+    this.out(
+      [...freezeBanner(freeze, term.colors, this.config.bin), statusText(status, term)].join("\n"),
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { BaseCommand } from "../base-command.js";
+import { freezeBanner } from "../render/freeze.js";
 import { versionsJson, versionsTable } from "../render/versions.js";
 
 export default class Versions extends BaseCommand {
@@ -16,8 +17,16 @@ export default class Versions extends BaseCommand {
   async run(): Promise<void> {
     const { flags, argv } = await this.parse(Versions);
     this.refuseArguments(argv as string[]);
-    const history = await this.loadHistory(await this.connect(flags));
+    const connection = await this.connect(flags);
+    const history = await this.loadHistory(connection);
     if (flags.json) return this.outJson(versionsJson(history));
-    this.out(versionsTable(history, this.terminal(), this.now()));
+    const term = this.terminal();
+    const freeze = connection.core.historyFreeze(history, this.now());
+    this.out(
+      [
+        ...freezeBanner(freeze, term.colors, this.config.bin),
+        versionsTable(history, term, this.now()),
+      ].join("\n"),
+    );
   }
 }

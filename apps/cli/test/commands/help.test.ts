@@ -29,10 +29,12 @@ describe("the command line", () => {
     expect(ours.map((c) => c.id).sort()).toEqual([
       "deploy",
       "diff",
+      "freeze",
       "mcp",
       "releases",
       "rollback",
       "status",
+      "unfreeze",
       "verify",
       "versions",
     ]);

@@ -53,6 +53,7 @@ describe("semfly rollback", () => {
     const { stdout, stderr, exitCode } = await semfly(
       ["rollback", "3.1.11", "--yes", "--max-unavailable", "1"],
       emulator,
+      { env: { SEMFLY_ACTOR: "alice@acme.test" } },
     );
     expect(stderr).toBe("");
     expect(exitCode).toBe(0);
@@ -86,6 +87,8 @@ describe("semfly rollback", () => {
         `Note: ${NOTE}`,
         "",
         "To undo: semfly rollback 3.1.12 --app acme-web",
+        "Froze acme-web by alice@acme.test until unfrozen: rolled back from 3.1.12 to 3.1.11",
+        "  CI deploys through semfly are refused until `semfly unfreeze` (or `semfly deploy --unfreeze`).",
         "",
       ].join("\n"),
     );
@@ -136,6 +139,7 @@ describe("semfly rollback", () => {
         "",
         `Image check: exists (registry.fly.io has ${D11})`,
         "Dry run: nothing was changed. Run again without --dry-run to roll back.",
+        "The rollback would then freeze the app, so deploys are refused (--no-freeze skips it).",
       ].join("\n")}\n`,
       stderr: "",
       exitCode: 0,

@@ -112,6 +112,7 @@ describe("semfly status", () => {
       drift: false,
       groups: [],
       machines: [],
+      freeze: null,
     });
   });
 });

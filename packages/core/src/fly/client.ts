@@ -15,6 +15,7 @@ import {
   releaseLease,
 } from "./leases.js";
 import {
+  deleteMachineMetadata,
   type GetMachineOptions,
   getMachine,
   getMachineMetadata,
@@ -156,6 +157,12 @@ export interface FlyClient {
   appOrganization(app: string, options?: CallOptions): Promise<string>;
   /** An instant PromQL query against the organization's Prometheus API. */
   queryMetrics(org: string, query: string, options?: CallOptions): Promise<MetricSample[]>;
+  deleteMachineMetadata(
+    app: string,
+    id: string,
+    key: string,
+    options?: CallOptions & { nonce?: string | undefined },
+  ): Promise<void>;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -233,5 +240,6 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
     setMachineMetadata: (app, id, key, value, o) => setMachineMetadata(ctx, app, id, key, value, o),
     appOrganization: (app, o) => appOrganization(ctx, app, o),
     queryMetrics: (org, query, o) => queryMetrics(ctx, org, query, o),
+    deleteMachineMetadata: (app, id, key, o) => deleteMachineMetadata(ctx, app, id, key, o),
   };
 }

@@ -314,3 +314,25 @@ export async function setMachineMetadata(
     signal: options.signal,
   });
 }
+
+export async function deleteMachineMetadata(
+  ctx: FlyContext,
+  app: string,
+  id: string,
+  key: string,
+  options: CallOptions & { nonce?: string | undefined } = {},
+): Promise<void> {
+  await machinesCall(ctx, {
+    operation: "delete machine metadata",
+    method: "DELETE",
+    app,
+    machineId: id,
+    path: `${idPath(id)}/metadata/${encodeURIComponent(key)}`,
+    nonce: options.nonce,
+    // Deleting a key twice leaves the same result; a key already gone answers 404, taken as done.
+    repeatable: true,
+    action: "delete_metadata",
+    accept: [404],
+    signal: options.signal,
+  });
+}

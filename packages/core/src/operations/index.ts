@@ -1,4 +1,5 @@
 export * from "./diff.js";
+export * from "./freeze.js";
 export * from "./image-labels.js";
 export * from "./load-history.js";
 export * from "./load-status.js";

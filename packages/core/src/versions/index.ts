@@ -1,4 +1,5 @@
 export * from "./config-match.js";
+export * from "./freeze.js";
 export * from "./history.js";
 export * from "./image-ref.js";
 export * from "./recognize.js";
