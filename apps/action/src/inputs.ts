@@ -14,7 +14,10 @@ export interface ActionRequest {
   strategy: string | null;
   maxUnavailable: string | null;
   waitTimeout: string | null;
+  /** One PromQL gate per line, `QUERY <op> NUMBER`. */
   gates: string | null;
+  /** One probe per line, `URL [status=2xx] [body=TEXT] [timeout=5s] [per-machine]`. */
+  probes: string | null;
   bakeWindow: string | null;
   reason: string | null;
   /** rollback: freeze afterwards (default true). */
@@ -56,6 +59,7 @@ export function readRequest(read: (name: string) => string): ActionRequest {
     maxUnavailable: text("max-unavailable"),
     waitTimeout: text("wait-timeout"),
     gates: text("gates"),
+    probes: text("probes"),
     bakeWindow: text("bake-window"),
     reason: text("reason"),
     freeze: flag(read, "freeze", true),
@@ -74,14 +78,18 @@ export interface CliAbilities {
   commands: Record<string, { flags: Record<string, unknown> }>;
 }
 
-/** Flags the action passes through when the input is set: input name → semfly flag. */
-const PASS_THROUGH: Array<[keyof ActionRequest, string, string]> = [
-  ["strategy", "strategy", "strategy"],
-  ["maxUnavailable", "max-unavailable", "max-unavailable"],
-  ["waitTimeout", "wait-timeout", "wait-timeout"],
-  ["gates", "gates", "gates"],
-  ["bakeWindow", "bake-window", "bake-window"],
-  ["reason", "reason", "reason"],
+/**
+ * Flags the action passes through when the input is set: input name → semfly flag. A multi-line input
+ * gives the flag once per non-empty line (semfly's `--gate` and `--probe` repeat).
+ */
+const PASS_THROUGH: Array<[keyof ActionRequest, string, string, "one" | "per-line"]> = [
+  ["strategy", "strategy", "strategy", "one"],
+  ["maxUnavailable", "max-unavailable", "max-unavailable", "one"],
+  ["waitTimeout", "wait-timeout", "wait-timeout", "one"],
+  ["gates", "gates", "gate", "per-line"],
+  ["probes", "probes", "probe", "per-line"],
+  ["bakeWindow", "bake-window", "bake", "one"],
+  ["reason", "reason", "reason", "one"],
 ];
 
 /** The semfly arguments for the request, refusing what this build of semfly cannot do. */
@@ -96,16 +104,14 @@ export function cliArguments(request: ActionRequest, abilities: CliAbilities): s
   const has = (name: string) => name in spec.flags;
   const args: string[] = [command];
   if (command === "deploy") args.push(request.version!, "--image", request.image!);
-  else if (command === "rollback" || command === "verify") {
-    if (request.version) args.push(request.version);
-  }
+  else if (command === "rollback" && request.version) args.push(request.version);
   if (request.app) args.push("--app", request.app);
   args.push("--json");
   if (command === "deploy" || command === "rollback") {
     args.push("--yes");
     if (request.dryRun) args.push("--dry-run");
   }
-  for (const [key, input, cliFlag] of PASS_THROUGH) {
+  for (const [key, input, cliFlag, arity] of PASS_THROUGH) {
     const value = request[key];
     if (typeof value !== "string") continue;
     if (!has(cliFlag)) {
@@ -113,7 +119,14 @@ export function cliArguments(request: ActionRequest, abilities: CliAbilities): s
         `Input ${input} is not supported by \`semfly ${command}\` in this build (it has no --${cliFlag} flag).`,
       );
     }
-    args.push(`--${cliFlag}`, value);
+    const values =
+      arity === "per-line"
+        ? value
+            .split("\n")
+            .map((line) => line.trim())
+            .filter(Boolean)
+        : [value];
+    for (const one of values) args.push(`--${cliFlag}`, one);
   }
   if (command === "rollback" && !request.freeze) args.push("--no-freeze");
   if (command === "deploy" && request.unfreeze) args.push("--unfreeze");

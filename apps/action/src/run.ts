@@ -170,10 +170,19 @@ export async function run(root: string, env: NodeJS.ProcessEnv = process.env): P
       core.setFailed(
         rollout?.freezeError
           ? `Rolled back, but the freeze failed: ${rollout.freezeError}`
-          : `semfly ${request.command} ${rollout ? rollout.status : "failed"}${rollout?.reason ? `: ${rollout.reason}` : ""}`,
+          : `semfly ${request.command} ${rollout ? rollout.status : "failed"}${rollout?.reason ? `: ${rollout.reason}` : gateFailure(other)}`,
       );
     }
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** `: GATE: what was seen`, for a verify report whose gate failed; "" otherwise. */
+function gateFailure(report: unknown): string {
+  const failed = (report as { failed?: { name?: unknown; detail?: unknown } | null } | null)
+    ?.failed;
+  return failed && typeof failed.name === "string"
+    ? `: ${failed.name}: ${String(failed.detail)}`
+    : "";
 }

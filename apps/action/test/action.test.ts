@@ -197,14 +197,34 @@ describe("the action, run as the runtime runs it", () => {
     expect(github.requests).toEqual([]);
   });
 
+  it("verifies what is live: probes and gates, one per line, and fails the job naming the gate", async () => {
+    const probe = emulator.appUrl("acme-web", "/healthz");
+    const healthy = await runAction(
+      {
+        command: "verify",
+        probes: `${probe}\n${probe} per-machine`,
+        gates: "\nsum(rate(fly_app_http_responses_count[1m])) > 0\n",
+      },
+      "verify-ok",
+    );
+    expect(healthy.exitCode).toBe(0);
+    expect(healthy.outputs.status).toBe("pass");
+    const live = emulator.machines("acme-web").find((m) => m.state === "started");
+    emulator.setImageTraffic(live!.image_ref.digest, { probeStatus: 503 });
+    const broken = await runAction({ command: "verify", probes: probe }, "verify-broken");
+    expect(broken.exitCode).toBe(1);
+    expect(broken.outputs.status).toBe("fail");
+    expect(broken.log).toContain(
+      `::error::semfly verify failed: GET ${probe}: HTTP 503, expected 2xx`,
+    );
+    expect(emulator.mutatingRequests()).toEqual([]);
+  });
+
   it("fails with a clear message for what this build of semfly cannot do yet", async () => {
-    const verify = await runAction({ command: "verify" }, "verify");
-    expect(verify.exitCode).toBe(1);
-    expect(verify.log).toContain("::error::This build of semfly has no `verify` command yet");
-    const gates = await runAction({ ...DEPLOY, gates: "http:/healthz" }, "gates");
+    const gates = await runAction({ ...DEPLOY, gates: "up == 1" }, "gates");
     expect(gates.exitCode).toBe(1);
     expect(gates.log).toContain(
-      "::error::Input gates is not supported by `semfly deploy` in this build (it has no --gates flag).",
+      "::error::Input gates is not supported by `semfly deploy` in this build (it has no --gate flag).",
     );
     expect(emulator.mutatingRequests()).toEqual([]);
   });

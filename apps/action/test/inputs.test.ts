@@ -18,6 +18,7 @@ const abilities: CliAbilities = {
     },
     rollback: { flags: Object.fromEntries([...ROLLOUT_FLAGS, "freeze"].map((f) => [f, {}])) },
     status: { flags: { app: {}, json: {} } },
+    verify: { flags: { app: {}, json: {}, gate: {}, probe: {}, bake: {} } },
   },
 };
 const request = (inputs: Record<string, string>) => readRequest((name) => inputs[name] ?? "");
@@ -81,7 +82,33 @@ describe("the action's inputs as semfly arguments", () => {
     expect(() =>
       cliArguments(request({ command: "rollback", "bake-window": "10m" }), abilities),
     ).toThrow(
-      "Input bake-window is not supported by `semfly rollback` in this build (it has no --bake-window flag).",
+      "Input bake-window is not supported by `semfly rollback` in this build (it has no --bake flag).",
     );
+  });
+
+  it("gives verify one --gate and one --probe per line, and the bake window as --bake", () => {
+    expect(
+      cliArguments(
+        request({
+          command: "verify",
+          version: "3.1.11",
+          gates: "a < 1\n\n  b > 2  ",
+          probes: "https://acme-web.fly.dev/healthz per-machine",
+          "bake-window": "5m",
+        }),
+        abilities,
+      ),
+    ).toEqual([
+      "verify",
+      "--json",
+      "--gate",
+      "a < 1",
+      "--gate",
+      "b > 2",
+      "--probe",
+      "https://acme-web.fly.dev/healthz per-machine",
+      "--bake",
+      "5m",
+    ]);
   });
 });
