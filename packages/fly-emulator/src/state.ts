@@ -1,24 +1,38 @@
 import { EventEmitter } from "node:events";
+import { deriveAppDefinition } from "./app-definition.js";
 import { leaseNonce, machineId, machineName, opaqueId, privateIp, releaseId, ulid } from "./ids.js";
 import {
   type AppRecord,
   type CheckStatusJson,
+  type CompatChecks,
   currentMachineVersion,
   currentRelease,
   DEPLOYMENT_STRATEGIES,
   type DeploymentStrategy,
   FINISHED_RELEASE_STATUSES,
+  type HostStatus,
   type ImageRecord,
   type LeaseRecord,
   type MachineConfigJson,
+  type MachineEventJson,
+  type MachineExitEventJson,
   type MachineRecord,
   type MachineVersionRecord,
   type ReleaseRecord,
   type UserRecord,
 } from "./model.js";
+import {
+  type ConfiguredCheck,
+  configuredChecks,
+  maxRetriesOf,
+  processGroupOf,
+  restartPolicyOf,
+  runsToCompletion,
+} from "./machine-config.js";
 import { deriveSeed, Rng } from "./random.js";
 import { findImage, imageRefJson, parseImageRef } from "./registry.js";
 import {
+  type AppSpec,
   digestFor,
   type ImageSpec,
   type MachineSpec,
@@ -31,6 +45,68 @@ export interface LifecycleTiming {
   bootTimeMs: number;
   checkDelayMs: number;
   stopTimeMs: number;
+  /** `suspended` → `started`. */
+  resumeTimeMs: number;
+  /** How long a one-shot (release command) machine runs before it exits. */
+  runTimeMs: number;
+  /** How long a crash-looping image stays up after each start. */
+  crashAfterMs: number;
+  /** How long flyd waits before restarting a crashed machine. */
+  restartDelayMs: number;
+}
+
+/** fly-go `MachineExitEvent` for an exit at `atMs`. */
+function exitEvent(
+  exitCode: number,
+  atMs: number,
+  options: { requested?: boolean; restarting?: boolean },
+): MachineExitEventJson {
+  return {
+    exit_code: exitCode,
+    guest_exit_code: exitCode,
+    guest_signal: -1,
+    oom_killed: false,
+    requested_stop: options.requested ?? false,
+    restarting: options.restarting ?? false,
+    signal: -1,
+    exited_at: new Date(atMs).toISOString(),
+  };
+}
+
+/** `config.metadata` of a scenario machine: Fly Launch keys unless it is unmanaged. */
+function scenarioMetadata(
+  base: Record<string, string>,
+  spec: MachineSpec,
+  group: string,
+  release: ReleaseRecord | null,
+): Record<string, string> {
+  if (spec.unmanaged) {
+    return Object.fromEntries(Object.entries(base).filter(([key]) => !key.startsWith("fly_")));
+  }
+  const metadata: Record<string, string> = { ...base };
+  const platform = spec.platformVersion === undefined ? "v2" : spec.platformVersion;
+  if (platform === null) delete metadata.fly_platform_version;
+  else metadata.fly_platform_version = platform;
+  if (spec.legacyProcessGroup) {
+    delete metadata.fly_process_group;
+    metadata.process_group = group;
+  } else {
+    metadata.fly_process_group = group;
+  }
+  if (release) {
+    metadata.fly_release_id = release.id;
+    metadata.fly_release_version = String(release.version);
+  }
+  return metadata;
+}
+
+function compatChecksOf(knob: AppSpec["compatChecks"]): CompatChecks | null {
+  if (!knob) return null;
+  const options = knob === true ? {} : knob;
+  return {
+    names: options.names?.length ? [...options.names] : ["bg_deployments_compat"],
+    status: options.status ?? "passing",
+  };
 }
 
 /** A rule broken by a request; the API layers map it to their own status and body. */
@@ -42,6 +118,13 @@ export class EmulatorError extends Error {
   ) {
     super(message);
   }
+}
+
+/** `true` → exit code 1, a number → that code, `false`/absent → null. */
+function exitCodeKnob(knob: boolean | number | undefined): number | null {
+  if (knob === true) return 1;
+  if (typeof knob === "number" && knob !== 0) return knob;
+  return null;
 }
 
 /** Lease TTL when the request names none (our choice). */
@@ -59,6 +142,7 @@ export class EmulatorState {
   /** Added to the wall clock; `advanceClock()` moves it (lease expiry, timestamps). */
   clockOffsetMs = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly backgroundTimers = new Set<NodeJS.Timeout>();
   private imageIndex: Map<string, ImageRecord> | null = null;
 
   constructor(
@@ -102,16 +186,32 @@ export class EmulatorState {
         },
         createdAt: spec.createdAt ? iso(Date.parse(spec.createdAt)) : this.nowIso(),
         defaultCheck: spec.defaultCheck ?? false,
+        checkDelayMs: spec.checkDelayMs ?? null,
+        checkStaggerMs: spec.checkStaggerMs ?? 0,
+        compatChecks: compatChecksOf(spec.compatChecks),
+        primaryRegion: spec.primaryRegion ?? spec.machines?.[0]?.region ?? "ams",
         images: [],
         releases: [],
         machines: new Map(),
       };
       this.apps.set(app.name, app);
       for (const image of spec.images ?? []) this.addImage(app.name, image);
+      const definition =
+        spec.definition ??
+        deriveAppDefinition(spec.machineConfig ?? {}, {
+          app: app.name,
+          primaryRegion: app.primaryRegion,
+          releaseCommand: spec.releaseCommand ?? null,
+        });
       let previousImage: string | null = null;
       for (const release of [...(spec.releases ?? [])].sort((a, b) => a.version - b.version)) {
         const image: string | null = release.image === undefined ? previousImage : release.image;
-        this.addRelease(app.name, { ...release, image });
+        this.addRelease(app.name, {
+          ...release,
+          image,
+          definition:
+            release.definition === undefined ? structuredClone(definition) : release.definition,
+        });
         previousImage = image;
       }
       for (const machine of spec.machines ?? []) {
@@ -159,6 +259,8 @@ export class EmulatorState {
       sizeBytes: spec.sizeBytes ?? 48_000_000 + this.ids.int(40_000_000),
       bad: spec.bad ?? false,
       neverStarts: spec.neverStarts === true ? "fail" : (spec.neverStarts ?? false),
+      crashExitCode: exitCodeKnob(spec.crashLoop),
+      releaseCommandExitCode: exitCodeKnob(spec.releaseCommandFails) ?? 0,
     };
     app.images = app.images.filter((existing) => existing.ref !== image.ref);
     app.images.push(image);
@@ -212,6 +314,16 @@ export class EmulatorState {
 
   markImageNeverStarts(ref: string, mode: boolean | "fail" | "hang" = "fail"): void {
     this.requireImage(ref).neverStarts = mode === true ? "fail" : mode;
+  }
+
+  /** From the next boot on, machines running the image crash-loop (`true` = exit code 1); `false` stops it. */
+  markImageCrashLoop(ref: string, crash: boolean | number = true): void {
+    this.requireImage(ref).crashExitCode = exitCodeKnob(crash);
+  }
+
+  /** Release commands run on the image exit non-zero (`true` = 1); `false` makes them succeed. */
+  markReleaseCommandFails(ref: string, fails: boolean | number = true): void {
+    this.requireImage(ref).releaseCommandExitCode = exitCodeKnob(fails) ?? 0;
   }
 
   private requireImage(ref: string): ImageRecord {
@@ -362,6 +474,7 @@ export class EmulatorState {
     const fallbackRelease = currentRelease(app)?.version;
     const versionSpecs = spec.versions ?? [spec.release ?? fallbackRelease ?? 0];
     const createdAtMs = spec.createdAt ? Date.parse(spec.createdAt) : undefined;
+    const standbyFor = this.standbyTargets(app, spec, group);
     const versions: MachineVersionRecord[] = versionSpecs.map((entry) => {
       const v = typeof entry === "number" ? { release: entry } : entry;
       const release = v.release !== undefined ? this.releaseByVersion(app, v.release) : null;
@@ -377,14 +490,11 @@ export class EmulatorState {
           `scenario: machine in ${appName} has no image (give a release or config.image)`,
         );
       config.image = image;
-      config.metadata = {
-        ...(config.metadata ?? {}),
-        fly_platform_version: "v2",
-        fly_process_group: group,
-        ...(release
-          ? { fly_release_id: release.id, fly_release_version: String(release.version) }
-          : {}),
-      };
+      config.metadata = scenarioMetadata(config.metadata ?? {}, spec, group, release);
+      if (standbyFor) {
+        config.standbys = standbyFor;
+        config.env = { ...(config.env ?? {}), FLY_STANDBY_FOR: standbyFor.join(",") };
+      }
       const at = v.createdAt
         ? Date.parse(v.createdAt)
         : release
@@ -402,9 +512,10 @@ export class EmulatorState {
     if (!first || !last) throw new Error(`scenario: machine in ${appName} has no config version`);
     const machine: MachineRecord = {
       id: spec.id ?? machineId(this.ids),
+      appName: app.name,
       name: spec.name ?? machineName(this.ids),
       region: spec.region,
-      state: spec.state ?? "started",
+      state: spec.state ?? (standbyFor ? "stopped" : "started"),
       createdAt: createdAtMs !== undefined ? iso(createdAtMs) : first.createdAt,
       updatedAt: last.createdAt,
       privateIp: privateIp(this.ids),
@@ -413,9 +524,12 @@ export class EmulatorState {
       events: [],
       lease: null,
       generation: 0,
+      hostStatus: spec.hostStatus ?? "ok",
+      cordoned: spec.cordoned ?? false,
+      restartCount: 0,
     };
     app.machines.set(machine.id, machine);
-    this.pushEvent(machine, "launch", machine.state, "user", Date.parse(last.createdAt));
+    this.pushScenarioEvents(machine, Date.parse(machine.createdAt), Date.parse(last.createdAt));
     if (machine.state === "started" && spec.checks !== "none") {
       const image = this.findImage(last.config.image ?? "");
       machine.checks = this.checkResults(
@@ -435,73 +549,93 @@ export class EmulatorState {
     return machine;
   }
 
-  /** The checks a machine reports: `config.checks` by name, then service checks, else the default one. */
-  checkNames(
-    app: AppRecord,
-    machine: MachineRecord,
-  ): Array<{ name: string; type: string; target: string }> {
-    const config = currentMachineVersion(machine).config;
-    const out: Array<{ name: string; type: string; target: string }> = [];
-    for (const [name, check] of Object.entries(config.checks ?? {}).sort(([a], [b]) =>
-      a.localeCompare(b),
-    )) {
-      out.push({
-        name,
-        type: check.type ?? "http",
-        target: `${check.method ?? "GET"} ${check.path ?? "/"}`,
-      });
+  /** The ids a scenario standby watches: given, or the first non-standby machine of its group. */
+  private standbyTargets(app: AppRecord, spec: MachineSpec, group: string): string[] | null {
+    if (!spec.standby) return null;
+    if (Array.isArray(spec.standby)) return [...spec.standby];
+    for (const other of app.machines.values()) {
+      const config = currentMachineVersion(other).config;
+      if (processGroupOf(config) === group && !config.standbys?.length) return [other.id];
     }
-    for (const service of config.services ?? []) {
-      (service.checks ?? []).forEach((check, index) => {
-        const type = check.type ?? "tcp";
-        out.push({
-          name: `servicecheck-${String(index).padStart(2, "0")}-${type}-${service.internal_port ?? 0}`,
-          type,
-          target: `${check.method ?? "GET"} ${check.path ?? "/"}`,
-        });
-      });
+    throw new Error(`scenario: standby in ${app.name} has no machine of group ${group} to watch`);
+  }
+
+  /** A believable event history for a scenario machine (newest first once pushed). */
+  private pushScenarioEvents(machine: MachineRecord, createdMs: number, currentMs: number): void {
+    this.pushEvent(machine, { type: "launch", status: "created", source: "user" }, createdMs);
+    if (["started", "stopped", "suspended"].includes(machine.state)) {
+      this.pushEvent(
+        machine,
+        { type: "start", status: "started", source: "flyd" },
+        currentMs + 1_000,
+      );
     }
-    if (out.length === 0 && app.defaultCheck) {
-      const port = config.services?.[0]?.internal_port ?? 8080;
-      out.push({ name: `servicecheck-00-tcp-${port}`, type: "tcp", target: `port ${port}` });
+    if (machine.state === "stopped") {
+      this.pushEvent(
+        machine,
+        {
+          type: "exit",
+          status: "stopped",
+          source: "flyd",
+          request: { exit_event: exitEvent(0, currentMs + 3_600_000, { requested: true }) },
+        },
+        currentMs + 3_600_000,
+      );
     }
-    return out;
+    if (machine.state === "suspended") {
+      this.pushEvent(
+        machine,
+        { type: "suspend", status: "suspended", source: "user" },
+        currentMs + 3_600_000,
+      );
+    }
+  }
+
+  /** The checks a machine has configured (see `configuredChecks`). */
+  checkNames(app: AppRecord, machine: MachineRecord): ConfiguredCheck[] {
+    return configuredChecks(currentMachineVersion(machine).config, app.defaultCheck);
   }
 
   checkResults(
     app: AppRecord,
     machine: MachineRecord,
     status: CheckStatusJson["status"],
+    count = Number.POSITIVE_INFINITY,
   ): CheckStatusJson[] {
     const at = this.nowIso();
-    return this.checkNames(app, machine).map((check) => ({
-      name: check.name,
-      status,
-      output:
-        check.type === "http"
-          ? `${check.target}: ${status === "passing" ? "200 OK" : "503 Service Unavailable"}`
-          : status === "passing"
-            ? "Success"
-            : "connect: connection refused",
-      updated_at: at,
-    }));
+    return this.checkNames(app, machine)
+      .slice(0, count)
+      .map((check) => ({
+        name: check.name,
+        status,
+        output:
+          check.type === "http"
+            ? `${check.target}: ${status === "passing" ? "200 OK" : "503 Service Unavailable"}`
+            : status === "passing"
+              ? "Success"
+              : "connect: connection refused",
+        updated_at: at,
+      }));
   }
 
   pushEvent(
     machine: MachineRecord,
-    type: string,
-    status: string,
-    source: string,
+    event: Omit<MachineEventJson, "id" | "timestamp">,
     at = this.now(),
   ): void {
-    machine.events.unshift({ id: ulid(this.ids, at), type, status, source, timestamp: at });
+    machine.events.unshift({ id: ulid(this.ids, at), ...event, timestamp: at });
     machine.events.length = Math.min(machine.events.length, MAX_EVENTS);
   }
 
-  setMachineState(machine: MachineRecord, state: string, eventType?: string): void {
+  /** Sets the state; with an event type, records `{type, status: state}` (flyd's own events say `flyd`). */
+  setMachineState(
+    machine: MachineRecord,
+    state: string,
+    eventType?: string,
+    source = "user",
+  ): void {
     machine.state = state;
-    if (eventType)
-      this.pushEvent(machine, eventType, state, eventType === "exit" ? "flyd" : "user");
+    if (eventType) this.pushEvent(machine, { type: eventType, status: state, source });
     this.touch(machine);
   }
 
@@ -510,9 +644,18 @@ export class EmulatorState {
     this.changes.emit("machine", machine);
   }
 
+  private requireImageForConfig(config: MachineConfigJson): ImageRecord {
+    const ref = config.image ?? "";
+    const image = this.findImage(ref);
+    if (!image) throw new EmulatorError(400, `failed to get manifest ${ref}: manifest unknown`);
+    return image;
+  }
+
   /**
-   * Applies a new config: appends a config version (new `instance_id`), resolves the image through
-   * the registry tables, and boots it (`replacing` → `started` → checks) unless `skipLaunch`.
+   * Applies a new config: appends a config version (new `instance_id`), resolves the image through the
+   * registry tables and, as Fly does, boots the machine whatever its state (`replacing` → `started`) —
+   * a stopped, suspended or standby machine too — unless `skipLaunch`, which leaves a cold machine in its
+   * state on the new version (and stops a running one).
    */
   updateMachine(
     appName: string,
@@ -520,17 +663,13 @@ export class EmulatorState {
     config: MachineConfigJson,
     options: { skipLaunch?: boolean; region?: string; name?: string } = {},
   ): void {
-    const ref = config.image ?? "";
-    const image = this.findImage(ref);
-    if (!image) {
-      throw new EmulatorError(400, `failed to get manifest ${ref}: manifest unknown`);
-    }
+    const image = this.requireImageForConfig(config);
     const app = this.app(appName);
     const at = this.now();
     machine.versions.push({
       version: ulid(this.ids, at),
       config: structuredClone(config),
-      imageRef: imageRefJson(ref, image),
+      imageRef: imageRefJson(config.image ?? "", image),
       createdAt: iso(at),
     });
     if (options.region) machine.region = options.region;
@@ -538,20 +677,72 @@ export class EmulatorState {
     if (options.skipLaunch) {
       machine.generation++;
       machine.checks = [];
-      this.setMachineState(
-        machine,
-        machine.state === "started" ? "stopped" : machine.state,
-        "update",
-      );
+      const cold = ["stopped", "suspended", "created", "failed"].includes(machine.state);
+      this.setMachineState(machine, cold ? machine.state : "stopped", "update");
       return;
     }
-    this.boot(app, machine, "replacing", "update");
+    this.boot(app, machine, "replacing", "update", this.timing.bootTimeMs);
+  }
+
+  /** `POST /apps/{app}/machines`: a new machine, `created`, then booted unless `skipLaunch` (then `stopped`). */
+  createMachine(
+    appName: string,
+    input: { config: MachineConfigJson; region?: string; name?: string; skipLaunch?: boolean },
+  ): MachineRecord {
+    const app = this.app(appName);
+    const image = this.requireImageForConfig(input.config);
+    if (
+      input.name &&
+      [...app.machines.values()].some((m) => m.name === input.name && m.state !== "destroyed")
+    ) {
+      throw new EmulatorError(422, `a machine named ${input.name} already exists`, "name_taken");
+    }
+    const at = this.now();
+    const machine: MachineRecord = {
+      id: machineId(this.ids),
+      appName: app.name,
+      name: input.name || machineName(this.ids),
+      region: input.region || app.primaryRegion,
+      state: "created",
+      createdAt: iso(at),
+      updatedAt: iso(at),
+      privateIp: privateIp(this.ids),
+      versions: [
+        {
+          version: ulid(this.ids, at),
+          config: structuredClone(input.config),
+          imageRef: imageRefJson(input.config.image ?? "", image),
+          createdAt: iso(at),
+        },
+      ],
+      checks: [],
+      events: [],
+      lease: null,
+      generation: 0,
+      hostStatus: "ok",
+      cordoned: false,
+      restartCount: 0,
+    };
+    app.machines.set(machine.id, machine);
+    if (input.skipLaunch) {
+      this.setMachineState(machine, "created", "launch");
+      const generation = machine.generation;
+      this.schedule(() => {
+        if (machine.generation === generation && machine.state === "created")
+          this.setMachineState(machine, "stopped");
+      }, this.timing.stopTimeMs);
+    } else {
+      this.boot(app, machine, "created", "launch", this.timing.bootTimeMs);
+    }
+    return machine;
   }
 
   startMachine(appName: string, machine: MachineRecord): string {
     const previous = machine.state;
-    if (previous !== "started" && previous !== "starting" && previous !== "replacing") {
-      this.boot(this.app(appName), machine, "starting", "start");
+    if (!["started", "starting", "replacing", "destroying", "destroyed"].includes(previous)) {
+      // Resuming from a suspend snapshot is much faster than a cold boot.
+      const delay = previous === "suspended" ? this.timing.resumeTimeMs : this.timing.bootTimeMs;
+      this.boot(this.app(appName), machine, "starting", "start", delay);
     }
     return previous;
   }
@@ -561,31 +752,207 @@ export class EmulatorState {
     machine.checks = [];
     this.setMachineState(machine, "stopping", "stop");
     this.schedule(() => {
-      if (machine.generation === generation) this.setMachineState(machine, "stopped", "exit");
+      if (machine.generation !== generation) return;
+      machine.state = "stopped";
+      this.pushEvent(machine, {
+        type: "exit",
+        status: "stopped",
+        source: "flyd",
+        request: {
+          exit_event: exitEvent(0, this.now(), { requested: true }),
+          restart_count: machine.restartCount,
+        },
+      });
+      this.touch(machine);
     }, this.timing.stopTimeMs);
   }
 
-  private boot(app: AppRecord, machine: MachineRecord, transient: string, eventType: string): void {
+  suspendMachine(machine: MachineRecord): void {
+    if (machine.state !== "started") {
+      throw new EmulatorError(409, "unable to suspend machine, not currently started");
+    }
     const generation = ++machine.generation;
     machine.checks = [];
+    this.setMachineState(machine, "suspending", "suspend");
+    this.schedule(() => {
+      if (machine.generation === generation) this.setMachineState(machine, "suspended");
+    }, this.timing.stopTimeMs);
+  }
+
+  /** `DELETE …/{id}`: a running machine needs `force`; then `destroying` → `destroyed` (kept for `include_deleted`). */
+  destroyMachine(machine: MachineRecord, force: boolean): void {
+    if (machine.state === "destroyed" || machine.state === "destroying") return;
+    const running = !["stopped", "suspended", "created", "failed"].includes(machine.state);
+    if (running && !force) {
+      throw new EmulatorError(
+        412,
+        `unable to destroy machine ${machine.id}, not currently stopped or suspended (use force)`,
+        "failed_precondition",
+      );
+    }
+    const generation = ++machine.generation;
+    machine.checks = [];
+    machine.lease = null;
+    this.setMachineState(machine, "destroying", "destroy");
+    this.schedule(() => {
+      if (machine.generation === generation) this.setMachineState(machine, "destroyed");
+    }, this.timing.stopTimeMs);
+  }
+
+  setCordoned(machine: MachineRecord, cordoned: boolean): void {
+    machine.cordoned = cordoned;
+    this.touch(machine);
+  }
+
+  setHostStatus(machine: MachineRecord, status: HostStatus): void {
+    machine.hostStatus = status;
+    this.touch(machine);
+  }
+
+  private boot(
+    app: AppRecord,
+    machine: MachineRecord,
+    transient: string,
+    eventType: string,
+    delayMs: number,
+  ): void {
+    const generation = ++machine.generation;
+    machine.checks = [];
+    machine.restartCount = 0;
     this.setMachineState(machine, transient, eventType);
     this.schedule(() => {
       if (machine.generation !== generation) return;
       const image = this.findImage(currentMachineVersion(machine).config.image ?? "");
       if (image?.neverStarts === "hang") return;
       if (image?.neverStarts === "fail") {
-        this.setMachineState(machine, "failed", "exit");
+        this.setMachineState(machine, "failed", "exit", "flyd");
         return;
       }
-      this.setMachineState(machine, "started", "start");
-      if (this.checkNames(app, machine).length === 0) return;
+      this.setMachineState(machine, "started", "start", "flyd");
+      this.afterStart(app, machine, generation, image);
+    }, delayMs);
+  }
+
+  /** What a started machine does next: run its one-shot command and exit, crash and restart, or serve. */
+  private afterStart(
+    app: AppRecord,
+    machine: MachineRecord,
+    generation: number,
+    image: ImageRecord | null,
+  ): void {
+    const config = currentMachineVersion(machine).config;
+    if (runsToCompletion(config)) {
       this.schedule(() => {
+        if (machine.generation === generation && machine.state === "started")
+          this.exitOnce(machine, image?.releaseCommandExitCode ?? 0);
+      }, this.timing.runTimeMs);
+      return;
+    }
+    if (image?.crashExitCode != null) {
+      if (restartPolicyOf(config) === "no") {
+        this.schedule(() => {
+          if (machine.generation === generation && machine.state === "started")
+            this.exitOnce(machine, image.crashExitCode ?? 1);
+        }, this.timing.crashAfterMs);
+      } else {
+        this.scheduleCrash(machine, generation, image.crashExitCode);
+      }
+    }
+    this.scheduleChecks(app, machine, generation);
+  }
+
+  /** Check results appear only after the app's delay (one by one with a stagger); until then `[]`. */
+  private scheduleChecks(app: AppRecord, machine: MachineRecord, generation: number): void {
+    const count = this.checkNames(app, machine).length;
+    if (count === 0) return;
+    const delay = app.checkDelayMs ?? this.timing.checkDelayMs;
+    const steps = app.checkStaggerMs > 0 ? count : 1;
+    for (let step = 1; step <= steps; step++) {
+      this.schedule(
+        () => {
+          if (machine.generation !== generation || machine.state !== "started") return;
+          const running = this.findImage(currentMachineVersion(machine).config.image ?? "");
+          const shown = steps === 1 ? count : step;
+          machine.checks = this.checkResults(
+            app,
+            machine,
+            running?.bad ? "critical" : "passing",
+            shown,
+          );
+          this.touch(machine);
+        },
+        delay + (step - 1) * app.checkStaggerMs,
+      );
+    }
+  }
+
+  /**
+   * A crash loop: the main process exits with `exitCode` shortly after each start and flyd restarts it
+   * at once, so the machine stays `started` while `exit` events (not requested, restarting, growing
+   * `restart_count`) pile up. Runs in the background (not part of `idle()`) until the machine changes,
+   * or until `restart.max_retries` when the policy is `on-failure` and sets one; then it stays `stopped`.
+   */
+  private scheduleCrash(machine: MachineRecord, generation: number, exitCode: number): void {
+    this.schedule(
+      () => {
         if (machine.generation !== generation || machine.state !== "started") return;
-        const running = this.findImage(currentMachineVersion(machine).config.image ?? "");
-        machine.checks = this.checkResults(app, machine, running?.bad ? "critical" : "passing");
+        const config = currentMachineVersion(machine).config;
+        const maxRetries = maxRetriesOf(config);
+        if (maxRetries !== null && machine.restartCount >= maxRetries) {
+          this.exitOnce(machine, exitCode);
+          return;
+        }
+        machine.restartCount++;
+        this.pushEvent(machine, {
+          type: "exit",
+          status: "stopped",
+          source: "flyd",
+          request: {
+            exit_event: exitEvent(exitCode, this.now(), { restarting: true }),
+            restart_count: machine.restartCount,
+          },
+        });
         this.touch(machine);
-      }, this.timing.checkDelayMs);
-    }, this.timing.bootTimeMs);
+        this.schedule(
+          () => {
+            if (machine.generation !== generation || machine.state !== "started") return;
+            this.pushEvent(machine, { type: "start", status: "started", source: "flyd" });
+            this.touch(machine);
+            this.scheduleCrash(machine, generation, exitCode);
+          },
+          this.timing.restartDelayMs,
+          { background: true },
+        );
+      },
+      this.timing.crashAfterMs,
+      { background: true },
+    );
+  }
+
+  /** The main process exits for good: an `exit` event with the code, `stopped`, then destroyed if `auto_destroy`. */
+  private exitOnce(machine: MachineRecord, exitCode: number): void {
+    const generation = ++machine.generation;
+    machine.checks = [];
+    machine.state = "stopped";
+    this.pushEvent(machine, {
+      type: "exit",
+      status: "stopped",
+      source: "flyd",
+      request: {
+        exit_event: exitEvent(exitCode, this.now(), {}),
+        restart_count: machine.restartCount,
+      },
+    });
+    this.touch(machine);
+    if (currentMachineVersion(machine).config.auto_destroy === true) {
+      this.schedule(() => {
+        if (machine.generation !== generation) return;
+        this.setMachineState(machine, "destroying", "destroy", "flyd");
+        this.schedule(() => {
+          if (machine.generation === generation) this.setMachineState(machine, "destroyed");
+        }, this.timing.stopTimeMs);
+      }, this.timing.stopTimeMs);
+    }
   }
 
   setChecks(appName: string, machine: MachineRecord, status: CheckStatusJson["status"]): void {
@@ -624,12 +991,14 @@ export class EmulatorState {
 
   // ---------------------------------------------------------------- timers
 
-  schedule(fn: () => void, ms: number): void {
+  /** Runs `fn` later; `background` timers (crash loops, which never end) do not count as busy. */
+  schedule(fn: () => void, ms: number, options: { background?: boolean } = {}): void {
+    const pool = options.background ? this.backgroundTimers : this.timers;
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
+      pool.delete(timer);
       fn();
     }, ms);
-    this.timers.add(timer);
+    pool.add(timer);
   }
 
   /** True while some machine is booting, stopping or waiting for its checks. */
@@ -639,7 +1008,9 @@ export class EmulatorState {
 
   dispose(): void {
     for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.backgroundTimers) clearTimeout(timer);
     this.timers.clear();
+    this.backgroundTimers.clear();
     this.changes.emit("close");
     this.changes.removeAllListeners();
   }

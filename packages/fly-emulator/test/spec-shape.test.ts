@@ -26,10 +26,11 @@ const spec = JSON.parse(
 
 /**
  * Fields we send that the 2024 doc.json does not list, with where they come from (API-NOTES §3.1/§3.2:
- * newer spec and fly-go's Machine struct; the docs' lease example for `description`).
+ * newer spec and fly-go's Machine struct, which also has `cordoned` and `incomplete_config`; the docs'
+ * lease example for `description`).
  */
 const ALLOWED_EXTRAS: Record<string, string[]> = {
-  Machine: ["version", "host_status", "lease"],
+  Machine: ["version", "host_status", "lease", "cordoned", "incomplete_config"],
   Lease: ["description"],
 };
 
