@@ -1,5 +1,10 @@
 import { parseJsonBody, type RequestContext, type Route, sendEmpty, sendJson } from "./http.js";
 import {
+  configuredChecks,
+  incompleteConfigOf,
+  looksLikeIncompleteConfig,
+} from "./machine-config.js";
+import {
   type AppRecord,
   type CheckStatusJson,
   currentMachineVersion,
@@ -10,11 +15,6 @@ import {
   type MachineRecord,
   type MachineVersionRecord,
 } from "./model.js";
-import {
-  configuredChecks,
-  incompleteConfigOf,
-  looksLikeIncompleteConfig,
-} from "./machine-config.js";
 import { DEFAULT_LEASE_TTL_SECONDS, EmulatorError, type EmulatorState } from "./state.js";
 import { isPlainObject } from "./util.js";
 

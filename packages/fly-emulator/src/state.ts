@@ -2,6 +2,14 @@ import { EventEmitter } from "node:events";
 import { deriveAppDefinition } from "./app-definition.js";
 import { leaseNonce, machineId, machineName, opaqueId, privateIp, releaseId, ulid } from "./ids.js";
 import {
+  type ConfiguredCheck,
+  configuredChecks,
+  maxRetriesOf,
+  processGroupOf,
+  restartPolicyOf,
+  runsToCompletion,
+} from "./machine-config.js";
+import {
   type AppRecord,
   type CheckStatusJson,
   type CompatChecks,
@@ -21,14 +29,6 @@ import {
   type ReleaseRecord,
   type UserRecord,
 } from "./model.js";
-import {
-  type ConfiguredCheck,
-  configuredChecks,
-  maxRetriesOf,
-  processGroupOf,
-  restartPolicyOf,
-  runsToCompletion,
-} from "./machine-config.js";
 import { deriveSeed, Rng } from "./random.js";
 import { findImage, imageRefJson, parseImageRef } from "./registry.js";
 import {
