@@ -146,3 +146,52 @@ describe("large scenarios", () => {
     expect(machines.body).toHaveLength(500);
   });
 });
+
+describe("the real-app scenario", () => {
+  const APP = "northwind-shop";
+
+  it("versions images only through OCI labels on deployment-<ULID> tags", async () => {
+    const emulator = await start({ scenario: "real-app" });
+    const deployed = emulator.images(APP).filter((i) => i.repository === APP);
+    expect(deployed.map((i) => [i.tag, i.labels["org.opencontainers.image.version"]])).toEqual([
+      ["deployment-01HQ3ZB7W2N8XKJ5R6T9VDM4PE", "2.3.0"],
+      ["deployment-01HRC6N9M4Q2WJ8T5X7YBK3ZGA", "2.3.1"],
+      ["deployment-01HTF2K8V6R3PD9N4M7WQX5CJB", "2.4.0"],
+      ["deployment-01HVA9T3G5Y7KM2B8C4RNZ6PWD", "2.4.1"],
+    ]);
+    for (const release of emulator.releases(APP)) {
+      expect(release.definition).toMatchObject({
+        app: APP,
+        deploy: { release_command: "bin/migrate" },
+        http_service: { checks: [{ path: "/up" }, { path: "/readyz" }] },
+      });
+    }
+  });
+
+  it("has cold app machines, a standby, a console and an unmanaged machine, and compat checks", async () => {
+    const emulator = await start({ scenario: "real-app" });
+    const machines = await call<MachineJson[]>(emulator, "GET", `/v1/apps/${APP}/machines`);
+    const summary = machines.body.map((m) => [
+      m.config?.metadata?.fly_process_group ?? null,
+      m.state,
+      m.config?.metadata?.fly_platform_version ?? null,
+    ]);
+    expect(summary).toEqual([
+      ["fly_app_console", "stopped", "v2"],
+      ["worker", "stopped", "v2"],
+      ["app", "suspended", "v2"],
+      ["app", "started", "v2"],
+      ["app", "started", "v2"],
+      [null, "started", null],
+      ["worker", "started", "v2"],
+      ["app", "stopped", "v2"],
+    ]);
+    const started = machines.body.find((m) => m.id === "568390d4b7e018");
+    expect(started?.config?.checks).toBeUndefined();
+    expect(started?.checks?.map((c) => c.name)).toEqual([
+      "bg_deployments_compat",
+      "servicecheck-00-http-8080",
+      "servicecheck-01-http-8080",
+    ]);
+  });
+});
