@@ -152,6 +152,7 @@ describe("Machines API responses match doc.json", () => {
     );
     const nonce = lease.body.data.nonce;
     const versions = emulator.machineVersions("acme-web", DEMO_APP_MACHINE);
+    emulator.setHostStatus("acme-web", "d8d1779c4d0e18", "unreachable");
     const cases: Array<{
       method: string;
       path: string;
@@ -206,6 +207,24 @@ describe("Machines API responses match doc.json", () => {
         specPath: `${machine}/wait`,
       },
       { method: "get", path: "/v1/apps/nope/machines", specPath: machines },
+      {
+        method: "get",
+        path: machinePath(DEMO_APP_MACHINE, "/events"),
+        specPath: `${machine}/events`,
+      },
+      {
+        method: "post",
+        path: "/v1/apps/acme-web/machines",
+        specPath: machines,
+        body: {
+          config: { image: "registry.fly.io/acme-web:v3.1.11" },
+          region: "ams",
+          lease_ttl: 30,
+        },
+      },
+      { method: "get", path: machinePath("9080524f612387"), specPath: machine },
+      { method: "get", path: machinePath("6e82d3f1b0a947"), specPath: machine },
+      { method: "get", path: machinePath("d8d1779c4d0e18"), specPath: machine },
     ];
     for (const entry of cases) {
       const res = await call<unknown>(emulator, entry.method.toUpperCase(), entry.path, {
