@@ -1,7 +1,7 @@
 /** `createFlyClient`: one object for everything semfly asks of Fly (GraphQL, Machines API, release REST). */
 import type { Dispatcher } from "undici";
 import { inputError, registerSecret } from "../errors.js";
-import type { FlyMachine, FlyRelease, MachineConfig } from "../versions/types.js";
+import type { FlyMachine, FlyRelease, MachineConfig, MachineEvent } from "../versions/types.js";
 import { authorizationHeader, DEFAULT_ENDPOINTS, normalizeBaseUrl } from "./config.js";
 import type { CallOptions, FlyContext } from "./context.js";
 import { HttpTransport } from "./http.js";
@@ -14,14 +14,20 @@ import {
   releaseLease,
 } from "./leases.js";
 import {
+  type CreateMachineInput,
+  createMachine,
+  destroyMachine,
   type GetMachineOptions,
   getMachine,
   getMachineMetadata,
   type ListMachinesOptions,
   listMachines,
   listMachineVersions,
+  machineEvents,
   setMachineMetadata,
   startMachine,
+  stopMachine,
+  suspendMachine,
   type UpdateMachineInput,
   updateMachine,
   type WaitForStateInput,
@@ -33,8 +39,11 @@ import {
   type CreateReleaseInput,
   createRelease,
   currentRelease,
+  currentReleaseDefinition,
+  type ReleaseDefinition,
   type ReleaseSummary,
   type ReleasesPage,
+  releaseDefinition,
   releasesPage,
   type UpdateReleaseInput,
   updateRelease,
@@ -73,6 +82,12 @@ export interface FlyClient {
     options?: CallOptions,
   ): AsyncGenerator<ReleasesPage>;
   currentRelease(app: string, options?: CallOptions): Promise<FlyRelease | null>;
+  currentReleaseDefinition(app: string, options?: CallOptions): Promise<ReleaseDefinition | null>;
+  releaseDefinition(
+    app: string,
+    version: number,
+    options?: CallOptions,
+  ): Promise<ReleaseDefinition | null>;
   resolveImage(app: string, ref: string, options?: CallOptions): Promise<ResolvedImage | null>;
   createRelease(input: CreateReleaseInput, options?: CallOptions): Promise<ReleaseSummary>;
   updateRelease(
@@ -94,6 +109,21 @@ export interface FlyClient {
     input?: { nonce?: string | undefined },
     options?: CallOptions,
   ): Promise<void>;
+  stopMachine(
+    app: string,
+    id: string,
+    input?: { nonce?: string | undefined },
+    options?: CallOptions,
+  ): Promise<void>;
+  suspendMachine(
+    app: string,
+    id: string,
+    input?: { nonce?: string | undefined },
+    options?: CallOptions,
+  ): Promise<void>;
+  machineEvents(app: string, id: string, options?: CallOptions): Promise<MachineEvent[]>;
+  createMachine(app: string, input: CreateMachineInput, options?: CallOptions): Promise<FlyMachine>;
+  destroyMachine(app: string, id: string, options?: CallOptions): Promise<void>;
   waitForState(
     app: string,
     id: string,
@@ -186,6 +216,8 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
     releasesPage: (app, page, o) => releasesPage(ctx, app, page, o),
     allReleases: (app, page, o) => allReleases(ctx, app, page, o),
     currentRelease: (app, o) => currentRelease(ctx, app, o),
+    currentReleaseDefinition: (app, o) => currentReleaseDefinition(ctx, app, o),
+    releaseDefinition: (app, version, o) => releaseDefinition(ctx, app, version, o),
     resolveImage: (app, ref, o) => resolveImage(ctx, app, ref, o),
     createRelease: (input, o) => createRelease(ctx, input, o),
     updateRelease: (id, input, o) => updateRelease(ctx, id, input, o),
@@ -193,6 +225,11 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
     getMachine: (app, id, o) => getMachine(ctx, app, id, o),
     updateMachine: (app, id, input, o) => updateMachine(ctx, app, id, input, o),
     startMachine: (app, id, input, o) => startMachine(ctx, app, id, input, o),
+    stopMachine: (app, id, input, o) => stopMachine(ctx, app, id, input, o),
+    suspendMachine: (app, id, input, o) => suspendMachine(ctx, app, id, input, o),
+    machineEvents: (app, id, o) => machineEvents(ctx, app, id, o),
+    createMachine: (app, input, o) => createMachine(ctx, app, input, o),
+    destroyMachine: (app, id, o) => destroyMachine(ctx, app, id, o),
     waitForState: (app, id, input, o) => waitForState(ctx, app, id, input, o),
     listMachineVersions: (app, id, o) => listMachineVersions(ctx, app, id, o),
     acquireLease: (app, id, input, o) => acquireLease(ctx, app, id, input, o),

@@ -53,6 +53,28 @@ export const RESOLVE_IMAGE_QUERY = `query SemflyResolveImage($appName: String!, 
   }
 }`;
 
+/**
+ * The app config (fly.toml as JSON) a release recorded: `Release.config { definition }`. flyctl reads the
+ * current release's back as the app config, so semfly's own release must carry a real one.
+ */
+export const CURRENT_RELEASE_CONFIG_QUERY = `query SemflyCurrentReleaseConfig($appName: String!) {
+  app(name: $appName) {
+    currentRelease {
+      version
+      config { definition }
+    }
+  }
+}`;
+
+export const RELEASE_CONFIG_QUERY = `query SemflyReleaseConfig($appName: String!, $version: Int!) {
+  app(name: $appName) {
+    release(version: $version) {
+      version
+      config { definition }
+    }
+  }
+}`;
+
 export interface FlyGraphqlDocument {
   name: string;
   document: string;
@@ -62,4 +84,6 @@ export const flyGraphqlDocuments: readonly FlyGraphqlDocument[] = [
   { name: "SemflyReleasesPage", document: RELEASES_PAGE_QUERY },
   { name: "SemflyCurrentRelease", document: CURRENT_RELEASE_QUERY },
   { name: "SemflyResolveImage", document: RESOLVE_IMAGE_QUERY },
+  { name: "SemflyCurrentReleaseConfig", document: CURRENT_RELEASE_CONFIG_QUERY },
+  { name: "SemflyReleaseConfig", document: RELEASE_CONFIG_QUERY },
 ];

@@ -25,6 +25,7 @@ export { DEFAULT_RELEASES_PAGE_SIZE, flyGraphqlDocuments } from "./graphql.js";
 export type { ResolvedImage } from "./images.js";
 export type { AcquireLeaseInput, MachineLease } from "./leases.js";
 export type {
+  CreateMachineInput,
   GetMachineOptions,
   ListMachinesOptions,
   UpdateMachineInput,
@@ -36,9 +37,10 @@ export { FLY_MACHINES_CLIENT_LIMITS, FLY_MACHINES_RATE_LIMITS } from "./rate-lim
 export type {
   CreateReleaseInput,
   DeploymentStrategy,
+  ReleaseDefinition,
   ReleaseSummary,
   ReleasesPage,
   UpdateReleaseInput,
 } from "./releases.js";
-export type { RetryOptions } from "./retry.js";
+export type { CallRetry, RetryOptions } from "./retry.js";
 export { DEFAULT_RETRY } from "./retry.js";

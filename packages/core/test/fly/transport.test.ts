@@ -33,7 +33,12 @@ describe("authorization on the wire", () => {
       return { statusCode: 201, data: { release: { id: "r1", version: 3, status: "pending" } } };
     });
     await fly.client.listMachines("my-app");
-    await fly.client.createRelease({ app: "my-app", image: "img", strategy: "rolling" });
+    await fly.client.createRelease({
+      app: "my-app",
+      image: "img",
+      strategy: "rolling",
+      definition: { app: "my-app" },
+    });
     expect(seen).toEqual({
       flaps: "FlyV1 fm2_abcMacaroon,fm2_defMacaroon",
       uiex: "Bearer fm2_abcMacaroon,fm2_defMacaroon",
@@ -195,7 +200,14 @@ describe("retries", () => {
         return { statusCode: 503, data: "unavailable" };
       })
       .persist();
-    await caught(fly.client.createRelease({ app: "my-app", image: "img", strategy: "immediate" }));
+    await caught(
+      fly.client.createRelease({
+        app: "my-app",
+        image: "img",
+        strategy: "immediate",
+        definition: { app: "my-app" },
+      }),
+    );
     expect(calls).toBe(1);
   });
 });

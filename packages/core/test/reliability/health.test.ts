@@ -6,6 +6,7 @@ import {
   prepareRollback,
   type RolloutEvent,
 } from "../../src/index.js";
+import { FAST_TIMING } from "../rollout/world.js";
 import {
   APP,
   capture,
@@ -38,7 +39,7 @@ async function rollbackTo(
     target: { spec },
     strategy: "canary",
   });
-  const result = await executeRollout(world.client, plan, options);
+  const result = await executeRollout(world.client, plan, { timing: FAST_TIMING, ...options });
   if (settle) await world.emulator.idle();
   await expectPromiseKept(
     world,
@@ -193,7 +194,10 @@ describe.concurrent("health checks decide whether a machine made it", () => {
         target: { spec: "3.1.11" },
         strategy: "canary",
       });
-      const result = await executeRollout(world.client, plan, { revert: false });
+      const result = await executeRollout(world.client, plan, {
+        timing: FAST_TIMING,
+        revert: false,
+      });
       expect(result.status).toBe("failed");
       expect(result.reverted).toBe(false);
       expect(result.liveNow).toBeNull();

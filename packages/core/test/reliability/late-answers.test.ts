@@ -1,6 +1,7 @@
 import type { FaultRule } from "@semfly/fly-emulator";
 import { describe, expect, it } from "vitest";
 import { executeRollout, prepareRollback, type RolloutResult } from "../../src/index.js";
+import { FAST_TIMING } from "../rollout/world.js";
 import { APP, capture, expectPromiseKept, startWorld } from "./harness.js";
 
 /**
@@ -26,7 +27,10 @@ async function rollbackWithLate(operation: string) {
   let outcome: { result: RolloutResult } | { error: unknown };
   try {
     outcome = {
-      result: await executeRollout(world.client, plan, { leaseTtlSeconds: LEASE_TTL_SECONDS }),
+      result: await executeRollout(world.client, plan, {
+        timing: FAST_TIMING,
+        leaseTtlSeconds: LEASE_TTL_SECONDS,
+      }),
     };
   } catch (error) {
     outcome = { error };
@@ -131,6 +135,7 @@ describe.concurrent("answers that come after semfly gave up", () => {
         strategy: "immediate",
       });
       const result = await executeRollout(world.client, plan, {
+        timing: FAST_TIMING,
         leaseTtlSeconds: 2,
         waitTimeoutMs: 4000,
       });

@@ -6,6 +6,7 @@ import {
   type RolloutResult,
   type RolloutStrategy,
 } from "../../src/index.js";
+import { FAST_TIMING } from "../rollout/world.js";
 import { APP, capture, DEMO_REFS, expectPromiseKept, startWorld, type World } from "./harness.js";
 
 /**
@@ -43,7 +44,10 @@ async function rollback(
       strategy: options.strategy ?? "canary",
     });
     const leaseTtlSeconds = options.leaseTtlSeconds ?? 30;
-    const result = await executeRollout(world.client, plan, { leaseTtlSeconds });
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      leaseTtlSeconds,
+    });
     await world.emulator.idle();
     if (options.settleMs) await new Promise((resolve) => setTimeout(resolve, options.settleMs));
     options.check?.(result, world);

@@ -9,7 +9,7 @@ import {
   type SemflyError,
   verifyTargetImage,
 } from "../../src/index.js";
-import { APP, demoWorld, digestsOf, latestRelease, type World } from "./world.js";
+import { APP, demoWorld, digestsOf, FAST_TIMING, latestRelease, type World } from "./world.js";
 
 let world: World;
 beforeEach(async () => {
@@ -42,7 +42,10 @@ describe("rolling back over the emulator", () => {
       const previous = await digestOfVersion("3.1.12");
       const plan = await rollback("3.1.11", { strategy, reason: "bad deploy" });
       const events: RolloutEvent[] = [];
-      const result = await executeRollout(world.client, plan, { onEvent: (e) => events.push(e) });
+      const result = await executeRollout(world.client, plan, {
+        timing: FAST_TIMING,
+        onEvent: (e) => events.push(e),
+      });
 
       expect(result.status).toBe("complete");
       const machines = world.emulator.machines(APP);
@@ -81,6 +84,7 @@ describe("rolling back over the emulator", () => {
     let updatedInBatch = 0;
     let mostAtOnce = 0;
     await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
       onEvent: (e) => {
         if (e.type === "batch-started") updatedInBatch = 0;
         if (e.type === "machine-updated") mostAtOnce = Math.max(mostAtOnce, ++updatedInBatch);
@@ -94,7 +98,9 @@ describe("rolling back over the emulator", () => {
     const before = world.emulator.machines(APP).map((m) => [m.id, m.config]);
     world.emulator.markImageBad("registry.fly.io/acme-web:v3.1.11");
     const plan = await rollback("3.1.11");
-    const result = await executeRollout(world.client, plan);
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+    });
 
     expect(result.status).toBe("failed");
     expect(result.reverted).toBe(true);
@@ -120,7 +126,10 @@ describe("rolling back over the emulator", () => {
     world.emulator.markImageNeverStarts("registry.fly.io/acme-web:v3.1.11", "hang");
     const before = digestsOf(world.emulator);
     const plan = await rollback("3.1.11", { strategy: "canary" });
-    const result = await executeRollout(world.client, plan, { waitTimeoutMs: 1000 });
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 1000,
+    });
     expect(result.status).toBe("failed");
     expect(result.reason).toMatch(/wait timeout \(1s\)/);
     expect(digestsOf(world.emulator)).toEqual(before);
@@ -131,7 +140,10 @@ describe("rolling back over the emulator", () => {
     const before = digestsOf(world.emulator);
     const plan = await rollback("3.1.11", { strategy: "canary" });
     // Two minutes to start: the reason must come from a look at the machine, not from the timeout.
-    const result = await executeRollout(world.client, plan, { waitTimeoutMs: 120_000 });
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 120_000,
+    });
     expect(result.status).toBe("failed");
     expect(result.reason).toMatch(/the machine is failed; every changed machine was put back\.$/);
     expect(digestsOf(world.emulator)).toEqual(before);
@@ -141,7 +153,7 @@ describe("rolling back over the emulator", () => {
     world.emulator.markImageBad("registry.fly.io/acme-web:v3.1.11");
     const target = await digestOfVersion("3.1.11");
     const plan = await rollback("3.1.11", { strategy: "canary" });
-    const result = await executeRollout(world.client, plan, { revert: false });
+    const result = await executeRollout(world.client, plan, { timing: FAST_TIMING, revert: false });
     expect(result.status).toBe("failed");
     expect(result.reverted).toBe(false);
     expect(result.liveNow).toBeNull();
@@ -155,6 +167,7 @@ describe("rolling back over the emulator", () => {
     const plan = await rollback("3.1.11", { maxUnavailable: 1 });
     const stop = new AbortController();
     const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
       signal: stop.signal,
       onEvent: (e) => {
         if (e.type === "checks-passing") stop.abort();
@@ -172,13 +185,15 @@ describe("rolling back over the emulator", () => {
     const resumed = await rollback("3.1.11");
     expect(resumed.skipped).toHaveLength(1);
     expect(resumed.machines).toHaveLength(5);
-    expect((await executeRollout(world.client, resumed)).status).toBe("complete");
+    expect((await executeRollout(world.client, resumed, { timing: FAST_TIMING })).status).toBe(
+      "complete",
+    );
     expect(new Set(Object.values(digestsOf(world.emulator)))).toEqual(new Set([target]));
   });
 
   it("finishes the release a killed run left running once every machine is on the target", async () => {
     const target = await digestOfVersion("3.1.11");
-    await executeRollout(world.client, await rollback("3.1.11"));
+    await executeRollout(world.client, await rollback("3.1.11"), { timing: FAST_TIMING });
     // A later run of the same rollback, killed after its machines moved: its release stays running.
     const orphan = world.emulator.addRelease(APP, {
       status: "running",
@@ -187,22 +202,28 @@ describe("rolling back over the emulator", () => {
     });
     const plan = await rollback("3.1.11");
     expect(plan.machines).toEqual([]);
-    expect(plan.finishRelease?.version).toBe(orphan.version);
+    expect(plan.orphans).toMatchObject([{ version: orphan.version, status: "complete" }]);
     expect(plan.from?.version).toBe("3.1.12");
     world.emulator.clearRequestLog();
-    const result = await executeRollout(world.client, plan);
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+    });
     expect(result).toMatchObject({ status: "complete", release: { version: orphan.version } });
     expect(result.undoTarget?.version).toBe("3.1.12");
     expect(latestRelease(world.emulator)).toMatchObject({
       version: orphan.version,
       status: "complete",
     });
-    // Only the record changed: no machine was touched and no lease taken.
-    expect(world.emulator.mutatingRequests().map((r) => r.service)).toEqual(["releases"]);
+    // Only the record changed, under the app lock: no machine was touched.
+    expect(world.emulator.mutatingRequests().map((r) => r.operation)).toEqual([
+      "machines.lease.acquire",
+      "releases.update",
+      "machines.lease.release",
+    ]);
   });
 
   it("still refuses a live target when the newest release is finished", async () => {
-    await executeRollout(world.client, await rollback("3.1.11"));
+    await executeRollout(world.client, await rollback("3.1.11"), { timing: FAST_TIMING });
     await expect(rollback("3.1.11")).rejects.toMatchObject({ code: "ALREADY_LIVE" });
   });
 
@@ -210,8 +231,8 @@ describe("rolling back over the emulator", () => {
     const [first, second] = await Promise.all([rollback("3.1.11"), rollback("3.1.10")]);
     const releasesBefore = world.emulator.releases(APP).length;
     const outcomes = await Promise.allSettled([
-      executeRollout(world.client, first),
-      executeRollout(world.client, second),
+      executeRollout(world.client, first, { timing: FAST_TIMING }),
+      executeRollout(world.client, second, { timing: FAST_TIMING }),
     ]);
     const fulfilled = outcomes.filter((o) => o.status === "fulfilled");
     const rejected = outcomes.filter((o) => o.status === "rejected");
@@ -240,10 +261,12 @@ describe("rolling back over the emulator", () => {
     const plan = await rollback("3.1.10");
     world.emulator.removeImage(APP, "registry.fly.io/acme-web:3.1.10");
     world.emulator.clearRequestLog();
-    await expect(executeRollout(world.client, plan)).rejects.toMatchObject({
-      code: "IMAGE_NOT_FOUND",
-      kind: "input",
-    });
+    await expect(executeRollout(world.client, plan, { timing: FAST_TIMING })).rejects.toMatchObject(
+      {
+        code: "IMAGE_NOT_FOUND",
+        kind: "input",
+      },
+    );
     expect(world.emulator.mutatingRequests()).toEqual([]);
   });
 
@@ -259,7 +282,7 @@ describe("rolling back over the emulator", () => {
     });
     const restored = plan.machines.filter((m) => m.configSource === "history");
     expect(restored.length).toBeGreaterThan(0);
-    await executeRollout(world.client, plan);
+    await executeRollout(world.client, plan, { timing: FAST_TIMING });
     const after = world.emulator.machines(APP);
     for (const machine of restored) {
       const now = after.find((m) => m.id === machine.id)!;
@@ -279,7 +302,9 @@ describe("deploying a version on the same engine", () => {
       version: "3.2.0",
       imageRef: "registry.fly.io/acme-web:3.2.0",
     });
-    const result = await executeRollout(world.client, plan);
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+    });
     expect(result.status).toBe("complete");
     expect(latestRelease(world.emulator).metadata).toMatchObject({
       semfly: { version: "3.2.0", kind: "deploy" },

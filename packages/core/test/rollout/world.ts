@@ -1,5 +1,5 @@
 import { type Emulator, startEmulator } from "@semfly/fly-emulator";
-import { createFlyClient, type FlyClient } from "../../src/index.js";
+import { createFlyClient, type FlyClient, type RolloutTiming } from "../../src/index.js";
 
 export const APP = "acme-web";
 
@@ -37,3 +37,12 @@ export function latestRelease(emulator: Emulator) {
   const releases = emulator.releases(APP);
   return releases.reduce((a, b) => (a.version > b.version ? a : b));
 }
+
+/** Short engine delays: the emulator answers in milliseconds, so real-life slices would only slow tests. */
+export const FAST_TIMING: Partial<RolloutTiming> = {
+  waitSliceSeconds: 1,
+  checkPollMinMs: 10,
+  checkPollMaxMs: 40,
+  crashWatchMs: 120,
+  crashPollMs: 40,
+};

@@ -1,0 +1,179 @@
+/**
+ * When a machine counts as settled and healthy on its new version: a started machine has every configured
+ * check reported and passing and does not crash-loop; a cold machine has settled, still cold, on the new
+ * version. Each wait is sliced so that a machine that failed is noticed long before the wait timeout.
+ */
+import { isSemflyError } from "../errors.js";
+import type { FlyMachine, MachineCheck, MachineEvent } from "../versions/types.js";
+import { sleep } from "./concurrency.js";
+import { configuredCheckCount } from "./plan.js";
+import type { RolloutClient } from "./port.js";
+import type { RolloutTiming } from "./timing.js";
+
+/** Checks that stay critical this many polls in a row fail the machine (one critical poll may be boot noise). */
+const CRITICAL_POLLS_TO_FAIL = 3;
+/** States a machine does not leave by itself: waiting longer will not start it. */
+const FAILED_STATES: ReadonlySet<string> = new Set(["failed", "destroyed", "destroying"]);
+/** Where a cold machine settles after a `skip_launch` update. */
+const COLD_STATES: ReadonlySet<string> = new Set(["stopped", "suspended", "created"]);
+/** flyctl's `isConstantlyRestarting`: this many unrequested, non-zero exits mean the image is crashing. */
+const CRASH_EXITS = 2;
+/** flaps inserts these fake checks for old flyctl versions; fly-go removes them (`RemoveCompatChecks`). */
+const COMPAT_CHECK_PREFIX = "bg_deployments_compat";
+
+export type HealthClient = Pick<RolloutClient, "getMachine" | "waitForState" | "machineEvents">;
+
+export interface HealthWaiter {
+  client: HealthClient;
+  app: string;
+  timing: RolloutTiming;
+  waitTimeoutMs: number;
+}
+
+export function withoutCompatChecks(checks: readonly MachineCheck[]): MachineCheck[] {
+  return checks.filter((check) => !check.name.startsWith(COMPAT_CHECK_PREFIX));
+}
+
+/** Unrequested exits with a non-zero code since `since` (unix ms): the machine restarts on its own. */
+export function crashExits(events: readonly MachineEvent[], since: number): number {
+  return events.filter(
+    (e) =>
+      e.type === "exit" &&
+      e.timestamp >= since &&
+      e.exit !== null &&
+      !e.exit.requestedStop &&
+      e.exit.exitCode !== null &&
+      e.exit.exitCode !== 0,
+  ).length;
+}
+
+export function waitTimeoutError(ms: number): Error {
+  return new Error(`it did not become healthy within the wait timeout (${formatMs(ms)})`);
+}
+
+/**
+ * Wait until the machine runs `version` in the wanted condition: `started`, or `cold` (settled stopped or
+ * suspended after a skip-launch update). Fly's wait API cannot wait for a machine to fail, so between slices
+ * one look at the machine tells a crashed machine from a slow one.
+ */
+export async function waitForVersion(
+  waiter: HealthWaiter,
+  id: string,
+  version: string,
+  want: "started" | "cold",
+  deadline: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const { client, app, timing } = waiter;
+  for (;;) {
+    const remaining = Math.ceil((deadline - Date.now()) / 1000);
+    if (remaining <= 0) throw waitTimeoutError(waiter.waitTimeoutMs);
+    try {
+      await client.waitForState(
+        app,
+        id,
+        {
+          state: want === "started" ? "started" : "stopped",
+          timeoutSeconds: Math.min(remaining, timing.waitSliceSeconds),
+          version,
+        },
+        { signal },
+      );
+      if (want === "started") return;
+    } catch (error) {
+      if (!(isSemflyError(error) && error.code === "WAIT_TIMEOUT")) throw error;
+    }
+    const machine = await client.getMachine(app, id, { signal });
+    if (FAILED_STATES.has(machine.state)) throw new Error(`the machine is ${machine.state}`);
+    if (machine.instanceId !== version) continue;
+    if (want === "started" ? machine.state === "started" : COLD_STATES.has(machine.state)) return;
+  }
+}
+
+/**
+ * flyctl's `WaitForHealthchecksToPass`: right after a start the runtime list is empty, so the machine is
+ * healthy only once every configured check (top-level and service checks) has a result and all pass.
+ */
+export async function waitForChecks(
+  waiter: HealthWaiter,
+  id: string,
+  deadline: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const { client, app, timing } = waiter;
+  let delay = timing.checkPollMinMs;
+  let criticalPolls = 0;
+  for (;;) {
+    const machine: FlyMachine = await client.getMachine(app, id, { signal });
+    if (FAILED_STATES.has(machine.state)) throw new Error(`the machine is ${machine.state}`);
+    const expected = configuredCheckCount(machine.config);
+    if (expected === 0) return;
+    const checks = withoutCompatChecks(machine.checks);
+    const critical = checks.filter((c) => c.status === "critical");
+    if (checks.length >= expected && checks.every((c) => c.status === "passing")) return;
+    criticalPolls = critical.length > 0 ? criticalPolls + 1 : 0;
+    if (criticalPolls >= CRITICAL_POLLS_TO_FAIL) {
+      const check = critical[0]!;
+      throw new Error(
+        `health check ${check.name} is critical${check.output ? ` (${check.output.trim().slice(0, 120)})` : ""}`,
+      );
+    }
+    if (Date.now() + delay > deadline) throw waitTimeoutError(waiter.waitTimeoutMs);
+    await sleep(delay, signal);
+    if (signal.aborted) throw new Error("stopped waiting for checks");
+    delay = Math.min(delay * 1.5, timing.checkPollMaxMs);
+  }
+}
+
+/**
+ * flyctl's smoke check: watch the machine's events for a while after it started; repeated exits it did not
+ * ask for mean the image is crashing, even when the machine still shows `started` and has no checks.
+ */
+export async function watchForCrashLoop(
+  waiter: HealthWaiter,
+  id: string,
+  since: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const { client, app, timing } = waiter;
+  const until = Date.now() + timing.crashWatchMs;
+  for (;;) {
+    const events = await client.machineEvents(app, id, { signal });
+    const exits = crashExits(events, since);
+    if (exits >= CRASH_EXITS) {
+      throw new Error(
+        `the app appears to be crashing (${exits} unrequested exits since it started)`,
+      );
+    }
+    const left = until - Date.now();
+    if (left <= 0 || signal.aborted) return;
+    await sleep(Math.min(timing.crashPollMs, left), signal);
+  }
+}
+
+/** A started machine is healthy once its checks pass and the crash watch ended without a crash loop. */
+export async function waitHealthy(
+  waiter: HealthWaiter,
+  id: string,
+  since: number,
+  deadline: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const local = new AbortController();
+  const both = AbortSignal.any([signal, local.signal]);
+  try {
+    await Promise.all([
+      waitForChecks(waiter, id, deadline, both),
+      watchForCrashLoop(waiter, id, since, both),
+    ]);
+  } catch (error) {
+    local.abort();
+    throw error;
+  }
+}
+
+export function formatMs(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
