@@ -534,7 +534,11 @@ function machineRoute(
         if (body !== undefined && !isPlainObject(body))
           throw new EmulatorError(400, "request body must be a JSON object");
         requireLease(s, ctx, m);
-        if (m.state !== "stopped" && m.state !== "stopping") s.stopMachine(m);
+        // The docs' Stop example: a machine that is not running answers 409.
+        if (["stopped", "suspended", "created", "failed"].includes(m.state)) {
+          throw new EmulatorError(409, "unable to stop machine, not currently started");
+        }
+        if (m.state !== "stopping") s.stopMachine(m);
         sendJson(ctx.res, 200, { ok: true });
       });
     case "DELETE ":

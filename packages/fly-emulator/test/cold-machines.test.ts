@@ -103,3 +103,16 @@ describe("updating a machine that is not running", () => {
     expect(Date.now() - coldBegan).toBeGreaterThan(resumed);
   });
 });
+
+describe("stopping a machine that is not running", () => {
+  it("answers 409 as the docs' Stop example does, and leaves it as it was", async () => {
+    const emulator = await start({ scenario: coldScenario() });
+    for (const id of ["0000000000a002", "0000000000a003"]) {
+      const before = emulator.machine(APP, id).state;
+      const res = await call<{ error: string }>(emulator, "POST", path(id, "/stop"));
+      expect(res.status).toBe(409);
+      expect(res.body.error).toBe("unable to stop machine, not currently started");
+      expect(emulator.machine(APP, id).state).toBe(before);
+    }
+  });
+});
