@@ -125,3 +125,41 @@ describe("crash loops", () => {
     expect(emulator.machine(APP, ID).state).toBe("started");
   });
 });
+
+describe("switching crash loops and failing release commands on at run time", () => {
+  it("makes an image crash-loop from its next boot, by method or admin route", async () => {
+    const emulator = await start({ scenario: crashy(), bootTimeMs: 20, crashAfterMs: 20 });
+    const ref = `registry.fly.io/${APP}:1.0.0`;
+    const admin = await call(emulator, "POST", "/__emulator/images", {
+      body: { ref, crashLoop: 42 },
+      auth: null,
+    });
+    expect(admin.status).toBe(200);
+    await deploy(emulator, "1.0.0");
+    await until(async () => constantlyRestarting(await events(emulator)), 5_000);
+    expect(
+      (await events(emulator)).find((e) => e.type === "exit")?.request?.exit_event?.exit_code,
+    ).toBe(42);
+    emulator.markImageCrashLoop(ref, false);
+    await deploy(emulator, "1.0.0");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await events(emulator))[0]).toMatchObject({ type: "start", status: "started" });
+  });
+
+  it("makes release commands on an image fail", async () => {
+    const emulator = await start({ scenario: crashy(), bootTimeMs: 20, runTimeMs: 20 });
+    emulator.markReleaseCommandFails(`registry.fly.io/${APP}:1.0.0`, 2);
+    const res = await call<MachineJson>(emulator, "POST", `/v1/apps/${APP}/machines`, {
+      body: {
+        config: {
+          image: `registry.fly.io/${APP}:1.0.0`,
+          restart: { policy: "no" },
+          metadata: { fly_process_group: "fly_app_release_command" },
+        },
+      },
+    });
+    await until(() => emulator.machine(APP, res.body.id).state === "stopped", 5_000);
+    const exit = emulator.machineEvents(APP, res.body.id).find((e) => e.type === "exit");
+    expect(exit?.request?.exit_event?.exit_code).toBe(2);
+  });
+});
