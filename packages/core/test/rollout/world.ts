@@ -30,7 +30,9 @@ export async function demoWorld(options: Parameters<typeof startEmulator>[0] = {
 
 /** The image digest each machine of the app runs, by machine id. */
 export function digestsOf(emulator: Emulator): Record<string, string | null> {
-  return Object.fromEntries(emulator.machines(APP).map((m) => [m.id, m.image_ref?.digest ?? null]));
+  return Object.fromEntries(
+    managedMachines(emulator).map((m) => [m.id, m.image_ref?.digest ?? null]),
+  );
 }
 
 export function latestRelease(emulator: Emulator) {
@@ -46,3 +48,16 @@ export const FAST_TIMING: Partial<RolloutTiming> = {
   crashWatchMs: 120,
   crashPollMs: 40,
 };
+
+/** The machines a Fly Launch deploy manages (fly-go ListFlyAppsMachines): what a rollout may touch. */
+export function managedMachines(emulator: Emulator) {
+  return emulator
+    .machines(APP)
+    .filter(
+      (m) =>
+        m.config?.metadata?.fly_platform_version === "v2" &&
+        m.state !== "destroyed" &&
+        m.state !== "destroying" &&
+        !String(m.config?.metadata?.fly_process_group ?? "").startsWith("fly_app_"),
+    );
+}
