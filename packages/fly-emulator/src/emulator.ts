@@ -320,7 +320,7 @@ export class Emulator {
 
   /** The machine's host goes `unreachable` (or back to `ok`). */
   setHostStatus(app: string, machineId: string, status: HostStatus): void {
-    this.state.setHostStatus(this.state.machine(app, machineId), status);
+    this.state.lifecycle.setHostStatus(this.state.machine(app, machineId), status);
   }
 
   /** The machine's events, newest first (copies), as `GET …/events` serves them. */

@@ -274,7 +274,7 @@ function updateMachine(
       ttlSeconds: body.lease_ttl,
     }).nonce;
   }
-  state.updateMachine(app.name, machine, config as MachineConfigJson, {
+  state.lifecycle.update(app.name, machine, config as MachineConfigJson, {
     skipLaunch: body.skip_launch === true,
     region: typeof body.region === "string" && body.region !== "" ? body.region : undefined,
     name: typeof body.name === "string" && body.name !== "" ? body.name : undefined,
@@ -307,7 +307,7 @@ function createMachine(state: EmulatorState, ctx: RequestContext, app: AppRecord
     (!Number.isInteger(body.lease_ttl) || (body.lease_ttl as number) < 0)
   )
     throw new EmulatorError(400, "lease_ttl must be a whole number of seconds");
-  const machine = state.createMachine(app.name, {
+  const machine = state.lifecycle.create(app.name, {
     config: config as MachineConfigJson,
     region: typeof body.region === "string" ? body.region : undefined,
     name: typeof body.name === "string" ? body.name : undefined,
@@ -525,7 +525,7 @@ function machineRoute(
     case "POST start":
       return route("machines.start", (s, ctx, a, m) => {
         requireLease(s, ctx, m);
-        const previous = s.startMachine(a.name, m);
+        const previous = s.lifecycle.start(a.name, m);
         sendJson(ctx.res, 200, { previous_state: previous, migrated: false, new_host: "" });
       });
     case "POST stop":
@@ -538,7 +538,7 @@ function machineRoute(
         if (["stopped", "suspended", "created", "failed"].includes(m.state)) {
           throw new EmulatorError(409, "unable to stop machine, not currently started");
         }
-        if (m.state !== "stopping") s.stopMachine(m);
+        if (m.state !== "stopping") s.lifecycle.stop(m);
         sendJson(ctx.res, 200, { ok: true });
       });
     case "DELETE ":
@@ -547,20 +547,20 @@ function machineRoute(
         // A machine on a dead host can only be destroyed by force (how it gets replaced).
         if (!force) requireReachable(ctx, m);
         requireLease(s, ctx, m);
-        s.destroyMachine(m, force);
+        s.lifecycle.destroy(m, force);
         sendJson(ctx.res, 200, { ok: true });
       });
     case "POST suspend":
       return route("machines.suspend", (s, ctx, _a, m) => {
         requireLease(s, ctx, m);
-        s.suspendMachine(m);
+        s.lifecycle.suspend(m);
         sendJson(ctx.res, 200, { ok: true });
       });
     case "POST cordon":
     case "POST uncordon":
       return route(`machines.${action}`, (s, ctx, _a, m) => {
         requireLease(s, ctx, m);
-        s.setCordoned(m, action === "cordon");
+        s.lifecycle.setCordoned(m, action === "cordon");
         sendJson(ctx.res, 200, { ok: true });
       });
     case "GET wait":

@@ -1,14 +1,9 @@
 import { EventEmitter } from "node:events";
 import { deriveAppDefinition } from "./app-definition.js";
+import { EmulatorError } from "./errors.js";
 import { leaseNonce, machineId, machineName, opaqueId, privateIp, releaseId, ulid } from "./ids.js";
-import {
-  type ConfiguredCheck,
-  configuredChecks,
-  maxRetriesOf,
-  processGroupOf,
-  restartPolicyOf,
-  runsToCompletion,
-} from "./machine-config.js";
+import { type ConfiguredCheck, configuredChecks, processGroupOf } from "./machine-config.js";
+import { exitEvent, MachineLifecycle } from "./machine-lifecycle.js";
 import {
   type AppRecord,
   type CheckStatusJson,
@@ -18,12 +13,10 @@ import {
   DEPLOYMENT_STRATEGIES,
   type DeploymentStrategy,
   FINISHED_RELEASE_STATUSES,
-  type HostStatus,
   type ImageRecord,
   type LeaseRecord,
   type MachineConfigJson,
   type MachineEventJson,
-  type MachineExitEventJson,
   type MachineRecord,
   type MachineVersionRecord,
   type ReleaseRecord,
@@ -53,24 +46,6 @@ export interface LifecycleTiming {
   crashAfterMs: number;
   /** How long flyd waits before restarting a crashed machine. */
   restartDelayMs: number;
-}
-
-/** fly-go `MachineExitEvent` for an exit at `atMs`. */
-function exitEvent(
-  exitCode: number,
-  atMs: number,
-  options: { requested?: boolean; restarting?: boolean },
-): MachineExitEventJson {
-  return {
-    exit_code: exitCode,
-    guest_exit_code: exitCode,
-    guest_signal: -1,
-    oom_killed: false,
-    requested_stop: options.requested ?? false,
-    restarting: options.restarting ?? false,
-    signal: -1,
-    exited_at: new Date(atMs).toISOString(),
-  };
 }
 
 /** `config.metadata` of a scenario machine: Fly Launch keys unless it is unmanaged. */
@@ -109,16 +84,7 @@ function compatChecksOf(knob: AppSpec["compatChecks"]): CompatChecks | null {
   };
 }
 
-/** A rule broken by a request; the API layers map it to their own status and body. */
-export class EmulatorError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly code = "unknown",
-  ) {
-    super(message);
-  }
-}
+export { EmulatorError };
 
 /** `true` → exit code 1, a number → that code, `false`/absent → null. */
 function exitCodeKnob(knob: boolean | number | undefined): number | null {
@@ -141,6 +107,8 @@ export class EmulatorState {
   readonly ids: Rng;
   /** Added to the wall clock; `advanceClock()` moves it (lease expiry, timestamps). */
   clockOffsetMs = 0;
+  /** Machine state changes over time (updates, boots, stops, crash loops…). */
+  readonly lifecycle = new MachineLifecycle(this);
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly backgroundTimers = new Set<NodeJS.Timeout>();
   private imageIndex: Map<string, ImageRecord> | null = null;
@@ -639,320 +607,10 @@ export class EmulatorState {
     this.touch(machine);
   }
 
-  private touch(machine: MachineRecord): void {
+  /** Records a change (and wakes waiters). */
+  touch(machine: MachineRecord): void {
     machine.updatedAt = this.nowIso();
     this.changes.emit("machine", machine);
-  }
-
-  private requireImageForConfig(config: MachineConfigJson): ImageRecord {
-    const ref = config.image ?? "";
-    const image = this.findImage(ref);
-    if (!image) throw new EmulatorError(400, `failed to get manifest ${ref}: manifest unknown`);
-    return image;
-  }
-
-  /**
-   * Applies a new config: appends a config version (new `instance_id`), resolves the image through the
-   * registry tables and, as Fly does, boots the machine whatever its state (`replacing` → `started`) —
-   * a stopped, suspended or standby machine too — unless `skipLaunch`, which leaves a cold machine in its
-   * state on the new version (and stops a running one).
-   */
-  updateMachine(
-    appName: string,
-    machine: MachineRecord,
-    config: MachineConfigJson,
-    options: { skipLaunch?: boolean; region?: string; name?: string } = {},
-  ): void {
-    const image = this.requireImageForConfig(config);
-    const app = this.app(appName);
-    const at = this.now();
-    machine.versions.push({
-      version: ulid(this.ids, at),
-      config: structuredClone(config),
-      imageRef: imageRefJson(config.image ?? "", image),
-      createdAt: iso(at),
-    });
-    if (options.region) machine.region = options.region;
-    if (options.name) machine.name = options.name;
-    if (options.skipLaunch) {
-      machine.generation++;
-      machine.checks = [];
-      const cold = ["stopped", "suspended", "created", "failed"].includes(machine.state);
-      this.setMachineState(machine, cold ? machine.state : "stopped", "update");
-      return;
-    }
-    this.boot(app, machine, "replacing", "update", this.timing.bootTimeMs);
-  }
-
-  /** `POST /apps/{app}/machines`: a new machine, `created`, then booted unless `skipLaunch` (then `stopped`). */
-  createMachine(
-    appName: string,
-    input: { config: MachineConfigJson; region?: string; name?: string; skipLaunch?: boolean },
-  ): MachineRecord {
-    const app = this.app(appName);
-    const image = this.requireImageForConfig(input.config);
-    if (
-      input.name &&
-      [...app.machines.values()].some((m) => m.name === input.name && m.state !== "destroyed")
-    ) {
-      throw new EmulatorError(422, `a machine named ${input.name} already exists`, "name_taken");
-    }
-    const at = this.now();
-    const machine: MachineRecord = {
-      id: machineId(this.ids),
-      appName: app.name,
-      name: input.name || machineName(this.ids),
-      region: input.region || app.primaryRegion,
-      state: "created",
-      createdAt: iso(at),
-      updatedAt: iso(at),
-      privateIp: privateIp(this.ids),
-      versions: [
-        {
-          version: ulid(this.ids, at),
-          config: structuredClone(input.config),
-          imageRef: imageRefJson(input.config.image ?? "", image),
-          createdAt: iso(at),
-        },
-      ],
-      checks: [],
-      events: [],
-      lease: null,
-      generation: 0,
-      hostStatus: "ok",
-      cordoned: false,
-      restartCount: 0,
-    };
-    app.machines.set(machine.id, machine);
-    if (input.skipLaunch) {
-      this.setMachineState(machine, "created", "launch");
-      const generation = machine.generation;
-      this.schedule(() => {
-        if (machine.generation === generation && machine.state === "created")
-          this.setMachineState(machine, "stopped");
-      }, this.timing.stopTimeMs);
-    } else {
-      this.boot(app, machine, "created", "launch", this.timing.bootTimeMs);
-    }
-    return machine;
-  }
-
-  startMachine(appName: string, machine: MachineRecord): string {
-    const previous = machine.state;
-    if (!["started", "starting", "replacing", "destroying", "destroyed"].includes(previous)) {
-      // Resuming from a suspend snapshot is much faster than a cold boot.
-      const delay = previous === "suspended" ? this.timing.resumeTimeMs : this.timing.bootTimeMs;
-      this.boot(this.app(appName), machine, "starting", "start", delay);
-    }
-    return previous;
-  }
-
-  stopMachine(machine: MachineRecord): void {
-    const generation = ++machine.generation;
-    machine.checks = [];
-    this.setMachineState(machine, "stopping", "stop");
-    this.schedule(() => {
-      if (machine.generation !== generation) return;
-      machine.state = "stopped";
-      this.pushEvent(machine, {
-        type: "exit",
-        status: "stopped",
-        source: "flyd",
-        request: {
-          exit_event: exitEvent(0, this.now(), { requested: true }),
-          restart_count: machine.restartCount,
-        },
-      });
-      this.touch(machine);
-    }, this.timing.stopTimeMs);
-  }
-
-  suspendMachine(machine: MachineRecord): void {
-    if (machine.state !== "started") {
-      throw new EmulatorError(409, "unable to suspend machine, not currently started");
-    }
-    const generation = ++machine.generation;
-    machine.checks = [];
-    this.setMachineState(machine, "suspending", "suspend");
-    this.schedule(() => {
-      if (machine.generation === generation) this.setMachineState(machine, "suspended");
-    }, this.timing.stopTimeMs);
-  }
-
-  /** `DELETE …/{id}`: a running machine needs `force`; then `destroying` → `destroyed` (kept for `include_deleted`). */
-  destroyMachine(machine: MachineRecord, force: boolean): void {
-    if (machine.state === "destroyed" || machine.state === "destroying") return;
-    const running = !["stopped", "suspended", "created", "failed"].includes(machine.state);
-    if (running && !force) {
-      throw new EmulatorError(
-        412,
-        `unable to destroy machine ${machine.id}, not currently stopped or suspended (use force)`,
-        "failed_precondition",
-      );
-    }
-    const generation = ++machine.generation;
-    machine.checks = [];
-    machine.lease = null;
-    this.setMachineState(machine, "destroying", "destroy");
-    this.schedule(() => {
-      if (machine.generation === generation) this.setMachineState(machine, "destroyed");
-    }, this.timing.stopTimeMs);
-  }
-
-  setCordoned(machine: MachineRecord, cordoned: boolean): void {
-    machine.cordoned = cordoned;
-    this.touch(machine);
-  }
-
-  setHostStatus(machine: MachineRecord, status: HostStatus): void {
-    machine.hostStatus = status;
-    this.touch(machine);
-  }
-
-  private boot(
-    app: AppRecord,
-    machine: MachineRecord,
-    transient: string,
-    eventType: string,
-    delayMs: number,
-  ): void {
-    const generation = ++machine.generation;
-    machine.checks = [];
-    machine.restartCount = 0;
-    this.setMachineState(machine, transient, eventType);
-    this.schedule(() => {
-      if (machine.generation !== generation) return;
-      const image = this.findImage(currentMachineVersion(machine).config.image ?? "");
-      if (image?.neverStarts === "hang") return;
-      if (image?.neverStarts === "fail") {
-        this.setMachineState(machine, "failed", "exit", "flyd");
-        return;
-      }
-      this.setMachineState(machine, "started", "start", "flyd");
-      this.afterStart(app, machine, generation, image);
-    }, delayMs);
-  }
-
-  /** What a started machine does next: run its one-shot command and exit, crash and restart, or serve. */
-  private afterStart(
-    app: AppRecord,
-    machine: MachineRecord,
-    generation: number,
-    image: ImageRecord | null,
-  ): void {
-    const config = currentMachineVersion(machine).config;
-    if (runsToCompletion(config)) {
-      this.schedule(() => {
-        if (machine.generation === generation && machine.state === "started")
-          this.exitOnce(machine, image?.releaseCommandExitCode ?? 0);
-      }, this.timing.runTimeMs);
-      return;
-    }
-    if (image?.crashExitCode != null) {
-      if (restartPolicyOf(config) === "no") {
-        this.schedule(() => {
-          if (machine.generation === generation && machine.state === "started")
-            this.exitOnce(machine, image.crashExitCode ?? 1);
-        }, this.timing.crashAfterMs);
-      } else {
-        this.scheduleCrash(machine, generation, image.crashExitCode);
-      }
-    }
-    this.scheduleChecks(app, machine, generation);
-  }
-
-  /** Check results appear only after the app's delay (one by one with a stagger); until then `[]`. */
-  private scheduleChecks(app: AppRecord, machine: MachineRecord, generation: number): void {
-    const count = this.checkNames(app, machine).length;
-    if (count === 0) return;
-    const delay = app.checkDelayMs ?? this.timing.checkDelayMs;
-    const steps = app.checkStaggerMs > 0 ? count : 1;
-    for (let step = 1; step <= steps; step++) {
-      this.schedule(
-        () => {
-          if (machine.generation !== generation || machine.state !== "started") return;
-          const running = this.findImage(currentMachineVersion(machine).config.image ?? "");
-          const shown = steps === 1 ? count : step;
-          machine.checks = this.checkResults(
-            app,
-            machine,
-            running?.bad ? "critical" : "passing",
-            shown,
-          );
-          this.touch(machine);
-        },
-        delay + (step - 1) * app.checkStaggerMs,
-      );
-    }
-  }
-
-  /**
-   * A crash loop: the main process exits with `exitCode` shortly after each start and flyd restarts it
-   * at once, so the machine stays `started` while `exit` events (not requested, restarting, growing
-   * `restart_count`) pile up. Runs in the background (not part of `idle()`) until the machine changes,
-   * or until `restart.max_retries` when the policy is `on-failure` and sets one; then it stays `stopped`.
-   */
-  private scheduleCrash(machine: MachineRecord, generation: number, exitCode: number): void {
-    this.schedule(
-      () => {
-        if (machine.generation !== generation || machine.state !== "started") return;
-        const config = currentMachineVersion(machine).config;
-        const maxRetries = maxRetriesOf(config);
-        if (maxRetries !== null && machine.restartCount >= maxRetries) {
-          this.exitOnce(machine, exitCode);
-          return;
-        }
-        machine.restartCount++;
-        this.pushEvent(machine, {
-          type: "exit",
-          status: "stopped",
-          source: "flyd",
-          request: {
-            exit_event: exitEvent(exitCode, this.now(), { restarting: true }),
-            restart_count: machine.restartCount,
-          },
-        });
-        this.touch(machine);
-        this.schedule(
-          () => {
-            if (machine.generation !== generation || machine.state !== "started") return;
-            this.pushEvent(machine, { type: "start", status: "started", source: "flyd" });
-            this.touch(machine);
-            this.scheduleCrash(machine, generation, exitCode);
-          },
-          this.timing.restartDelayMs,
-          { background: true },
-        );
-      },
-      this.timing.crashAfterMs,
-      { background: true },
-    );
-  }
-
-  /** The main process exits for good: an `exit` event with the code, `stopped`, then destroyed if `auto_destroy`. */
-  private exitOnce(machine: MachineRecord, exitCode: number): void {
-    const generation = ++machine.generation;
-    machine.checks = [];
-    machine.state = "stopped";
-    this.pushEvent(machine, {
-      type: "exit",
-      status: "stopped",
-      source: "flyd",
-      request: {
-        exit_event: exitEvent(exitCode, this.now(), {}),
-        restart_count: machine.restartCount,
-      },
-    });
-    this.touch(machine);
-    if (currentMachineVersion(machine).config.auto_destroy === true) {
-      this.schedule(() => {
-        if (machine.generation !== generation) return;
-        this.setMachineState(machine, "destroying", "destroy", "flyd");
-        this.schedule(() => {
-          if (machine.generation === generation) this.setMachineState(machine, "destroyed");
-        }, this.timing.stopTimeMs);
-      }, this.timing.stopTimeMs);
-    }
   }
 
   setChecks(appName: string, machine: MachineRecord, status: CheckStatusJson["status"]): void {
