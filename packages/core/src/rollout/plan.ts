@@ -159,7 +159,10 @@ export function planRollout(input: PlanInput): RolloutPlan {
     const onTarget = info.digest === target.digest;
     // Converging: a machine already on the target is done (a re-run after an interruption), unless
     // --with-config has a different config from its history to restore.
-    if (onTarget && (!historical || sameConfig(historical, machine.config))) {
+    if (
+      onTarget &&
+      (!historical || sameConfig(withImage(historical, machine.config.image, machine), machine.config))
+    ) {
       skipped.push(
         note(
           input.withConfig && historical
