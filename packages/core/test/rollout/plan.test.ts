@@ -57,10 +57,11 @@ function plan(
 
 describe("planning a rollout", () => {
   it.each<[RolloutStrategy, number | undefined, number, number[]]>([
-    // flyctl's default max-unavailable 0.33 of 10 machines, rounded up: batches of 4.
-    ["rolling", undefined, 10, [4, 4, 2]],
-    ["rolling", 0.5, 10, [5, 5]],
-    ["rolling", 2, 5, [2, 2, 1]],
+    // One machine alone first (flyctl's spearhead), then flyctl's default max-unavailable 0.33 of the
+    // group's 10 machines, rounded up: batches of 4.
+    ["rolling", undefined, 10, [1, 4, 4, 1]],
+    ["rolling", 0.5, 10, [1, 5, 4]],
+    ["rolling", 2, 5, [1, 2, 2]],
     ["rolling", 0.01, 3, [1, 1, 1]],
     ["canary", undefined, 10, [1, 4, 4, 1]],
     ["immediate", undefined, 10, [10]],
@@ -97,7 +98,7 @@ describe("planning a rollout", () => {
   it("skips machines already on the target digest, so a re-run converges", () => {
     const planned = plan([onVersion("m1", "3.1.11"), onVersion("m2", "3.1.12")]);
     expect(planned.machines.map((m) => m.id)).toEqual(["m2"]);
-    expect(planned.skipped).toEqual([{ id: "m1", reason: "already on the target digest" }]);
+    expect(planned.skipped).toMatchObject([{ id: "m1", reason: "already on the target digest" }]);
   });
 
   it("covers every app process group and leaves flyctl's release-command machines alone", () => {

@@ -40,13 +40,16 @@ export function latestRelease(emulator: Emulator) {
   return releases.reduce((a, b) => (a.version > b.version ? a : b));
 }
 
-/** Short engine delays: the emulator answers in milliseconds, so real-life slices would only slow tests. */
+/**
+ * Short engine delays: the emulator answers in milliseconds, so real-life slices would only slow tests. The
+ * crash watch makes three event reads, the client-side rate limit's burst for one machine.
+ */
 export const FAST_TIMING: Partial<RolloutTiming> = {
   waitSliceSeconds: 1,
   checkPollMinMs: 10,
   checkPollMaxMs: 40,
-  crashWatchMs: 120,
-  crashPollMs: 40,
+  crashWatchMs: 100,
+  crashPollMs: 50,
 };
 
 /** The machines a Fly Launch deploy manages (fly-go ListFlyAppsMachines): what a rollout may touch. */
