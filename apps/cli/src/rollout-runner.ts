@@ -6,6 +6,7 @@ import type {
   RolloutEvent,
   RolloutResult,
   RolloutStrategy,
+  RolloutTiming,
 } from "@semfly/core";
 import type { CoreModule } from "./base-command.js";
 import { parseDuration, parseMaxUnavailable } from "./parse.js";
@@ -46,9 +47,19 @@ export const rolloutFlags = {
   }),
   "lease-timeout": Flags.string({
     summary:
-      "How long each machine lease lasts (refreshed while working), as flyctl's flag: a killed run frees the app after it.",
+      "How long each machine lease lasts (5s to 10m, refreshed while working), as flyctl's flag: a killed run frees the app after it.",
     helpValue: "<duration>",
     default: "30s",
+  }),
+  "skip-unreachable": Flags.boolean({
+    summary:
+      "Go on without machines on an unreachable host (they keep their version; the run is reported partial).",
+  }),
+  "verify-cold": Flags.boolean({
+    summary:
+      "When every machine of a group with checks is stopped, start one to check the target, then stop it again (--no-verify-cold skips that).",
+    allowNo: true,
+    default: true,
   }),
   revert: Flags.boolean({
     summary: "Put every changed machine back if one fails (--no-revert leaves them as they are).",
@@ -67,6 +78,8 @@ export interface RolloutFlagValues {
   "lease-timeout": string;
   revert: boolean;
   reason?: string | undefined;
+  "skip-unreachable": boolean;
+  "verify-cold": boolean;
   json: boolean;
 }
 
@@ -77,6 +90,10 @@ export interface RolloutChoices {
   leaseTtlSeconds: number;
   revert: boolean;
   reason: string | null;
+  skipUnreachable: boolean;
+  verifyCold: boolean;
+  /** From SEMFLY_ROLLOUT_TIMING (tests and benchmarks against the emulator); empty otherwise. */
+  timing: Partial<RolloutTiming>;
 }
 
 /** Check the flag values before anything is fetched: a bad value is bad input (exit 2), whatever the app. */
@@ -111,21 +128,25 @@ export function rolloutChoices(core: CoreModule, flags: RolloutFlagValues): Roll
     );
   }
   const leaseMs = parseDuration(flags["lease-timeout"]);
-  // The lease is refreshed at half its life: under two seconds there is no room for a refresh.
-  if (leaseMs === null || leaseMs < 2000) {
+  if (leaseMs === null) {
     throw core.inputError(
       "INVALID_DURATION",
-      `--lease-timeout "${flags["lease-timeout"]}" is not a duration of at least two seconds.`,
-      "Write it as flyctl does: 30s or 1m.",
+      `--lease-timeout "${flags["lease-timeout"]}" is not a duration.`,
+      "Write it as flyctl does: 13s, 30s or 1m.",
     );
   }
+  const leaseTtlSeconds = leaseMs / 1000;
+  core.validateLeaseTtl(leaseTtlSeconds);
   return {
     strategy,
     maxUnavailable,
     waitTimeoutMs,
-    leaseTtlSeconds: Math.ceil(leaseMs / 1000),
+    leaseTtlSeconds: Math.ceil(leaseTtlSeconds),
     revert: flags.revert,
     reason: flags.reason?.trim() ? flags.reason.trim() : null,
+    skipUnreachable: flags["skip-unreachable"],
+    verifyCold: flags["verify-cold"],
+    timing: core.parseRolloutTiming(process.env.SEMFLY_ROLLOUT_TIMING),
   };
 }
 
@@ -218,13 +239,8 @@ export async function runRollout(session: RolloutSession): Promise<void> {
       waitTimeoutMs: session.choices.waitTimeoutMs,
       leaseTtlSeconds: session.choices.leaseTtlSeconds,
       revert: session.choices.revert,
+      timing: session.choices.timing,
     });
-  } catch (error) {
-    if (core.isSemflyError(error) && error.code === "INTERRUPTED") {
-      result = interruptedBeforeStart(plan, error.message, notRestored ?? "");
-    } else {
-      throw error;
-    }
   } finally {
     process.off("SIGINT", onSigint);
   }
@@ -270,37 +286,4 @@ async function confirm(question: string, output: NodeJS.WriteStream): Promise<bo
   } finally {
     rl.close();
   }
-}
-
-/** Ctrl-C before any machine changed: nothing to report per machine but that none started. */
-function interruptedBeforeStart(
-  plan: PreparedRollout["plan"],
-  reason: string,
-  notRestored: string,
-): RolloutResult {
-  const to = { key: plan.to.key, version: plan.to.version, digest: plan.to.digest };
-  return {
-    app: plan.app,
-    kind: plan.kind,
-    status: "interrupted",
-    from: plan.from,
-    to: plan.to,
-    strategy: plan.strategy,
-    release: null,
-    machines: plan.machines.map((m) => ({
-      id: m.id,
-      name: m.name,
-      region: m.region,
-      processGroup: m.processGroup,
-      from: m.from,
-      to,
-      result: "not-started",
-    })),
-    reason,
-    reverted: false,
-    liveNow: plan.from,
-    undoTarget: null,
-    warnings: [],
-    notRestored,
-  };
 }

@@ -5,7 +5,7 @@ import { rolloutChoices, rolloutFlags, runRollout } from "../rollout-runner.js";
 export default class Deploy extends BaseCommand {
   static override summary = "Deploy an image as a new version, with the rollback engine.";
   static override description =
-    "Resolves REF in Fly's registry, pins it by digest and rolls it out as VERSION with the same engine, flags and output as rollback. A version is immutable: VERSION may not name another image than the one it was deployed as. Deploying a version lower than the live one needs --allow-downgrade (or use rollback).";
+    "Resolves REF in Fly's registry, pins it by digest and rolls it out as VERSION with the same engine, flags and output as rollback. A version is immutable: VERSION may not name another image than the one it was deployed as. Deploying a version lower than the live one needs --allow-downgrade (or use rollback). When the app config has deploy.release_command, it runs first on a one-off machine with the new image, as flyctl runs it; the deploy stops, changing no machine, if it fails.";
   static override examples = [
     "<%= config.bin %> <%= command.id %> 3.2.0 --image registry.fly.io/acme-web:3.2.0 --yes",
     "<%= config.bin %> <%= command.id %> 3.2.0 --image registry.fly.io/acme-web:3.2.0 --dry-run",
@@ -25,6 +25,9 @@ export default class Deploy extends BaseCommand {
     "allow-downgrade": Flags.boolean({
       summary: "Allow VERSION to be lower than the live version.",
     }),
+    "skip-release-command": Flags.boolean({
+      summary: "Do not run the app config's deploy.release_command before the machines change.",
+    }),
   };
 
   async run(): Promise<void> {
@@ -38,6 +41,9 @@ export default class Deploy extends BaseCommand {
       version: args.version,
       imageRef: flags.image,
       allowDowngrade: flags["allow-downgrade"],
+      skipReleaseCommand: flags["skip-release-command"],
+      skipUnreachable: choices.skipUnreachable,
+      verifyCold: choices.verifyCold,
       strategy: choices.strategy,
       ...(choices.maxUnavailable === undefined ? {} : { maxUnavailable: choices.maxUnavailable }),
       reason: choices.reason,

@@ -46,8 +46,6 @@ export function describeRolloutEvent(event: RolloutEvent, plan: RolloutPlan): st
   switch (event.type) {
     case "plan":
       return `Planned ${plan.machines.length} machine(s) in ${plan.batches.length} batch(es)`;
-    case "image-verified":
-      return `Image ${shortDigest(event.digest)} found`;
     case "machine-leased":
       return `${machine(event.machineId)}: leased`;
     case "release-created":
@@ -64,8 +62,14 @@ export function describeRolloutEvent(event: RolloutEvent, plan: RolloutPlan): st
       return `${machine(event.machineId)}: checks passing`;
     case "machine-failed":
       return `${machine(event.machineId)}: failed (${event.reason})`;
-    case "interrupting":
-      return `Stopping: ${event.reason}`;
+    case "machine-settled":
+      return `${machine(event.machineId)}: updated, left cold`;
+    case "machine-verified":
+      return `${machine(event.machineId)}: verified, going back to sleep`;
+    case "release-command":
+      return event.status === "failed"
+        ? `Release command failed (${event.reason ?? "unknown reason"})`
+        : `Release command ${event.status}`;
     case "machine-reverting":
       return `${machine(event.machineId)}: putting back ${versionName(plan.from)}`;
     case "machine-reverted":
@@ -96,6 +100,13 @@ export function rolloutResultMessage(result: RolloutResult): {
     return {
       severity: "info",
       message: `${result.app} is on ${versionName(result.to)}${release}: ${updated} machine(s) updated.`,
+      canUndo,
+    };
+  }
+  if (result.status === "partial") {
+    return {
+      severity: "warning",
+      message: `${result.app} is on ${versionName(result.to)}${release} except machines semfly could not reach: ${result.reason ?? ""}`,
       canUndo,
     };
   }

@@ -10,4 +10,4 @@ export * from "./plan.js";
 export type * from "./port.js";
 export { definitionForRelease } from "./release-record.js";
 export * from "./result.js";
-export { DEFAULT_TIMING, type RolloutTiming } from "./timing.js";
+export { DEFAULT_TIMING, parseRolloutTiming, type RolloutTiming } from "./timing.js";

@@ -161,7 +161,8 @@ export function planRollout(input: PlanInput): RolloutPlan {
     // --with-config has a different config from its history to restore.
     if (
       onTarget &&
-      (!historical || sameConfig(withImage(historical, machine.config.image, machine), machine.config))
+      (!historical ||
+        sameConfig(withImage(historical, machine.config.image, machine), machine.config))
     ) {
       skipped.push(
         note(

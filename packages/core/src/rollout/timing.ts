@@ -1,3 +1,5 @@
+import { inputError } from "../errors.js";
+
 /**
  * Every delay the engine uses, in one object so tests (and the bench) can run a rollout in milliseconds.
  * The defaults are the real values, chosen against Fly's behaviour and flyctl's.
@@ -32,4 +34,31 @@ export function resolveTiming(overrides: Partial<RolloutTiming> | undefined): Ro
 /** The refresh cadence for a TTL: often enough that two refreshes can fail before the lease lapses. */
 export function leaseRefreshMs(timing: RolloutTiming, ttlSeconds: number): number {
   return timing.leaseRefreshMs ?? Math.max(100, Math.floor((ttlSeconds * 1000) / 3));
+}
+
+/**
+ * Timing overrides from a JSON object (the CLI reads `SEMFLY_ROLLOUT_TIMING`, so suites and benchmarks over
+ * the emulator can run the shipped CLI fast). Unknown keys and non-numbers are bad input.
+ */
+export function parseRolloutTiming(text: string | undefined): Partial<RolloutTiming> {
+  if (text === undefined || text.trim() === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = null;
+  }
+  const bad = () =>
+    inputError(
+      "INVALID_TIMING",
+      `SEMFLY_ROLLOUT_TIMING is not a JSON object of ${Object.keys(DEFAULT_TIMING).join(", ")} (numbers).`,
+      'Unset it, or set e.g. {"waitSliceSeconds":1,"crashWatchMs":100}.',
+    );
+  if (!value || typeof value !== "object" || Array.isArray(value)) throw bad();
+  const out: Record<string, number> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (!(key in DEFAULT_TIMING) || typeof item !== "number" || !(item >= 0)) throw bad();
+    out[key] = item;
+  }
+  return out as Partial<RolloutTiming>;
 }

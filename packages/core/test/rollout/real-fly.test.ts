@@ -232,9 +232,7 @@ describe("batches", () => {
 describe("the release record", () => {
   it("records the current release's app config, never {}", async () => {
     world = await demoWorld();
-    const current = world.emulator
-      .releases(APP)
-      .reduce((a, b) => (a.version > b.version ? a : b));
+    const current = world.emulator.releases(APP).reduce((a, b) => (a.version > b.version ? a : b));
     expect(current.definition).toMatchObject({ app: APP });
     await executeRollout(world.client, await rollback("3.1.11"), { timing: FAST_TIMING });
     expect(latestRelease(world.emulator).definition).toEqual(current.definition);
@@ -336,9 +334,7 @@ describe("idempotent retries", () => {
     });
     const plan = await rollback("3.1.11", { strategy: "canary" });
     world.emulator.setFaults({
-      rules: [
-        { operation: "machines.update", times: 1, action: { type: "delay", ms: 1_500 } },
-      ],
+      rules: [{ operation: "machines.update", times: 1, action: { type: "delay", ms: 1_500 } }],
     });
     const result = await executeRollout(client, plan, { timing: FAST_TIMING });
     expect(result.status).toBe("complete");
