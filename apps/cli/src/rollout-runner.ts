@@ -197,7 +197,7 @@ export async function runRollout(session: RolloutSession): Promise<void> {
         "Pass --yes to go ahead, or --dry-run to see the plan only.",
       );
     }
-    const question = `\n${plan.kind === "rollback" ? "Roll back" : "Deploy to"} ${plan.machines.length} machine${plan.machines.length === 1 ? "" : "s"} of ${plan.app}? [y/N] `;
+    const question = `\n${plan.kind === "rollback" ? "Roll back" : "Deploy to"} ${plan.machines.length} machine${plan.machines.length === 1 ? "" : "s"} of ${plan.app}${skipsText(plan)}? [y/N] `;
     if (!(await confirm(question, json ? process.stderr : process.stdout))) {
       session.err("Cancelled: nothing was changed.");
       return;
@@ -286,4 +286,18 @@ async function confirm(question: string, output: NodeJS.WriteStream): Promise<bo
   } finally {
     rl.close();
   }
+}
+
+/** What the confirmation names besides the machines that change: cold, skipped and unmanaged ones. */
+function skipsText(plan: PreparedRollout["plan"]): string {
+  const cold = plan.machines.filter((m) => m.cold).length;
+  const skippedUnreachable = plan.skipped.filter((s) =>
+    plan.unreachable.some((u) => u.id === s.id),
+  ).length;
+  const parts = [
+    ...(cold > 0 ? [`${cold} cold, updated without starting`] : []),
+    ...(skippedUnreachable > 0 ? [`${skippedUnreachable} unreachable, skipped`] : []),
+    ...(plan.unmanaged.length > 0 ? [`${plan.unmanaged.length} not managed, left alone`] : []),
+  ];
+  return parts.length > 0 ? ` (${parts.join("; ")})` : "";
 }

@@ -29,9 +29,12 @@ function strategyLine(plan: RolloutPlan): string {
   if (plan.machines.length === 0) return plan.strategy;
   if (plan.strategy === "immediate") return "immediate, every machine at once";
   const batches = `${plan.batches.length} batch${plan.batches.length === 1 ? "" : "es"}`;
-  const size = `${plan.batchSize} machine${plan.batchSize === 1 ? "" : "s"} at a time`;
-  if (plan.strategy === "canary") return `canary: one machine first, then ${size} (${batches})`;
-  return `rolling, ${size} (${batches})`;
+  const share =
+    plan.maxUnavailable < 1
+      ? `${Math.round(plan.maxUnavailable * 100)}%`
+      : `${plan.maxUnavailable} machine${plan.maxUnavailable === 1 ? "" : "s"}`;
+  const size = `${share} of each process group at a time`;
+  return `${plan.strategy}: one machine first, then ${size} (${batches})`;
 }
 
 /** What a rollout will do: from → to, image, strategy and every machine it changes. */
@@ -93,7 +96,7 @@ export function planText(plan: RolloutPlan, term: Terminal, notRestored: string 
     );
   }
   for (const u of plan.unmanaged) {
-    lines.push(c.dim(`  ${u.id} (${u.processGroup}): not managed, ${u.reason}; left alone`));
+    lines.push(c.dim(`  ${u.id}: not managed (${u.reason}), left alone`));
   }
   for (const warning of plan.warnings) lines.push(c.yellow(`Warning: ${warning}`));
   if (notRestored) {

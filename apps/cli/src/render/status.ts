@@ -17,6 +17,15 @@ export function statusJson(history: VersionHistory) {
       version: info.version,
       digest: info.digest,
       image: info.machine.image,
+      ...(info.machine.hostStatus === "unreachable" ? { hostUnreachable: true } : {}),
+    })),
+    unmanaged: history.unmanaged.map(({ machine, reason }) => ({
+      id: machine.id,
+      name: machine.name,
+      region: machine.region,
+      state: machine.state,
+      image: machine.image,
+      reason,
     })),
   };
 }
@@ -42,9 +51,13 @@ export function statusText(history: VersionHistory, term: Terminal): string {
     }
   }
   lines.push("");
-  if (history.machines.length === 0) {
+  if (history.machines.length === 0 && history.unmanaged.length === 0) {
     lines.push(`${history.app} has no machines.`);
     return lines.join("\n");
+  }
+  if (history.machines.length === 0) {
+    lines.push(`${history.app} has no Fly Launch machines.`);
+    return [...lines, ...unmanagedLines(history)].join("\n");
   }
   const liveKey = history.live?.key ?? null;
   const rows: Cell[][] = history.machines.map((info) => [
@@ -52,7 +65,9 @@ export function statusText(history: VersionHistory, term: Terminal): string {
     info.machine.name,
     info.machine.region,
     info.machine.processGroup,
-    { text: info.machine.state, style: info.machine.state === "started" ? "green" : undefined },
+    info.machine.hostStatus === "unreachable"
+      ? { text: `${info.machine.state} (host unreachable)`, style: "yellow" }
+      : { text: info.machine.state, style: info.machine.state === "started" ? "green" : undefined },
     {
       text: info.version ?? "-",
       style: history.drift && info.key !== liveKey ? "yellow" : undefined,
@@ -74,5 +89,18 @@ export function statusText(history: VersionHistory, term: Terminal): string {
       { width: term.width, palette: term.colors },
     ),
   );
-  return lines.join("\n");
+  return [...lines, ...unmanagedLines(history)].join("\n");
+}
+
+/** Machines outside Fly Launch management: shown, so nobody wonders why a rollout skips them. */
+function unmanagedLines(history: VersionHistory): string[] {
+  if (history.unmanaged.length === 0) return [];
+  return [
+    "",
+    "Not managed (semfly leaves these alone, as flyctl deploys do):",
+    ...history.unmanaged.map(
+      ({ machine, reason }) =>
+        `  ${machine.id}  ${machine.name || "-"}  ${machine.region || "-"}  ${machine.state}: ${reason}`,
+    ),
+  ];
 }

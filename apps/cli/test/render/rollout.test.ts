@@ -113,7 +113,7 @@ describe("rollout progress", () => {
     );
     expect(text).toContain("stopped (stays cold)");
     expect(text).toContain("m9 (app, iad): host unreachable, skipped");
-    expect(text).toContain("d1 (app): not managed, not a Fly Launch machine; left alone");
+    expect(text).toContain("d1: not managed (not a Fly Launch machine), left alone");
     expect(text).toContain("Release command: bin/migrate");
   });
 

@@ -112,7 +112,8 @@ class RolloutRun {
 
   async execute(): Promise<RolloutResult> {
     this.emit({ type: "plan", plan: this.plan });
-    for (const message of this.plan.warnings) this.emit({ type: "warning", message });
+    // Shown with the plan already; the result carries them too.
+    this.warnings.push(...this.plan.warnings);
     if (this.plan.machines.length === 0) return this.nothingToMove();
     if (!this.plan.definition) {
       throw inputError(
