@@ -472,9 +472,14 @@ export class Emulator {
         operation: route.operation,
         method,
       });
+      // An after-handling fault lets the request take effect and replaces only its answer.
+      const afterwards =
+        fault && fault.type !== "delay" && fault.afterHandling === true ? fault : null;
       if (fault) {
         this.liveCounters.faults++;
         entry.fault = describeFault(fault);
+      }
+      if (fault && !afterwards) {
         if (fault.type === "drop") {
           this.liveCounters.dropped++;
           req.socket.destroy();
@@ -522,7 +527,7 @@ export class Emulator {
       }
       const ctx: RequestContext = {
         req,
-        res,
+        res: afterwards ? discardingResponse(res) : res,
         method,
         url,
         body,
@@ -532,8 +537,16 @@ export class Emulator {
       };
       try {
         await route.handle(ctx);
+      } catch (error) {
+        if (!afterwards) throw error;
       } finally {
         if (ctx.notes.length > 0) entry.notes = [...ctx.notes];
+      }
+      if (afterwards) {
+        if (afterwards.type === "drop") {
+          this.liveCounters.dropped++;
+          req.socket.destroy();
+        } else this.sendFault(route.service, res, afterwards);
       }
     } catch (error) {
       if (error instanceof EmulatorError) sendError(res, error.status, error.message);
@@ -614,9 +627,28 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 function describeFault(fault: FaultAction): string {
-  if (fault.type === "status") return `status:${fault.status}`;
+  const after = fault.type !== "delay" && fault.afterHandling ? "after:" : "";
+  if (fault.type === "status") return `${after}status:${fault.status}`;
   if (fault.type === "delay") return `delay:${fault.ms}`;
-  return "drop";
+  return `${after}drop`;
+}
+
+/** A response the handler can write to that goes nowhere (its real answer is replaced by a fault). */
+function discardingResponse(real: ServerResponse): ServerResponse {
+  const sink = {
+    headersSent: false,
+    destroyed: false,
+    statusCode: 200,
+    writeHead(status: number) {
+      sink.statusCode = status;
+      sink.headersSent = true;
+      return sink;
+    },
+    setHeader: () => sink,
+    end: () => sink,
+    on: real.on.bind(real),
+  };
+  return sink as unknown as ServerResponse;
 }
 
 function rateLimitConfig(
