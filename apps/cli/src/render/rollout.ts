@@ -99,6 +99,7 @@ export function planText(plan: RolloutPlan, term: Terminal, notRestored: string 
     lines.push(c.dim(`  ${u.id}: not managed (${u.reason}), left alone`));
   }
   for (const warning of plan.warnings) lines.push(c.yellow(`Warning: ${warning}`));
+  for (const note of plan.notes) lines.push(c.yellow(`Note: ${note}`));
   if (notRestored) {
     lines.push("");
     lines.push(c.yellow(`Note: ${notRestored}`));
@@ -166,6 +167,7 @@ export function rolloutJson({ plan, result, bin, notRestored }: RolloutJsonInput
       reason: u.reason,
     })),
     releaseCommand: plan.releaseCommand?.command ?? null,
+    notes: plan.notes,
     batches: plan.batches,
     reason: result?.reason ?? null,
     reverted: result?.reverted ?? false,

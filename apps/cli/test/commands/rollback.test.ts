@@ -36,7 +36,7 @@ const PLAN = [
   "9080524f612387  eager-forest-8810  iad     app     stopped (stays cold)  3.1.12  3.1.11",
   "2b7e4c9d1a0f53  icy-field-3391     ams     worker  stopped (stays cold)  3.1.12  3.1.11",
   "  6e82d3f1b0a947: not managed (not a Fly Launch machine), left alone",
-  "Warning: A rollback does not run the release command (bin/migrate): migrations it ran are not undone.",
+  "Note: A rollback does not run the release command (bin/migrate): migrations it ran are not undone.",
   "",
   `Note: ${NOTE}`,
 ];
@@ -103,7 +103,6 @@ describe("semfly rollback", () => {
         "d8d1779c4d0e18  iad     worker  3.1.12  3.1.11  updated",
         "9080524f612387  iad     app     3.1.12  3.1.11  updated (left cold)",
         "2b7e4c9d1a0f53  ams     worker  3.1.12  3.1.11  updated (left cold)",
-        "Warning: A rollback does not run the release command (bin/migrate): migrations it ran are not undone.",
         "",
         `Note: ${NOTE}`,
         "",

@@ -38,6 +38,7 @@ const plan: RolloutPlan = {
   orphans: [],
   releaseCommand: null,
   warnings: [],
+  notes: [],
 };
 
 describe("rollout progress", () => {

@@ -94,7 +94,7 @@ export async function prepareRollback(
   plan.warnings.unshift(...appConfig.warnings);
   const command = releaseCommandOf(appConfig.definition);
   if (command) {
-    plan.warnings.push(
+    plan.notes.push(
       `A rollback does not run the release command (${command.command}): migrations it ran are not undone.`,
     );
   }

@@ -41,6 +41,8 @@ interface HeldLease {
   timer: NodeJS.Timeout;
   /** Refreshes on their way: a revert sent meanwhile may meet our own re-taken lease. */
   refreshing: number;
+  /** Refreshes failed in a row: one is covered by the next tick, two put the lease at risk. */
+  failures: number;
   warned: boolean;
 }
 
@@ -96,7 +98,13 @@ export class LeaseKeeper {
     );
     const timer = setInterval(() => this.refresh(machineId), this.options.refreshMs);
     timer.unref();
-    this.held.set(machineId, { nonce: lease.nonce, timer, refreshing: 0, warned: false });
+    this.held.set(machineId, {
+      nonce: lease.nonce,
+      timer,
+      refreshing: 0,
+      failures: 0,
+      warned: false,
+    });
     this.options.emit({ type: "machine-leased", machineId });
   }
 
@@ -113,6 +121,7 @@ export class LeaseKeeper {
         retry: { retries: 1, maxDelayMs: Math.floor(this.options.refreshMs / 2) },
       })
       .then((refreshed) => {
+        lease.failures = 0;
         // A refresh that lands after the lease lapsed takes a new one with a new nonce: the old one would
         // make every later update and the release look like a stranger's.
         if (this.held.get(machineId) === lease && refreshed.nonce !== sent) {
@@ -120,12 +129,13 @@ export class LeaseKeeper {
         }
       })
       .catch((error: unknown) => {
-        if (lease.warned || this.options.signal.aborted) return;
+        lease.failures++;
+        if (lease.failures < 2 || lease.warned || this.options.signal.aborted) return;
         lease.warned = true;
         const why = error instanceof Error ? error.message : String(error);
         this.options.emit({
           type: "warning",
-          message: `Refreshing the lease on ${machineId} failed (${why}); it is tried again.`,
+          message: `Refreshing the lease on ${machineId} failed twice in a row (${why}); it is tried again.`,
         });
       })
       .finally(() => {

@@ -98,6 +98,8 @@ export interface RolloutPlan {
   releaseCommand: ReleaseCommand | null;
   /** Said before the rollout starts (e.g. a machine with no historical config under --with-config). */
   warnings: string[];
+  /** Facts shown with the plan that need no action (e.g. a rollback does not run the release command). */
+  notes: string[];
 }
 
 export interface PlanInput {
@@ -230,6 +232,7 @@ export function planRollout(input: PlanInput): RolloutPlan {
     orphans: input.orphans ?? [],
     releaseCommand: input.releaseCommand ?? null,
     warnings,
+    notes: [],
   };
 }
 

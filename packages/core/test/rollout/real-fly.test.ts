@@ -462,7 +462,7 @@ describe("the release command", () => {
     expect(plan.releaseCommand).toBeNull();
     const back = await rollback("3.1.11");
     expect(back.releaseCommand).toBeNull();
-    expect(back.warnings.some((w) => /does not run the release command/.test(w))).toBe(true);
+    expect(back.notes.some((w) => /does not run the release command/.test(w))).toBe(true);
     world.emulator.clearRequestLog();
     await executeRollout(world.client, back, { timing: FAST_TIMING });
     expect(world.emulator.mutatingRequests().some((r) => r.operation === "machines.create")).toBe(
