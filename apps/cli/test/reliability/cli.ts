@@ -261,3 +261,16 @@ export function throughProxy(
     FLY_UIEX_BASE_URL: proxy.url,
   };
 }
+
+/** The machines a rollout manages (fly-go ListFlyAppsMachines); the demo also has unmanaged ones. */
+export function managedMachines(emulator: Emulator, app: string) {
+  return emulator.machines(app).filter((m) => {
+    const metadata = (m.config?.metadata ?? {}) as Record<string, string>;
+    return (
+      metadata.fly_platform_version === "v2" &&
+      m.state !== "destroyed" &&
+      m.state !== "destroying" &&
+      !(metadata.fly_process_group ?? "").startsWith("fly_app_")
+    );
+  });
+}

@@ -5,6 +5,7 @@ import {
   type CliRun,
   emulatorEnv,
   jsonError,
+  managedMachines,
   parseSeeds,
   runCli,
   type Sandbox,
@@ -103,7 +104,7 @@ async function killAndRecover(seed: number, e: Emulator, box: Sandbox): Promise<
   await e.idle();
 
   // Every machine runs the version it had or the target: a machine update is all or nothing.
-  const machines = e.machines(APP);
+  const machines = managedMachines(e, APP);
   const digests = new Map(machines.map((m) => [m.id, m.image_ref?.digest ?? ""]));
   for (const [id, digest] of digests) {
     expect(DIGEST[digest], `${label}: ${id} runs ${digest}`).toBeDefined();
@@ -176,7 +177,7 @@ async function killAndRecover(seed: number, e: Emulator, box: Sandbox): Promise<
     expect(e.releases(APP).at(-1)!.status).toBe("complete");
   }
   expect(
-    e.machines(APP).map((m) => m.image_ref?.digest),
+    managedMachines(e, APP).map((m) => m.image_ref?.digest),
     `${label}: after the re-run`,
   ).toEqual(machines.map(() => TARGET_DIGEST));
   expect(e.leases(APP)).toEqual([]);
