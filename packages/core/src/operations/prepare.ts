@@ -317,7 +317,7 @@ export async function prepareDeploy(
   });
   plan.warnings.unshift(...appConfig.warnings);
   if (command && input.skipReleaseCommand) {
-    plan.warnings.push(
+    plan.notes.push(
       `The release command (${command.command}) is skipped (--skip-release-command).`,
     );
   }
