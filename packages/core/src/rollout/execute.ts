@@ -1,11 +1,13 @@
 /** The orchestration of one rollout; each rule it applies lives in the module named for it. */
-import { inputError, isSemflyError } from "../errors.js";
-import type { FlyMachine, MachineConfig } from "../versions/types.js";
-import { settleLimit, sleep } from "./concurrency.js";
+export { verifyTargetImage } from "./image-check.js";
+
+import { inputError } from "../errors.js";
+import { settleLimit } from "./concurrency.js";
 import type { RolloutEvent, RolloutEventListener } from "./events.js";
-import { type HealthWaiter, waitForVersion, waitHealthy } from "./health.js";
+import { verifyTargetImage } from "./image-check.js";
 import { DEFAULT_LEASE_TTL_SECONDS, LEASE_CONCURRENCY, LeaseKeeper } from "./leases.js";
-import { configForRelease, type PlannedMachine, type RolloutPlan } from "./plan.js";
+import { type MachineSteps, revertMachine, updateMachine } from "./machine-steps.js";
+import type { RolloutPlan } from "./plan.js";
 import type { RolloutClient } from "./port.js";
 import { runReleaseCommand } from "./release-command.js";
 import { finishOrphans, ReleaseRecord } from "./release-record.js";
@@ -22,8 +24,6 @@ import { leaseRefreshMs, type RolloutTiming, resolveTiming } from "./timing.js";
 
 /** flyctl's default `--wait-timeout`. */
 export const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
-/** Re-sends of a revert that met our own lease, re-taken with a new nonce while the revert was on its way. */
-const OWN_LEASE_RESENDS = 3;
 
 export interface ExecuteOptions {
   /** Abort to interrupt: no new machine updates start, machines in flight finish, leases are released. */
@@ -61,7 +61,7 @@ class RolloutRun {
   private readonly internal = new AbortController();
   private readonly leases: LeaseKeeper;
   private readonly record: ReleaseRecord;
-  private readonly waiter: HealthWaiter;
+  private readonly steps: MachineSteps;
   private readonly outcomes = new Map<string, MachineOutcome>();
   /** Machines whose update was sent: a revert must consider them changed. */
   private readonly touched = new Set<string>();
@@ -91,11 +91,13 @@ class RolloutRun {
       emit: this.emit,
     });
     this.record = new ReleaseRecord(client, plan, this.internal.signal);
-    this.waiter = {
+    this.steps = {
       client,
-      app: plan.app,
-      timing: this.timing,
-      waitTimeoutMs: this.waitTimeoutMs,
+      plan,
+      leases: this.leases,
+      waiter: { client, app: plan.app, timing: this.timing, waitTimeoutMs: this.waitTimeoutMs },
+      signal: this.internal.signal,
+      emit: this.emit,
     };
     for (const machine of plan.machines) {
       this.outcomes.set(machine.id, plannedOutcome(machine, plan));
@@ -104,10 +106,6 @@ class RolloutRun {
 
   private get interrupted(): boolean {
     return this.options.signal?.aborted === true;
-  }
-
-  private get call() {
-    return { signal: this.internal.signal };
   }
 
   async execute(): Promise<RolloutResult> {
@@ -271,7 +269,8 @@ class RolloutRun {
         const machine = byId.get(id)!;
         if (this.interrupted || batchAbort.signal.aborted) return;
         try {
-          await this.updateOne(machine, batchAbort.signal);
+          this.touched.add(id);
+          await updateMachine(this.steps, machine, this.record.release!, batchAbort.signal);
           this.setResult(id, "updated");
         } catch (error) {
           const reason = describe(error);
@@ -288,89 +287,6 @@ class RolloutRun {
     return null;
   }
 
-  private async updateOne(machine: PlannedMachine, stop: AbortSignal): Promise<void> {
-    const config = configForRelease(machine.targetConfig, this.record.release!);
-    this.touched.add(machine.id);
-    const sentAt = Date.now();
-    const updated = await this.sendUpdate(machine, config);
-    this.emit({ type: "machine-updated", machineId: machine.id });
-    // Exits are counted from the update on, by Fly's clock when it says.
-    const since = updated.updatedAt ? Date.parse(updated.updatedAt) : sentAt;
-    const deadline = Date.now() + this.waitTimeoutMs;
-    const signal = AbortSignal.any([this.internal.signal, stop]);
-    if (machine.cold) {
-      await waitForVersion(this.waiter, machine.id, updated.instanceId, "cold", deadline, signal);
-      if (this.plan.verifyCold.includes(machine.id)) {
-        await this.verifyCold(machine, updated.instanceId, since, deadline, signal);
-      }
-      this.emit({ type: "machine-settled", machineId: machine.id, state: "cold" });
-      return;
-    }
-    await waitForVersion(this.waiter, machine.id, updated.instanceId, "started", deadline, signal);
-    this.emit({ type: "machine-started", machineId: machine.id });
-    await waitHealthy(this.waiter, machine.id, since, deadline, signal);
-    this.emit({ type: "checks-passing", machineId: machine.id });
-  }
-
-  /**
-   * The update is resent on 502/503/reset (it carries `current_version`). If an earlier try had landed, Fly
-   * refuses the resend because the version moved: the machine is read back, and if it runs the config
-   * sent, the update is done.
-   */
-  private async sendUpdate(machine: PlannedMachine, config: MachineConfig): Promise<FlyMachine> {
-    try {
-      return await this.client.updateMachine(
-        this.app,
-        machine.id,
-        {
-          config,
-          nonce: this.leases.nonce(machine.id),
-          currentVersion: machine.instanceId,
-          region: machine.region,
-          skipLaunch: machine.cold,
-        },
-        this.call,
-      );
-    } catch (error) {
-      if (!(isSemflyError(error) && error.code === "CONFLICT")) throw error;
-      const now = await this.client.getMachine(this.app, machine.id, this.call);
-      if (runsConfig(now, config)) return now;
-      throw error;
-    }
-  }
-
-  /** Start one cold machine, wait for its checks, and put it back to sleep as it was. */
-  private async verifyCold(
-    machine: PlannedMachine,
-    version: string,
-    since: number,
-    deadline: number,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const nonce = () => ({ nonce: this.leases.nonce(machine.id) });
-    await this.client.startMachine(this.app, machine.id, nonce(), this.call);
-    try {
-      await waitForVersion(this.waiter, machine.id, version, "started", deadline, signal);
-      await waitHealthy(this.waiter, machine.id, since, deadline, signal);
-      this.emit({ type: "machine-verified", machineId: machine.id });
-    } finally {
-      await this.putToSleep(machine, nonce);
-    }
-    await waitForVersion(this.waiter, machine.id, version, "cold", deadline, signal);
-  }
-
-  private async putToSleep(machine: PlannedMachine, nonce: () => { nonce: string | undefined }) {
-    if (machine.state === "suspended") {
-      try {
-        await this.client.suspendMachine(this.app, machine.id, nonce(), this.call);
-        return;
-      } catch {
-        // Older Machines APIs have no suspend: stopped is the closest cold state.
-      }
-    }
-    await this.client.stopMachine(this.app, machine.id, nonce(), this.call);
-  }
-
   /** Put every machine whose update was sent back on the exact config it had. */
   private async revertTouched(): Promise<boolean> {
     const byId = new Map(this.plan.machines.map((m) => [m.id, m]));
@@ -378,7 +294,7 @@ class RolloutRun {
     const results = await settleLimit(touched, LEASE_CONCURRENCY, async (machine) => {
       this.emit({ type: "machine-reverting", machineId: machine.id });
       try {
-        await this.revertOne(machine);
+        await revertMachine(this.steps, machine);
         this.setResult(machine.id, "reverted");
         this.emit({ type: "machine-reverted", machineId: machine.id });
       } catch (error) {
@@ -389,49 +305,6 @@ class RolloutRun {
       }
     });
     return results.every((r) => r.status === "fulfilled");
-  }
-
-  /**
-   * Send the machine's exact previous config and wait for it to settle as it was. A revert may be resent
-   * on any transient failure (the same old config ends in the same state), and giving up on one would
-   * leave the app half on the target.
-   */
-  private async revertOne(machine: PlannedMachine): Promise<void> {
-    let reverted: FlyMachine | null = null;
-    for (let resend = 0; !reverted; resend++) {
-      const sent = this.leases.nonce(machine.id);
-      try {
-        reverted = await this.client.updateMachine(
-          this.app,
-          machine.id,
-          {
-            config: machine.currentConfig,
-            ...(sent ? { nonce: sent } : {}),
-            region: machine.region,
-            skipLaunch: machine.cold,
-          },
-          { ...this.call, retry: { repeatable: true } },
-        );
-      } catch (error) {
-        // Our own lease, re-taken by a refresh while this try was on its way, answers like a stranger's:
-        // send again with the new nonce.
-        const ownLease =
-          isSemflyError(error) &&
-          error.code === "LEASE_CONFLICT" &&
-          (this.leases.isRefreshing(machine.id) || this.leases.nonce(machine.id) !== sent);
-        if (!ownLease || resend >= OWN_LEASE_RESENDS) throw error;
-        await sleep(this.timing.checkPollMinMs, this.internal.signal);
-      }
-    }
-    const deadline = Date.now() + Math.min(60_000, this.waitTimeoutMs);
-    await waitForVersion(
-      this.waiter,
-      machine.id,
-      reverted.instanceId,
-      machine.cold ? "cold" : "started",
-      deadline,
-      this.internal.signal,
-    );
   }
 
   /** Machines that now carry this run's release (what its record names as moved). */
@@ -464,38 +337,6 @@ class RolloutRun {
       warnings: this.warnings,
       finishedEarlierMove: this.finished !== null,
     });
-  }
-}
-
-/** The machine runs the config an update sent: same image, same release. */
-function runsConfig(machine: FlyMachine, config: MachineConfig): boolean {
-  return (
-    machine.config.image === config.image &&
-    machine.metadata.fly_release_id === config.metadata?.fly_release_id
-  );
-}
-
-/** Ask Fly for the target image; if it no longer has it (pruned), stop before touching anything. */
-export async function verifyTargetImage(
-  client: Pick<RolloutClient, "resolveImage">,
-  plan: Pick<RolloutPlan, "app" | "to">,
-  signal?: AbortSignal,
-): Promise<void> {
-  const image = await client.resolveImage(plan.app, plan.to.image, signal ? { signal } : {});
-  const name = plan.to.version ?? plan.to.key;
-  if (!image) {
-    throw inputError(
-      "IMAGE_NOT_FOUND",
-      `Fly no longer has the image of ${name} (${plan.to.image}).`,
-      "Old images can be pruned from Fly's registry; push the image again and use `semfly deploy`.",
-    );
-  }
-  if (image.digest !== plan.to.digest) {
-    throw inputError(
-      "DIGEST_MISMATCH",
-      `Fly resolves ${plan.to.image} to ${image.digest}, not ${plan.to.digest}.`,
-      "The registry changed under this version; check the image before rolling out.",
-    );
   }
 }
 
