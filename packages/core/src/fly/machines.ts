@@ -91,6 +91,7 @@ export async function listMachines(
       repeatable: true,
       action: "list_machines",
       signal: options.signal,
+      retry: options.retry,
     });
     for (const wire of decode(operation, MachineListSchema, response)) {
       machines.push(toFlyMachine(wire, operation, response.requestId));

@@ -173,6 +173,7 @@ export async function createRelease(
     // Sending it twice would create two releases.
     repeatable: false,
     signal: options.signal,
+    retry: options.retry,
   });
   return summary(decode(operation, RestReleaseBodySchema, response));
 }
@@ -199,6 +200,7 @@ export async function updateRelease(
         ? releaseFinished(failure, id)
         : undefined,
     signal: options.signal,
+    retry: options.retry,
   });
   return summary(decode(operation, RestReleaseBodySchema, response));
 }
