@@ -4,6 +4,7 @@ import { type AppState, latestHistory } from "../../model/versionsModel.js";
 import { code, escapeMarkdown, joinParts } from "../format.js";
 import { contextValue, type IconData, type TreeItemData, type TreeNode } from "../treeItem.js";
 import { MessageNode } from "./messageNode.js";
+import { UnmanagedNode } from "./unmanagedNode.js";
 import { VersionNode } from "./versionNode.js";
 
 /** A Fly app: its live version at a glance, its versions below. */
@@ -74,10 +75,15 @@ export class AppNode implements TreeNode {
         ? [new MessageNode(this, "loading", "Loading versions…", { id: "loading~spin" })]
         : [];
     }
+    const unmanaged =
+      history.unmanaged.length > 0 ? [new UnmanagedNode(this, history.unmanaged)] : [];
     if (history.versions.length === 0) {
-      return [new MessageNode(this, "empty", "No releases yet", { id: "info" })];
+      return [new MessageNode(this, "empty", "No releases yet", { id: "info" }), ...unmanaged];
     }
-    return history.versions.map((entry) => new VersionNode(this, history, entry, this.now));
+    return [
+      ...history.versions.map((entry) => new VersionNode(this, history, entry, this.now)),
+      ...unmanaged,
+    ];
   }
 
   private tooltip(liveName: string | null): string {
