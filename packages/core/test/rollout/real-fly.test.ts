@@ -470,3 +470,51 @@ describe("the release command", () => {
     );
   });
 });
+
+describe("interruptions", () => {
+  it("ends in one interrupted result, changing nothing, whenever Ctrl-C comes before the first update", async () => {
+    world = await demoWorld();
+    const plan = await rollback("3.1.11");
+    // Already interrupted; interrupted during the image check; interrupted once every lease is held.
+    const already = new AbortController();
+    already.abort();
+    const duringCheck = new AbortController();
+    const leased = new AbortController();
+    let leases = 0;
+    world.emulator.setFaults({
+      rules: [{ operation: "SemflyResolveImage", times: 1, action: { type: "delay", ms: 300 } }],
+    });
+    setTimeout(() => duringCheck.abort(), 50);
+    const results = [];
+    for (const [signal, onEvent] of [
+      [already.signal, undefined],
+      [duringCheck.signal, undefined],
+      [
+        leased.signal,
+        (e: RolloutEvent) => {
+          if (e.type === "machine-leased" && ++leases === plan.machines.length) leased.abort();
+        },
+      ],
+    ] as const) {
+      results.push(
+        await executeRollout(world.client, plan, {
+          timing: FAST_TIMING,
+          signal,
+          ...(onEvent ? { onEvent } : {}),
+        }),
+      );
+    }
+    for (const result of results) {
+      expect(result).toMatchObject({
+        status: "interrupted",
+        reason: "Interrupted before any machine changed.",
+        undoTarget: null,
+      });
+      expect(result.liveNow?.digest).toBe(plan.from?.digest);
+      expect(result.machines.every((m) => m.result !== "updated")).toBe(true);
+    }
+    expect(world.emulator.mutatingRequests().some((r) => r.operation === "machines.update")).toBe(
+      false,
+    );
+  });
+});
