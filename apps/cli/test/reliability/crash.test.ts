@@ -161,12 +161,19 @@ async function killAndRecover(seed: number, e: Emulator, box: Sandbox): Promise<
   // changes); if it had finished, the target is refused as already live (exit 2) and nothing changes.
   // See docs/reliability.md, "Killed after every machine moved".
   const unfinished = ["pending", "running"].includes(e.releases(APP).at(-1)!.status);
+  const dead = e.releases(APP).length > releasesBefore ? e.releases(APP).at(-1)! : null;
+  const deadStatus = dead?.status;
   e.clearRequestLog();
   const again: CliRun = await runCli(ROLLBACK, { env, cwd: box.cwd });
   if (allOnTarget && unfinished && e.releases(APP).length > releasesBefore) {
     expect(again.code, `${label}: ${again.stderr}`).toBe(0);
     expect(e.releases(APP).at(-1)!.status).toBe("complete");
-    expect(e.mutatingRequests().map((r) => r.service)).toEqual(["releases"]);
+    // Only the record changes, under the app lock.
+    expect(e.mutatingRequests().map((r) => r.operation)).toEqual([
+      "machines.lease.acquire",
+      "releases.update",
+      "machines.lease.release",
+    ]);
   } else if (allOnTarget) {
     expect(again.code, `${label}: ${again.stderr}`).toBe(2);
     expect(again.stderr).toMatch(/^Error: 3\.1\.11 is already live on acme-web\.\n/);
@@ -175,6 +182,11 @@ async function killAndRecover(seed: number, e: Emulator, box: Sandbox): Promise<
     expect(again.code, `${label}: re-run: ${again.stderr}\n${again.stdout}`).toBe(0);
     expect(again.stdout).toMatch(/Rolled back acme-web .*to 3\.1\.11/);
     expect(e.releases(APP).at(-1)!.status).toBe("complete");
+    // The dead run's `running` record is finished by the re-run: interrupted, not left running.
+    if (dead && deadStatus === "running") {
+      const finished = e.releases(APP).find((r) => r.version === dead.version)!;
+      expect(finished.status, `${label}: the dead run's release`).toBe("interrupted");
+    }
   }
   expect(
     managedMachines(e, APP).map((m) => m.image_ref?.digest),
