@@ -1,6 +1,7 @@
 import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "../base-command.js";
-import { rolloutChoices, rolloutFlags, runRollout } from "../rollout-runner.js";
+import { rolloutChoices, rolloutFlags } from "../rollout-flags.js";
+import { runRollout } from "../rollout-runner.js";
 
 export default class Rollback extends BaseCommand {
   static override summary = "Roll the app back to an earlier version.";
