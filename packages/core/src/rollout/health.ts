@@ -73,6 +73,8 @@ export async function waitForVersion(
         app,
         id,
         {
+          // A cold machine is waited for as stopped (every Machines API knows that state); a suspended
+          // one is caught by the look below.
           state: want === "started" ? "started" : "stopped",
           timeoutSeconds: Math.min(remaining, timing.waitSliceSeconds),
           version,
@@ -81,7 +83,10 @@ export async function waitForVersion(
       );
       if (want === "started") return;
     } catch (error) {
-      if (!(isSemflyError(error) && error.code === "WAIT_TIMEOUT")) throw error;
+      const sliceEnded = isSemflyError(error) && error.code === "WAIT_TIMEOUT";
+      // An API that refuses the wait outright (400) cannot say "stopped": the look still can.
+      const refusedColdWait = want === "cold" && isSemflyError(error) && error.status === 400;
+      if (!sliceEnded && !refusedColdWait) throw error;
     }
     const machine = await client.getMachine(app, id, { signal });
     if (FAILED_STATES.has(machine.state)) throw new Error(`the machine is ${machine.state}`);
