@@ -87,6 +87,7 @@ export async function waitForVersion(
       // An API that refuses the wait outright (400) cannot say "stopped": the look still can.
       const refusedColdWait = want === "cold" && isSemflyError(error) && error.status === 400;
       if (!sliceEnded && !refusedColdWait) throw error;
+      if (refusedColdWait) await sleep(timing.checkPollMaxMs, signal);
     }
     const machine = await client.getMachine(app, id, { signal });
     if (FAILED_STATES.has(machine.state)) throw new Error(`the machine is ${machine.state}`);
