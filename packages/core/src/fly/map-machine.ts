@@ -52,6 +52,7 @@ export function toFlyMachine(wire: MachineWire, operation: string, requestId?: s
     updatedAt: orNull(wire.updated_at),
     ...(wire.host_status ? { hostStatus: wire.host_status } : {}),
     ...(!wire.config && wire.incomplete_config ? { configIncomplete: true } : {}),
+    ...(wire.events ? { events: wire.events.map(toMachineEvent) } : {}),
   };
 }
 

@@ -137,6 +137,7 @@ export const MachineSchema = v.looseObject({
   updated_at: optStr,
   /** `ok`, `unknown` or `unreachable`. */
   host_status: optStr,
+  events: v.nullish(v.array(v.lazy(() => MachineEventSchema))),
 });
 export type MachineWire = v.InferOutput<typeof MachineSchema>;
 

@@ -97,67 +97,12 @@ export async function waitForVersion(
 }
 
 /**
- * flyctl's `WaitForHealthchecksToPass`: right after a start the runtime list is empty, so the machine is
- * healthy only once every configured check (top-level and service checks) has a result and all pass.
+ * A started machine is healthy once (flyctl's `WaitForHealthchecksToPass`) every configured check, top-level
+ * and service checks, has a result and all pass (right after a start the runtime list is empty), and (its
+ * smoke check) the crash watch ended without a crash loop: repeated exits it did not ask for mean the image
+ * is crashing, even when the machine shows `started` and has no checks. One poll of the machine serves
+ * both, reading the events it carries as flyctl does; `GET …/events` only when a server leaves them out.
  */
-export async function waitForChecks(
-  waiter: HealthWaiter,
-  id: string,
-  deadline: number,
-  signal: AbortSignal,
-): Promise<void> {
-  const { client, app, timing } = waiter;
-  let delay = timing.checkPollMinMs;
-  let criticalPolls = 0;
-  for (;;) {
-    const machine: FlyMachine = await client.getMachine(app, id, { signal });
-    if (FAILED_STATES.has(machine.state)) throw new Error(`the machine is ${machine.state}`);
-    const expected = configuredCheckCount(machine.config);
-    if (expected === 0) return;
-    const checks = withoutCompatChecks(machine.checks);
-    const critical = checks.filter((c) => c.status === "critical");
-    if (checks.length >= expected && checks.every((c) => c.status === "passing")) return;
-    criticalPolls = critical.length > 0 ? criticalPolls + 1 : 0;
-    if (criticalPolls >= CRITICAL_POLLS_TO_FAIL) {
-      const check = critical[0]!;
-      throw new Error(
-        `health check ${check.name} is critical${check.output ? ` (${check.output.trim().slice(0, 120)})` : ""}`,
-      );
-    }
-    if (Date.now() + delay > deadline) throw waitTimeoutError(waiter.waitTimeoutMs);
-    await sleep(delay, signal);
-    if (signal.aborted) throw new Error("stopped waiting for checks");
-    delay = Math.min(delay * 1.5, timing.checkPollMaxMs);
-  }
-}
-
-/**
- * flyctl's smoke check: watch the machine's events for a while after it started; repeated exits it did not
- * ask for mean the image is crashing, even when the machine still shows `started` and has no checks.
- */
-export async function watchForCrashLoop(
-  waiter: HealthWaiter,
-  id: string,
-  since: number,
-  signal: AbortSignal,
-): Promise<void> {
-  const { client, app, timing } = waiter;
-  const until = Date.now() + timing.crashWatchMs;
-  for (;;) {
-    const events = await client.machineEvents(app, id, { signal });
-    const exits = crashExits(events, since);
-    if (exits >= CRASH_EXITS) {
-      throw new Error(
-        `the app appears to be crashing (${exits} unrequested exits since it started)`,
-      );
-    }
-    const left = until - Date.now();
-    if (left <= 0 || signal.aborted) return;
-    await sleep(Math.min(timing.crashPollMs, left), signal);
-  }
-}
-
-/** A started machine is healthy once its checks pass and the crash watch ended without a crash loop. */
 export async function waitHealthy(
   waiter: HealthWaiter,
   id: string,
@@ -165,16 +110,43 @@ export async function waitHealthy(
   deadline: number,
   signal: AbortSignal,
 ): Promise<void> {
-  const local = new AbortController();
-  const both = AbortSignal.any([signal, local.signal]);
-  try {
-    await Promise.all([
-      waitForChecks(waiter, id, deadline, both),
-      watchForCrashLoop(waiter, id, since, both),
-    ]);
-  } catch (error) {
-    local.abort();
-    throw error;
+  const { client, app, timing } = waiter;
+  const watchUntil = Date.now() + timing.crashWatchMs;
+  let delay = timing.checkPollMinMs;
+  let criticalPolls = 0;
+  for (;;) {
+    const machine: FlyMachine = await client.getMachine(app, id, { signal });
+    if (FAILED_STATES.has(machine.state)) throw new Error(`the machine is ${machine.state}`);
+    const watching = Date.now() < watchUntil;
+    const events = machine.events ?? (await client.machineEvents(app, id, { signal }));
+    const exits = crashExits(events, since);
+    if (exits >= CRASH_EXITS) {
+      throw new Error(
+        `the app appears to be crashing (${exits} unrequested exits since it started)`,
+      );
+    }
+    const expected = configuredCheckCount(machine.config);
+    const checks = withoutCompatChecks(machine.checks);
+    const critical = checks.filter((c) => c.status === "critical");
+    const checksPass =
+      expected === 0 || (checks.length >= expected && checks.every((c) => c.status === "passing"));
+    if (checksPass && !watching) return;
+    criticalPolls = critical.length > 0 ? criticalPolls + 1 : 0;
+    if (criticalPolls >= CRITICAL_POLLS_TO_FAIL) {
+      const check = critical[0]!;
+      throw new Error(
+        `health check ${check.name} is critical${check.output ? ` (${check.output.trim().slice(0, 120)})` : ""}`,
+      );
+    }
+    const pause = checksPass
+      ? Math.max(0, Math.min(timing.crashPollMs, watchUntil - Date.now()))
+      : watching
+        ? Math.min(delay, timing.crashPollMs)
+        : delay;
+    if (Date.now() + pause > deadline) throw waitTimeoutError(waiter.waitTimeoutMs);
+    await sleep(pause, signal);
+    if (signal.aborted) throw new Error("stopped waiting for checks");
+    if (!checksPass) delay = Math.min(delay * 1.5, timing.checkPollMaxMs);
   }
 }
 

@@ -75,6 +75,8 @@ export interface FlyMachine {
   hostStatus?: string;
   /** True when Fly sent `incomplete_config` (host unreachable): never to be sent back as an update. */
   configIncomplete?: boolean;
+  /** `Machine.events`, newest first, when Fly sent them (flyctl reads crash loops from these). */
+  events?: MachineEvent[];
 }
 
 /** One entry of `GET …/machines/{id}/events` (fly-go `MachineEvent`). */
