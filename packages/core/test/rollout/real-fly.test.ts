@@ -2,7 +2,7 @@
  * The rollout against Fly as it really behaves (../shared/fly-api/REAL-BEHAVIOUR.md), one behaviour per
  * test, over the emulator via HTTP. Each of these failed on the engine before the split.
  */
-import { loadScenario } from "@semfly/fly-emulator";
+import { loadScenario, scenario } from "@semfly/fly-emulator";
 import { Agent } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -515,6 +515,35 @@ describe("interruptions", () => {
     }
     expect(world.emulator.mutatingRequests().some((r) => r.operation === "machines.update")).toBe(
       false,
+    );
+  });
+});
+
+describe("an app whose releases recorded no app config", () => {
+  function bare(definitions: (Record<string, unknown> | null)[]) {
+    let s = scenario("bare").image("1.0.0").image("1.1.0");
+    definitions.forEach((definition, i) => {
+      s = s.release({ image: i % 2 === 0 ? "1.0.0" : "1.1.0", definition });
+    });
+    return s.machines(2, { regions: ["ams", "iad"] }).build();
+  }
+
+  it("refuses before changing anything rather than record a release with {}", async () => {
+    world = await demoWorld({ scenario: bare([null, null]) });
+    world.emulator.clearRequestLog();
+    await expect(
+      prepareRollback(world.client, "bare", { target: { spec: "1.0.0" } }),
+    ).rejects.toMatchObject({ code: "APP_CONFIG_UNKNOWN" });
+    expect(world.emulator.mutatingRequests()).toEqual([]);
+  });
+
+  it("keeps the newest recorded app config when the current release has none, and says so", async () => {
+    const config = { app: "bare", http_service: { internal_port: 8080 } };
+    world = await demoWorld({ scenario: bare([config, null]) });
+    const { plan } = await prepareRollback(world.client, "bare", { target: { spec: "1.0.0" } });
+    expect(plan.definition).toEqual(config);
+    expect(plan.warnings).toContain(
+      "The current release recorded no app config; the release keeps v1's.",
     );
   });
 });
