@@ -5,11 +5,11 @@ import { inputError } from "../errors.js";
 import { settleLimit } from "./concurrency.js";
 import type { RolloutEvent, RolloutEventListener } from "./events.js";
 import { verifyTargetImage } from "./image-check.js";
-import { DEFAULT_LEASE_TTL_SECONDS, LEASE_CONCURRENCY, LeaseKeeper } from "./leases.js";
+import { appLockId, DEFAULT_LEASE_TTL_SECONDS, LEASE_CONCURRENCY, LeaseKeeper } from "./leases.js";
 import { type MachineSteps, revertMachine, updateMachine } from "./machine-steps.js";
 import type { RolloutPlan } from "./plan.js";
 import type { RolloutClient } from "./port.js";
-import { runReleaseCommand } from "./release-command.js";
+import { releaseCommandStep } from "./release-command.js";
 import { finishOrphans, ReleaseRecord } from "./release-record.js";
 import {
   assembleResult,
@@ -134,7 +134,7 @@ class RolloutRun {
       // Every machine is leased before the release is recorded: a conflict on any of them (a flyctl deploy
       // holding one, say) stops the rollout before it has changed or recorded anything.
       await this.leases.takeAll(
-        this.lockId(),
+        appLockId(this.plan)!,
         this.plan.machines.map((m) => m.id),
       );
       await finishOrphans(this.client, this.plan.orphans, this.internal.signal, this.emit);
@@ -144,7 +144,13 @@ class RolloutRun {
       }
       await this.record.create(this.plan.definition, this.emit);
       if (this.plan.releaseCommand) {
-        const failure = await this.releaseCommand();
+        const failure = await releaseCommandStep(
+          this.client,
+          this.plan,
+          this.waitTimeoutMs,
+          this.internal.signal,
+          this.emit,
+        );
         if (failure) {
           const reason = `The release command failed: ${failure}; no machine was changed.`;
           await this.record.setStatus("failed", [], reason, this.emit);
@@ -180,23 +186,10 @@ class RolloutRun {
     return this.result(end.status, end.reason, end.reverted);
   }
 
-  /** The app's lock: the lowest id over every reachable machine the rollout knows (see LeaseKeeper). */
-  private lockId(): string {
-    const unreachable = new Set(this.plan.unreachable.map((u) => u.id));
-    return [
-      ...this.plan.machines.map((m) => m.id),
-      ...this.plan.skipped.map((s) => s.id).filter((id) => !unreachable.has(id)),
-    ].sort()[0]!;
-  }
-
   /** No machine to move (every one is on the target): finish what killed runs left, under the lock. */
   private async nothingToMove(): Promise<RolloutResult> {
     if (this.plan.orphans.length > 0 && !this.interrupted) {
-      const unreachable = new Set(this.plan.unreachable.map((u) => u.id));
-      const lock = this.plan.skipped
-        .map((s) => s.id)
-        .filter((id) => !unreachable.has(id))
-        .sort()[0];
+      const lock = appLockId(this.plan);
       if (lock) await this.leases.takeAll(lock, []);
       try {
         await finishOrphans(this.client, this.plan.orphans, this.internal.signal, this.emit);
@@ -219,26 +212,6 @@ class RolloutRun {
 
   private stopped(): RolloutResult {
     return this.result("interrupted", "Interrupted before any machine changed.", false);
-  }
-
-  private async releaseCommand(): Promise<string | null> {
-    const command = this.plan.releaseCommand!;
-    this.emit({ type: "release-command", status: "running" });
-    try {
-      await runReleaseCommand(
-        this.client,
-        this.plan,
-        command,
-        this.waitTimeoutMs,
-        this.internal.signal,
-      );
-      this.emit({ type: "release-command", status: "succeeded" });
-      return null;
-    } catch (error) {
-      const reason = describe(error);
-      this.emit({ type: "release-command", status: "failed", reason });
-      return reason;
-    }
   }
 
   private async roll() {

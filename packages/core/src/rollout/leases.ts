@@ -6,6 +6,7 @@
 import { inputError } from "../errors.js";
 import { settleLimit } from "./concurrency.js";
 import type { RolloutEvent } from "./events.js";
+import type { RolloutPlan } from "./plan.js";
 import type { RolloutClient } from "./port.js";
 
 /** `--lease-timeout` bounds: under 5 s a refresh has no room to land; over 10 m a killed run locks the app. */
@@ -34,6 +35,20 @@ export function validateLeaseTtl(seconds: number): void {
       "Pass a duration such as 13s (flyctl's default), 30s or 2m.",
     );
   }
+}
+
+/**
+ * The app's lock: the lowest id over every reachable machine the rollout knows, changed or not. Two
+ * rollouts of one app lease it first and alone, so the second stops there before changing anything.
+ */
+export function appLockId(
+  plan: Pick<RolloutPlan, "machines" | "skipped" | "unreachable">,
+): string | undefined {
+  const unreachable = new Set(plan.unreachable.map((u) => u.id));
+  return [
+    ...plan.machines.map((m) => m.id),
+    ...plan.skipped.map((s) => s.id).filter((id) => !unreachable.has(id)),
+  ].sort()[0];
 }
 
 interface HeldLease {

@@ -5,6 +5,7 @@
  */
 import { isSemflyError } from "../errors.js";
 import type { MachineConfig } from "../versions/types.js";
+import type { RolloutEvent } from "./events.js";
 import type { ReleaseCommand, RolloutPlan } from "./plan.js";
 import type { RolloutClient } from "./port.js";
 
@@ -84,5 +85,26 @@ export async function runReleaseCommand(
     throw new Error(
       `the release command exited with code ${exit.exitCode} (machine ${machine.id})`,
     );
+  }
+}
+
+/** The release command as a step of the rollout: announced, run, and its failure reason (or null). */
+export async function releaseCommandStep(
+  client: ReleaseCommandClient,
+  plan: RolloutPlan,
+  waitTimeoutMs: number,
+  signal: AbortSignal,
+  emit: (event: RolloutEvent) => void,
+): Promise<string | null> {
+  if (!plan.releaseCommand) return null;
+  emit({ type: "release-command", status: "running" });
+  try {
+    await runReleaseCommand(client, plan, plan.releaseCommand, waitTimeoutMs, signal);
+    emit({ type: "release-command", status: "succeeded" });
+    return null;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    emit({ type: "release-command", status: "failed", reason });
+    return reason;
   }
 }
