@@ -1,15 +1,12 @@
-import { createInterface } from "node:readline/promises";
-import { Flags } from "@oclif/core";
 import type {
   FlyClient,
   PreparedRollout,
   RegistryClient,
   RolloutEvent,
   RolloutResult,
-  RolloutStrategy,
 } from "@semfly/core";
 import type { CoreModule } from "./base-command.js";
-import { parseDuration, parseMaxUnavailable } from "./parse.js";
+import { confirm, skipsText } from "./prompt.js";
 import { toJson } from "./render/format.js";
 import {
   LiveProgress,
@@ -21,121 +18,7 @@ import {
   withMachineDetails,
 } from "./render/rollout.js";
 import { type Terminal, terminalOf } from "./render/terminal.js";
-
-const STRATEGIES = ["rolling", "canary", "immediate"] as const satisfies readonly RolloutStrategy[];
-
-/** The flags `rollback` and `deploy` share: the same engine, the same knobs. */
-export const rolloutFlags = {
-  "dry-run": Flags.boolean({
-    summary: "Show the plan and check the target image; change nothing.",
-  }),
-  yes: Flags.boolean({
-    char: "y",
-    summary: "Do not ask for confirmation (required when stdin is not a terminal).",
-  }),
-  // Not oclif's `options`: those match case-sensitively, and flyctl takes ROLLING as well as rolling.
-  strategy: Flags.string({
-    summary: `How machines are replaced, as flyctl names it: ${STRATEGIES.join(", ")}.`,
-    helpValue: STRATEGIES.join("|"),
-    default: "rolling",
-  }),
-  "max-unavailable": Flags.string({
-    summary: "Machines changed at once: a fraction (0.33, the default) or a count (2).",
-    helpValue: "<fraction|count>",
-  }),
-  "wait-timeout": Flags.string({
-    summary: "How long each machine may take to start and pass its checks, e.g. 90s, 5m, 1m30s.",
-    helpValue: "<duration>",
-    default: "5m",
-  }),
-  "lease-timeout": Flags.string({
-    summary:
-      "How long each machine lease lasts (refreshed while working), as flyctl's flag: a killed run frees the app after it.",
-    helpValue: "<duration>",
-    default: "30s",
-  }),
-  revert: Flags.boolean({
-    summary: "Put every changed machine back if one fails (--no-revert leaves them as they are).",
-    allowNo: true,
-    default: true,
-  }),
-  reason: Flags.string({ summary: "Why: recorded on the Fly release.", helpValue: "<text>" }),
-  "skip-image-check": Flags.boolean({
-    summary:
-      "Go ahead when nobody can say whether the target image still exists (recorded on the release); a registry 404 still refuses.",
-  }),
-};
-
-export interface RolloutFlagValues {
-  "dry-run": boolean;
-  yes: boolean;
-  strategy: string;
-  "max-unavailable"?: string | undefined;
-  "wait-timeout": string;
-  "lease-timeout": string;
-  revert: boolean;
-  reason?: string | undefined;
-  "skip-image-check": boolean;
-  json: boolean;
-}
-
-export interface RolloutChoices {
-  strategy: RolloutStrategy;
-  maxUnavailable: number | undefined;
-  waitTimeoutMs: number;
-  leaseTtlSeconds: number;
-  revert: boolean;
-  reason: string | null;
-}
-
-/** Check the flag values before anything is fetched: a bad value is bad input (exit 2), whatever the app. */
-export function rolloutChoices(core: CoreModule, flags: RolloutFlagValues): RolloutChoices {
-  const strategy = STRATEGIES.find((s) => s === flags.strategy.trim().toLowerCase());
-  if (!strategy) {
-    throw core.inputError(
-      "INVALID_STRATEGY",
-      `--strategy ${core.quote(flags.strategy)} is not one of ${STRATEGIES.join(", ")}.`,
-      "Pass --strategy rolling, canary or immediate.",
-    );
-  }
-  let maxUnavailable: number | undefined;
-  if (flags["max-unavailable"] !== undefined) {
-    const parsed = parseMaxUnavailable(flags["max-unavailable"]);
-    if (parsed === null) {
-      throw core.inputError(
-        "INVALID_MAX_UNAVAILABLE",
-        `--max-unavailable ${core.quote(flags["max-unavailable"])} is neither a fraction between 0 and 1 nor a whole count.`,
-        "Pass a fraction such as 0.33 or a count such as 2, as flyctl takes it.",
-      );
-    }
-    maxUnavailable = parsed;
-  }
-  const waitTimeoutMs = parseDuration(flags["wait-timeout"]);
-  if (waitTimeoutMs === null || waitTimeoutMs < 1000) {
-    throw core.inputError(
-      "INVALID_DURATION",
-      `--wait-timeout ${core.quote(flags["wait-timeout"])} is not a duration of at least one second.`,
-      "Write it as flyctl does: 90s, 5m or 1m30s.",
-    );
-  }
-  const leaseMs = parseDuration(flags["lease-timeout"]);
-  // The lease is refreshed at half its life: under two seconds there is no room for a refresh.
-  if (leaseMs === null || leaseMs < 2000) {
-    throw core.inputError(
-      "INVALID_DURATION",
-      `--lease-timeout ${core.quote(flags["lease-timeout"])} is not a duration of at least two seconds.`,
-      "Write it as flyctl does: 30s or 1m.",
-    );
-  }
-  return {
-    strategy,
-    maxUnavailable,
-    waitTimeoutMs,
-    leaseTtlSeconds: Math.ceil(leaseMs / 1000),
-    revert: flags.revert,
-    reason: flags.reason?.trim() ? flags.reason.trim() : null,
-  };
-}
+import type { RolloutChoices, RolloutFlagValues } from "./rollout-flags.js";
 
 export interface RolloutSession {
   core: CoreModule;
@@ -201,7 +84,7 @@ export async function runRollout(session: RolloutSession): Promise<void> {
         "Pass --yes to go ahead, or --dry-run to see the plan only.",
       );
     }
-    const question = `\n${plan.kind === "rollback" ? "Roll back" : "Deploy to"} ${plan.machines.length} machine${plan.machines.length === 1 ? "" : "s"} of ${plan.app}? [y/N] `;
+    const question = `\n${plan.kind === "rollback" ? "Roll back" : "Deploy to"} ${plan.machines.length} machine${plan.machines.length === 1 ? "" : "s"} of ${plan.app}${skipsText(plan)}? [y/N] `;
     if (!(await confirm(question, json ? process.stderr : process.stdout))) {
       session.err("Cancelled: nothing was changed.");
       return;
@@ -244,13 +127,8 @@ export async function runRollout(session: RolloutSession): Promise<void> {
       leaseTtlSeconds: session.choices.leaseTtlSeconds,
       revert: session.choices.revert,
       imageCheck,
+      timing: session.choices.timing,
     });
-  } catch (error) {
-    if (core.isSemflyError(error) && error.code === "INTERRUPTED") {
-      result = interruptedBeforeStart(plan, error.message, notRestored ?? "");
-    } else {
-      throw error;
-    }
   } finally {
     process.off("SIGINT", onSigint);
   }
@@ -296,54 +174,5 @@ function progressListener(
   return (event) => {
     const line = lineOf(event);
     if (line) writeLine(line);
-  };
-}
-
-async function confirm(question: string, output: NodeJS.WriteStream): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output });
-  // Ctrl-C at the prompt is a "no" (readline would otherwise only pause the input and wait).
-  const cancel = new AbortController();
-  rl.on("SIGINT", () => cancel.abort());
-  try {
-    const answer = await rl.question(question, { signal: cancel.signal });
-    return /^y(es)?$/i.test(answer.trim());
-  } catch {
-    output.write("\n");
-    return false;
-  } finally {
-    rl.close();
-  }
-}
-
-/** Ctrl-C before any machine changed: nothing to report per machine but that none started. */
-function interruptedBeforeStart(
-  plan: PreparedRollout["plan"],
-  reason: string,
-  notRestored: string,
-): RolloutResult {
-  const to = { key: plan.to.key, version: plan.to.version, digest: plan.to.digest };
-  return {
-    app: plan.app,
-    kind: plan.kind,
-    status: "interrupted",
-    from: plan.from,
-    to: plan.to,
-    strategy: plan.strategy,
-    release: null,
-    machines: plan.machines.map((m) => ({
-      id: m.id,
-      name: m.name,
-      region: m.region,
-      processGroup: m.processGroup,
-      from: m.from,
-      to,
-      result: "not-started",
-    })),
-    reason,
-    reverted: false,
-    liveNow: plan.from,
-    undoTarget: null,
-    warnings: [],
-    notRestored,
   };
 }

@@ -99,6 +99,15 @@ export async function startTestEmulator(scenario?: Scenario): Promise<Emulator> 
   });
 }
 
+/** The engine's delays for the emulator, which answers in milliseconds (see core's RolloutTiming). */
+export const FAST_ROLLOUT_TIMING = JSON.stringify({
+  waitSliceSeconds: 1,
+  checkPollMinMs: 10,
+  checkPollMaxMs: 40,
+  crashWatchMs: 100,
+  crashPollMs: 50,
+});
+
 export interface RunResult {
   stdout: string;
   stderr: string;
@@ -163,6 +172,7 @@ export async function semfly(
   set("COLUMNS", String(WIDTH));
   set("NO_COLOR", "1");
   set("SEMFLY_NOW", NOW);
+  set("SEMFLY_ROLLOUT_TIMING", FAST_ROLLOUT_TIMING);
   if (emulator) for (const [name, value] of Object.entries(emulator.env)) set(name, value);
   for (const [name, value] of Object.entries(options.env ?? {})) set(name, value);
   const cwd = process.cwd();

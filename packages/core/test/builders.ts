@@ -42,9 +42,9 @@ export function machine(overrides: Partial<FlyMachine> & Pick<FlyMachine, "id">)
       digest: null,
       labels: {},
     },
-    metadata: { fly_process_group: processGroup },
+    metadata: { fly_platform_version: "v2", fly_process_group: processGroup },
     checks: [],
-    config: { image, metadata: { fly_process_group: processGroup } },
+    config: { image, metadata: { fly_platform_version: "v2", fly_process_group: processGroup } },
     updatedAt: null,
     ...overrides,
   };

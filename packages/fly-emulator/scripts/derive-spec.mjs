@@ -17,6 +17,8 @@ const target = resolve(here, "../spec/machines-api.subset.json");
 const SERVED_PATHS = [
   "/apps/{app_name}/machines",
   "/apps/{app_name}/machines/{machine_id}",
+  "/apps/{app_name}/machines/{machine_id}/cordon",
+  "/apps/{app_name}/machines/{machine_id}/uncordon",
   "/apps/{app_name}/machines/{machine_id}/events",
   "/apps/{app_name}/machines/{machine_id}/lease",
   "/apps/{app_name}/machines/{machine_id}/metadata",
@@ -26,9 +28,13 @@ const SERVED_PATHS = [
   "/apps/{app_name}/machines/{machine_id}/versions",
   "/apps/{app_name}/machines/{machine_id}/wait",
 ];
-// Only the operations the emulator implements (create/destroy machine are not served).
+// Only the operations the emulator implements (doc.json has no suspend; the newer spec does).
 const SERVED_OPERATIONS = new Set([
   "Machines_list",
+  "Machines_create",
+  "Machines_delete",
+  "Machines_cordon",
+  "Machines_uncordon",
   "Machines_show",
   "Machines_update",
   "Machines_show_lease",

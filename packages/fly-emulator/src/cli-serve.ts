@@ -5,12 +5,14 @@ import type { Faults } from "./faults.js";
 
 export const USAGE = `usage: fly-emulator serve [options]
 
-  --scenario <demo|file.json>  scenario to load (default: demo)
+  --scenario <demo|real-app|file.json>  scenario to load (default: demo)
   --port <n>                   port (default: any free port)
   --host <addr>                address to listen on (default: 127.0.0.1)
   --latency-ms <n>             latency added to every request
   --boot-time-ms <n>           machine boot time (default 300)
   --check-delay-ms <n>         delay before checks report after boot (default 500)
+  --run-time-ms <n>            how long a release command machine runs (default: boot time)
+  --crash-after-ms <n>         how long a crash-looping image stays up (default: boot time)
   --seed <n>                   seed for ids, faults and jitter
   --faults <file.json>         fault configuration (see README, "Faults")
   --no-rate-limits             do not enforce Machines API rate limits
@@ -51,6 +53,8 @@ export async function parseServeArgs(argv: string[]): Promise<EmulatorOptions | 
     latencyMs: whole(values["latency-ms"], "latency-ms"),
     bootTimeMs: whole(values["boot-time-ms"], "boot-time-ms"),
     checkDelayMs: whole(values["check-delay-ms"], "check-delay-ms"),
+    runTimeMs: whole(values["run-time-ms"], "run-time-ms"),
+    crashAfterMs: whole(values["crash-after-ms"], "crash-after-ms"),
     seed: whole(values.seed, "seed"),
     faults,
     rateLimits: !values["no-rate-limits"],
@@ -68,6 +72,8 @@ function parseServe(argv: string[]) {
       "latency-ms": { type: "string" },
       "boot-time-ms": { type: "string" },
       "check-delay-ms": { type: "string" },
+      "run-time-ms": { type: "string" },
+      "crash-after-ms": { type: "string" },
       seed: { type: "string" },
       faults: { type: "string" },
       "no-rate-limits": { type: "boolean" },

@@ -10,8 +10,10 @@ import { leaseJson, machineJson, routeMachines } from "./machines-api.js";
 import { routeMetrics } from "./metrics-api.js";
 import type {
   CheckStatusJson,
+  HostStatus,
   ImageRecord,
   LeaseJson,
+  MachineEventJson,
   MachineJson,
   ReleaseRecord,
   RestReleaseJson,
@@ -46,8 +48,16 @@ export interface EmulatorOptions {
   bootTimeMs?: number;
   /** How long after `started` the checks report (default 500 ms). */
   checkDelayMs?: number;
-  /** How long `stopping` takes (default: half the boot time). */
+  /** How long `stopping` (and `suspending`, `destroying`) takes (default: half the boot time). */
   stopTimeMs?: number;
+  /** How long resuming a `suspended` machine takes (default: a third of the boot time). */
+  resumeTimeMs?: number;
+  /** How long a release command machine runs before it exits (default: the boot time). */
+  runTimeMs?: number;
+  /** How long a crash-looping image stays up after each start (default: the boot time). */
+  crashAfterMs?: number;
+  /** How long flyd waits before restarting a crashed machine (default: a fifth of the boot time). */
+  restartDelayMs?: number;
   /** Machines API rate limits: on (Fly's documented limits, the default), off, or custom. */
   rateLimits?: boolean | Partial<RateLimitConfig>;
   faults?: Faults;
@@ -76,6 +86,12 @@ export interface RequestLogEntry {
   durationMs: number;
   /** The injected fault, if one fired: `status:503`, `drop`, `delay:200`. */
   fault?: string;
+  /**
+   * What the emulator noticed about a Machines API request, whether or not it succeeded:
+   * `host_unreachable` (a lease, change or wait aimed at a machine on an unreachable host),
+   * `config_from_incomplete_config` (an update whose config is a machine's `incomplete_config`).
+   */
+  notes?: string[];
 }
 
 export interface EmulatorCounters {
@@ -268,7 +284,10 @@ export class Emulator {
 
   /** Every request so far (copies), oldest first. */
   get requestLog(): RequestLogEntry[] {
-    return this.log.map((entry) => ({ ...entry }));
+    return this.log.map((entry) => ({
+      ...entry,
+      ...(entry.notes ? { notes: [...entry.notes] } : {}),
+    }));
   }
 
   mutatingRequests(): RequestLogEntry[] {
@@ -322,6 +341,26 @@ export class Emulator {
   /** Machines booting the image never reach `started`: `fail` → `failed`, `hang` → stay transient. */
   markImageNeverStarts(ref: string, mode: boolean | "fail" | "hang" = "fail"): void {
     this.state.markImageNeverStarts(ref, mode);
+  }
+
+  /** From the next boot on, machines running the image crash-loop (`true` = exit code 1); `false` ends it. */
+  markImageCrashLoop(ref: string, crash: boolean | number = true): void {
+    this.state.markImageCrashLoop(ref, crash);
+  }
+
+  /** Release commands run on the image exit non-zero (`true` = 1); `false` makes them exit 0. */
+  markReleaseCommandFails(ref: string, fails: boolean | number = true): void {
+    this.state.markReleaseCommandFails(ref, fails);
+  }
+
+  /** The machine's host goes `unreachable` (or back to `ok`). */
+  setHostStatus(app: string, machineId: string, status: HostStatus): void {
+    this.state.lifecycle.setHostStatus(this.state.machine(app, machineId), status);
+  }
+
+  /** The machine's events, newest first (copies), as `GET …/events` serves them. */
+  machineEvents(app: string, machineId: string): MachineEventJson[] {
+    return structuredClone(this.state.machine(app, machineId).events);
   }
 
   /** Someone else takes the machine's lease; returns it (with the nonce). */
@@ -473,9 +512,14 @@ export class Emulator {
         operation: route.operation,
         method,
       });
+      // An after-handling fault lets the request take effect and replaces only its answer.
+      const afterwards =
+        fault && fault.type !== "delay" && fault.afterHandling === true ? fault : null;
       if (fault) {
         this.liveCounters.faults++;
         entry.fault = describeFault(fault);
+      }
+      if (fault && !afterwards) {
         if (fault.type === "drop") {
           this.liveCounters.dropped++;
           req.socket.destroy();
@@ -524,14 +568,27 @@ export class Emulator {
       }
       const ctx: RequestContext = {
         req,
-        res,
+        res: afterwards ? discardingResponse(res) : res,
         method,
         url,
         body,
         user,
         aborted: new Promise((resolve) => res.on("close", () => resolve())),
+        notes: [],
       };
-      await route.handle(ctx);
+      try {
+        await route.handle(ctx);
+      } catch (error) {
+        if (!afterwards) throw error;
+      } finally {
+        if (ctx.notes.length > 0) entry.notes = [...ctx.notes];
+      }
+      if (afterwards) {
+        if (afterwards.type === "drop") {
+          this.liveCounters.dropped++;
+          req.socket.destroy();
+        } else this.sendFault(route.service, res, afterwards);
+      }
     } catch (error) {
       if (error instanceof EmulatorError) sendError(res, error.status, error.message);
       else
@@ -589,11 +646,16 @@ export class Emulator {
           ref?: string;
           bad?: boolean;
           neverStarts?: boolean | "fail" | "hang";
+          crashLoop?: boolean | number;
+          releaseCommandFails?: boolean | number;
         };
         if (!input.ref) throw new EmulatorError(400, "ref is required");
         if (input.bad !== undefined) this.markImageBad(input.ref, input.bad);
         if (input.neverStarts !== undefined)
           this.markImageNeverStarts(input.ref, input.neverStarts);
+        if (input.crashLoop !== undefined) this.markImageCrashLoop(input.ref, input.crashLoop);
+        if (input.releaseCommandFails !== undefined)
+          this.markReleaseCommandFails(input.ref, input.releaseCommandFails);
         sendJson(res, 200, { ok: true });
         return;
       }
@@ -617,9 +679,28 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 function describeFault(fault: FaultAction): string {
-  if (fault.type === "status") return `status:${fault.status}`;
+  const after = fault.type !== "delay" && fault.afterHandling ? "after:" : "";
+  if (fault.type === "status") return `${after}status:${fault.status}`;
   if (fault.type === "delay") return `delay:${fault.ms}`;
-  return "drop";
+  return `${after}drop`;
+}
+
+/** A response the handler can write to that goes nowhere (its real answer is replaced by a fault). */
+function discardingResponse(real: ServerResponse): ServerResponse {
+  const sink = {
+    headersSent: false,
+    destroyed: false,
+    statusCode: 200,
+    writeHead(status: number) {
+      sink.statusCode = status;
+      sink.headersSent = true;
+      return sink;
+    },
+    setHeader: () => sink,
+    end: () => sink,
+    on: real.on.bind(real),
+  };
+  return sink as unknown as ServerResponse;
 }
 
 function rateLimitConfig(
@@ -645,6 +726,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     bootTimeMs,
     checkDelayMs: options.checkDelayMs ?? 500,
     stopTimeMs: options.stopTimeMs ?? Math.round(bootTimeMs / 2),
+    resumeTimeMs: options.resumeTimeMs ?? Math.round(bootTimeMs / 3),
+    runTimeMs: options.runTimeMs ?? bootTimeMs,
+    crashAfterMs: options.crashAfterMs ?? bootTimeMs,
+    restartDelayMs: options.restartDelayMs ?? Math.max(1, Math.round(bootTimeMs / 5)),
   });
   state.load(scenario);
   state.oci = new OciRegistry(state, scenario.registries, scenario.imageDigestRefs);

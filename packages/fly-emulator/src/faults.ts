@@ -9,9 +9,14 @@ export type FaultAction =
       status: 429 | 500 | 502 | 503 | 504;
       retryAfterSeconds?: number;
       body?: string;
+      /** Handle the request first (its effect happens), then answer with this status instead. */
+      afterHandling?: boolean;
     }
-  /** Destroy the socket without answering. */
-  | { type: "drop" }
+  /**
+   * Destroy the socket without answering; with `afterHandling`, only after the request took effect
+   * (an update applied whose answer is lost, which fly-go then resends).
+   */
+  | { type: "drop"; afterHandling?: boolean }
   /** Wait this long, then handle the request normally. */
   | { type: "delay"; ms: number };
 

@@ -126,8 +126,13 @@ export function imageView(image: ImageRecord, ref: string) {
 
 function releaseView(state: EmulatorState, release: ReleaseRecord) {
   return {
-    config: { definition: release.definition ?? {}, errors: [], valid: true },
-    configDefinition: release.definition,
+    // `Release.config` (AppConfig, `definition: JSON!`) is the fly.toml the release carried; a release
+    // recorded without one has no config (null), so a client cannot mistake `{}` for a real config.
+    config:
+      release.definition === null || release.definition === undefined
+        ? null
+        : { definition: release.definition, errors: [], valid: true },
+    configDefinition: release.definition ?? null,
     createdAt: release.createdAt,
     deploymentStrategy: release.strategy,
     description: release.description,

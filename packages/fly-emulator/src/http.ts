@@ -13,6 +13,8 @@ export interface RequestContext {
   user: string | null;
   /** Resolves when the client goes away or the emulator closes (for long polls). */
   aborted: Promise<void>;
+  /** Findings about the request for the request log (e.g. `config_from_incomplete_config`). */
+  notes: string[];
 }
 
 export interface Route {

@@ -1,6 +1,12 @@
 import { parseJsonBody, type RequestContext, type Route, sendEmpty, sendJson } from "./http.js";
 import {
+  configuredChecks,
+  incompleteConfigOf,
+  looksLikeIncompleteConfig,
+} from "./machine-config.js";
+import {
   type AppRecord,
+  type CheckStatusJson,
   currentMachineVersion,
   type LeaseJson,
   type LeaseRecord,
@@ -30,7 +36,12 @@ export function leaseJson(lease: LeaseRecord): LeaseJson {
   };
 }
 
-/** A `Machine` as the Machines API returns it; `version` picks a historical config (state `replaced`). */
+/**
+ * A `Machine` as the Machines API returns it; `version` picks a historical config (state `replaced`).
+ * On an unreachable host: `incomplete_config` instead of `config`, an empty `image_ref` (flyctl's
+ * bluegreen treats that as the sign), no checks. flaps' compat checks are added for a started machine
+ * with checks when the app asks for them.
+ */
 export function machineJson(
   state: EmulatorState,
   machine: MachineRecord,
@@ -43,28 +54,69 @@ export function machineJson(
 ): MachineJson {
   const current = currentMachineVersion(machine);
   const shown = options.version ?? current;
+  const reachable = machine.hostStatus === "ok";
   const json: MachineJson = {
     id: machine.id,
     name: machine.name,
     state: shown === current ? machine.state : "replaced",
     region: machine.region,
-    image_ref: structuredClone(shown.imageRef),
+    image_ref: reachable
+      ? structuredClone(shown.imageRef)
+      : { registry: "", repository: "", tag: "", digest: "", labels: {} },
     instance_id: shown.version,
     version: shown.version,
     private_ip: machine.privateIp,
     created_at: machine.createdAt,
     updated_at: shown === current ? machine.updatedAt : shown.createdAt,
-    host_status: "ok",
+    host_status: machine.hostStatus,
+    cordoned: machine.cordoned,
   };
   if (!options.summary) {
-    json.config = structuredClone(shown.config);
+    if (reachable) json.config = structuredClone(shown.config);
+    else json.incomplete_config = incompleteConfigOf(shown.config);
     json.events = structuredClone(machine.events);
-    json.checks = shown === current ? structuredClone(machine.checks) : [];
+    json.checks = shown === current && reachable ? runtimeChecks(state, machine) : [];
   }
   if (options.nonce) json.nonce = options.nonce;
   const lease = options.includeLease ? state.activeLease(machine) : null;
   if (lease) json.lease = leaseJson(lease);
   return json;
+}
+
+/** The machine's check results, with flaps' `bg_deployments_compat*` entries first when the app has them. */
+function runtimeChecks(state: EmulatorState, machine: MachineRecord): CheckStatusJson[] {
+  const checks = structuredClone(machine.checks);
+  const app = state.apps.get(machine.appName);
+  const compat = app?.compatChecks;
+  if (!app || !compat || machine.state !== "started") return checks;
+  if (configuredChecks(currentMachineVersion(machine).config, app.defaultCheck).length === 0)
+    return checks;
+  const fake = compat.names.map((name) => ({
+    name,
+    status: compat.status,
+    output: "",
+    updated_at: machine.updatedAt,
+  }));
+  return [...fake, ...checks];
+}
+
+/**
+ * flaps cannot reach flyd on an unreachable host, so leases, changes and waits fail with 503 (our
+ * choice; the sources only say flyctl never tries). Noted in the request log either way.
+ */
+function requireReachable(ctx: RequestContext, machine: MachineRecord): void {
+  if (machine.hostStatus !== "unreachable") return;
+  ctx.notes.push("host_unreachable");
+  throw new EmulatorError(
+    503,
+    `machine ${machine.id} is on an unreachable host: try again later or replace it`,
+    "host_unreachable",
+  );
+}
+
+/** Mutations on a destroyed machine find nothing (flyctl treats the 404 as "gone"). */
+function requireAlive(machine: MachineRecord): void {
+  if (machine.state === "destroyed") throw new EmulatorError(404, "machine not found", "not_found");
 }
 
 function flag(url: URL, name: string): boolean {
@@ -197,8 +249,13 @@ function updateMachine(
     if (body[key] !== undefined && typeof body[key] !== "string")
       throw new EmulatorError(400, `${key} must be a string`);
   }
-  requireLease(state, ctx, machine);
+  requireAlive(machine);
   const current = currentMachineVersion(machine);
+  if (looksLikeIncompleteConfig(config as MachineConfigJson, current.config)) {
+    ctx.notes.push("config_from_incomplete_config");
+  }
+  requireReachable(ctx, machine);
+  requireLease(state, ctx, machine);
   if (
     typeof body.current_version === "string" &&
     body.current_version !== "" &&
@@ -217,11 +274,52 @@ function updateMachine(
       ttlSeconds: body.lease_ttl,
     }).nonce;
   }
-  state.updateMachine(app.name, machine, config as MachineConfigJson, {
+  state.lifecycle.update(app.name, machine, config as MachineConfigJson, {
     skipLaunch: body.skip_launch === true,
     region: typeof body.region === "string" && body.region !== "" ? body.region : undefined,
     name: typeof body.name === "string" && body.name !== "" ? body.name : undefined,
   });
+  sendJson(ctx.res, 200, machineJson(state, machine, { nonce }));
+}
+
+/** `POST /apps/{app}/machines` (doc.json `CreateMachineRequest`). */
+function createMachine(state: EmulatorState, ctx: RequestContext, app: AppRecord): void {
+  const body = parseJsonBody(ctx);
+  if (!isPlainObject(body)) throw new EmulatorError(400, "request body must be a JSON object");
+  const config = body.config;
+  if (!isPlainObject(config)) throw new EmulatorError(400, "config is required");
+  if (typeof config.image !== "string" || config.image.trim() === "") {
+    throw new EmulatorError(400, "config.image is required");
+  }
+  if (config.metadata !== undefined && config.metadata !== null && !isStringMap(config.metadata)) {
+    throw new EmulatorError(400, "config.metadata must map strings to strings");
+  }
+  for (const key of ["region", "name"] as const) {
+    if (body[key] !== undefined && typeof body[key] !== "string")
+      throw new EmulatorError(400, `${key} must be a string`);
+  }
+  for (const key of ["skip_launch", "skip_service_registration"] as const) {
+    if (body[key] !== undefined && typeof body[key] !== "boolean")
+      throw new EmulatorError(400, `${key} must be a boolean`);
+  }
+  if (
+    body.lease_ttl !== undefined &&
+    (!Number.isInteger(body.lease_ttl) || (body.lease_ttl as number) < 0)
+  )
+    throw new EmulatorError(400, "lease_ttl must be a whole number of seconds");
+  const machine = state.lifecycle.create(app.name, {
+    config: config as MachineConfigJson,
+    region: typeof body.region === "string" ? body.region : undefined,
+    name: typeof body.name === "string" ? body.name : undefined,
+    skipLaunch: body.skip_launch === true,
+  });
+  let nonce: string | undefined;
+  if (typeof body.lease_ttl === "number" && body.lease_ttl > 0) {
+    nonce = state.holdLease(app.name, machine.id, {
+      owner: ctx.user ?? "",
+      ttlSeconds: body.lease_ttl,
+    }).nonce;
+  }
   sendJson(ctx.res, 200, machineJson(state, machine, { nonce }));
 }
 
@@ -265,14 +363,19 @@ async function waitForState(
     wanted.some(
       (s) => s === machine.state || (s === "settled" && SETTLED_STATES.has(machine.state)),
     );
+  // A destroyed machine can no longer reach any other state: flaps answers 404, which flyctl reads
+  // as "it exited and was destroyed" (release command machines).
+  const gone = () => machine.state === "destroyed" && !wanted.includes("destroyed");
+  if (gone()) throw new EmulatorError(404, "machine not found", "not_found");
   if (!reached()) {
-    const outcome = await new Promise<"reached" | "timeout" | "aborted">((resolve) => {
+    const outcome = await new Promise<"reached" | "timeout" | "aborted" | "gone">((resolve) => {
       const onChange = (changed: MachineRecord) => {
         if (changed === machine && reached()) done("reached");
+        else if (changed === machine && gone()) done("gone");
       };
       const onClose = () => done("aborted");
       const timer = setTimeout(() => done("timeout"), timeoutSeconds * 1000);
-      const done = (result: "reached" | "timeout" | "aborted") => {
+      const done = (result: "reached" | "timeout" | "aborted" | "gone") => {
         clearTimeout(timer);
         state.changes.off("machine", onChange);
         state.changes.off("close", onClose);
@@ -283,6 +386,7 @@ async function waitForState(
       void ctx.aborted.then(() => done("aborted"));
     });
     if (outcome === "aborted") return;
+    if (outcome === "gone") throw new EmulatorError(404, "machine not found", "not_found");
     if (outcome === "timeout") {
       throw new EmulatorError(
         408,
@@ -421,7 +525,7 @@ function machineRoute(
     case "POST start":
       return route("machines.start", (s, ctx, a, m) => {
         requireLease(s, ctx, m);
-        const previous = s.startMachine(a.name, m);
+        const previous = s.lifecycle.start(a.name, m);
         sendJson(ctx.res, 200, { previous_state: previous, migrated: false, new_host: "" });
       });
     case "POST stop":
@@ -430,7 +534,33 @@ function machineRoute(
         if (body !== undefined && !isPlainObject(body))
           throw new EmulatorError(400, "request body must be a JSON object");
         requireLease(s, ctx, m);
-        if (m.state !== "stopped" && m.state !== "stopping") s.stopMachine(m);
+        // The docs' Stop example: a machine that is not running answers 409.
+        if (["stopped", "suspended", "created", "failed"].includes(m.state)) {
+          throw new EmulatorError(409, "unable to stop machine, not currently started");
+        }
+        if (m.state !== "stopping") s.lifecycle.stop(m);
+        sendJson(ctx.res, 200, { ok: true });
+      });
+    case "DELETE ":
+      return route("machines.destroy", (s, ctx, _a, m) => {
+        const force = flag(ctx.url, "force") || flag(ctx.url, "kill");
+        // A machine on a dead host can only be destroyed by force (how it gets replaced).
+        if (!force) requireReachable(ctx, m);
+        requireLease(s, ctx, m);
+        s.lifecycle.destroy(m, force);
+        sendJson(ctx.res, 200, { ok: true });
+      });
+    case "POST suspend":
+      return route("machines.suspend", (s, ctx, _a, m) => {
+        requireLease(s, ctx, m);
+        s.lifecycle.suspend(m);
+        sendJson(ctx.res, 200, { ok: true });
+      });
+    case "POST cordon":
+    case "POST uncordon":
+      return route(`machines.${action}`, (s, ctx, _a, m) => {
+        requireLease(s, ctx, m);
+        s.lifecycle.setCordoned(m, action === "cordon");
         sendJson(ctx.res, 200, { ok: true });
       });
     case "GET wait":
@@ -444,7 +574,13 @@ function machineRoute(
         ),
       );
     case "GET events":
-      return route("machines.events", (_s, ctx, _a, m) => sendJson(ctx.res, 200, m.events));
+      return route("machines.events", (_s, ctx, _a, m) => {
+        const limitText = ctx.url.searchParams.get("limit");
+        const limit = limitText === null ? m.events.length : Number.parseInt(limitText, 10);
+        if (!Number.isFinite(limit) || limit < 1)
+          throw new EmulatorError(400, "limit must be a positive integer");
+        sendJson(ctx.res, 200, m.events.slice(0, limit));
+      });
     case "GET lease":
       return route("machines.lease.get", (s, ctx, _a, m) => {
         const lease = s.activeLease(m);
@@ -507,7 +643,17 @@ export function routeMachines(
   const id = parts[5];
   if (parts.length > 8) return null;
   if (id === undefined || id === "") {
-    if (method !== "GET" || parts.length > 6) return null;
+    if (parts.length > 6) return null;
+    if (method === "POST") {
+      return {
+        service: "machines",
+        operation: "machines.create",
+        mutating: true,
+        rateLimitKey: `${appName}:machines.create`,
+        handle: (ctx) => createMachine(state, ctx, state.app(appName)),
+      };
+    }
+    if (method !== "GET") return null;
     return {
       service: "machines",
       operation: "machines.list",
@@ -526,7 +672,14 @@ export function routeMachines(
     rateLimitClass: spec.operation === "machines.get" ? "get" : "default",
     handle: (ctx) => {
       const app = state.app(appName);
-      return spec.handler(state, ctx, app, state.machine(appName, id));
+      const machine = state.machine(appName, id);
+      // Update and destroy decide for themselves (they note or allow more first).
+      const own = spec.operation === "machines.update" || spec.operation === "machines.destroy";
+      if (!own && (spec.mutating || spec.operation === "machines.wait")) {
+        requireReachable(ctx, machine);
+        if (spec.mutating && !spec.operation.startsWith("machines.lease")) requireAlive(machine);
+      }
+      return spec.handler(state, ctx, app, machine);
     },
   };
 }

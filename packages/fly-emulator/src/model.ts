@@ -27,6 +27,9 @@ export const DEPLOYMENT_STRATEGIES: readonly DeploymentStrategy[] = [
 export interface MachineConfigJson {
   image?: string;
   metadata?: Record<string, string> | null;
+  env?: Record<string, string>;
+  /** Machine ids this standby watches. */
+  standbys?: string[];
   checks?: Record<string, MachineCheckConfigJson>;
   services?: Array<{
     internal_port?: number;
@@ -62,14 +65,29 @@ export interface CheckStatusJson {
   updated_at: string;
 }
 
-/** `MachineEvent`. */
+/** fly-go `MachineExitEvent` (the `request.exit_event` of an `exit` event). */
+export interface MachineExitEventJson {
+  exit_code: number;
+  guest_exit_code: number;
+  guest_signal: number;
+  oom_killed: boolean;
+  requested_stop: boolean;
+  restarting: boolean;
+  signal: number;
+  exited_at: string;
+}
+
+/** `MachineEvent` (doc.json; `request` as fly-go's `MachineRequest`). Newest first on the wire. */
 export interface MachineEventJson {
   id: string;
   type: string;
   status: string;
   source: string;
   timestamp: number;
+  request?: { exit_event?: MachineExitEventJson; restart_count?: number };
 }
+
+export type HostStatus = "ok" | "unknown" | "unreachable";
 
 /** The `data` of a lease response (`Lease` plus the `description` the docs example shows). */
 export interface LeaseJson {
@@ -93,9 +111,12 @@ export interface MachineJson {
   created_at: string;
   updated_at: string;
   config?: MachineConfigJson;
+  /** Instead of `config` when `host_status` is not `ok` (fly-go: "not suitable to clone or recreate"). */
+  incomplete_config?: MachineConfigJson;
   events?: MachineEventJson[];
   checks?: CheckStatusJson[];
-  host_status: "ok";
+  host_status: HostStatus;
+  cordoned: boolean;
   nonce?: string;
   lease?: LeaseJson;
 }
@@ -132,6 +153,10 @@ export interface ImageRecord {
   bad: boolean;
   /** Machines booting it never reach `started`: `fail` → `failed`, `hang` → stay `replacing`/`starting`. */
   neverStarts: NeverStarts;
+  /** Its main process keeps exiting with this code while flyd restarts it (null: it does not crash). */
+  crashExitCode: number | null;
+  /** The exit code of a release command run on it (0: succeeds). */
+  releaseCommandExitCode: number;
 }
 
 export interface UserRecord {
@@ -177,6 +202,7 @@ export interface LeaseRecord {
 
 export interface MachineRecord {
   id: string;
+  appName: string;
   name: string;
   region: string;
   state: string;
@@ -190,6 +216,16 @@ export interface MachineRecord {
   lease: LeaseRecord | null;
   /** Bumped on every lifecycle change so stale boot/check timers do nothing. */
   generation: number;
+  hostStatus: HostStatus;
+  cordoned: boolean;
+  /** Restarts flyd made since the last user-requested boot (crash loops). */
+  restartCount: number;
+}
+
+/** flaps' fake `bg_deployments_compat*` checks (for old flyctl); `null`: not inserted. */
+export interface CompatChecks {
+  names: string[];
+  status: CheckStatusJson["status"];
 }
 
 export interface AppRecord {
@@ -200,6 +236,13 @@ export interface AppRecord {
   createdAt: string;
   /** Machines without `config.checks` get one default service check. */
   defaultCheck: boolean;
+  /** Overrides the emulator's `checkDelayMs` for this app's machines. */
+  checkDelayMs: number | null;
+  /** Each further check reports this long after the previous one (0: all at once). */
+  checkStaggerMs: number;
+  compatChecks: CompatChecks | null;
+  /** Where a machine created without `region` goes. */
+  primaryRegion: string;
   images: ImageRecord[];
   /** Oldest first (ascending version). */
   releases: ReleaseRecord[];

@@ -122,6 +122,8 @@ export class OciRegistry {
       sizeBytes: spec.sizeBytes ?? 30_000_000,
       bad: false,
       neverStarts: false,
+      crashExitCode: null,
+      releaseCommandExitCode: 0,
     };
     const list = (this.external.get(apiHost) ?? []).filter((i) => i.record.ref !== spec.ref);
     list.push({ record, private: spec.private ?? false, platforms: spec.platforms ?? [] });

@@ -1,5 +1,10 @@
 import { readFile } from "node:fs/promises";
-import type { DeploymentStrategy, MachineConfigJson } from "./model.js";
+import type {
+  CheckStatusJson,
+  DeploymentStrategy,
+  HostStatus,
+  MachineConfigJson,
+} from "./model.js";
 import type { DigestRefAnswer, RegistrySpec } from "./oci-registry.js";
 import type { AppTraffic, ImageTraffic } from "./traffic.js";
 import { sha1Hex, sha256Hex } from "./util.js";
@@ -30,6 +35,21 @@ export interface AppSpec {
   createdAt?: string;
   /** Machines without `config.checks` or service checks get one default check. */
   defaultCheck?: boolean;
+  /** After a machine reaches `started`, its first check result appears this late (default: the emulator's `checkDelayMs`). */
+  checkDelayMs?: number;
+  /** Each further configured check reports this long after the previous one (default 0: all at once). */
+  checkStaggerMs?: number;
+  /**
+   * flaps' fake `bg_deployments_compat*` checks in every response for a started machine that has checks
+   * (fly-go strips them). `true` = one `bg_deployments_compat` check, `passing` from the moment it starts.
+   */
+  compatChecks?: boolean | { names?: string[]; status?: CheckStatusJson["status"] };
+  /** fly.toml `primary_region`; where a machine created without `region` goes. Default: the first machine's region, else `ams`. */
+  primaryRegion?: string;
+  /** fly.toml `deploy.release_command`, put into the derived release definitions. */
+  releaseCommand?: string;
+  /** The app config every release carries unless it gives its own; default: derived from `machineConfig`. */
+  definition?: Record<string, unknown>;
   /** Base machine config per process group (`app`, `worker`, …), merged under each machine's config. */
   machineConfig?: Record<string, MachineConfigJson>;
   /** The app's registry table. An image missing here is "pruned": releases may still name it. */
@@ -55,6 +75,13 @@ export interface ImageSpec {
   neverStarts?: boolean | "fail" | "hang";
   /** How machines running it answer traffic: their 5xx share, what a probe gets (see traffic.ts). */
   traffic?: ImageTraffic;
+  /**
+   * Its main process crashes soon after every start and flyd restarts it: the machine stays `started`
+   * while `exit` events with a non-zero code pile up (`true` = exit code 1, or the code).
+   */
+  crashLoop?: boolean | number;
+  /** A release command run on it exits non-zero (`true` = 1, or the code). Default: it exits 0. */
+  releaseCommandFails?: boolean | number;
 }
 
 export interface ReleaseSpec {
@@ -75,6 +102,7 @@ export interface ReleaseSpec {
   createdAt?: string;
   updatedAt?: string;
   metadata?: Record<string, unknown> | null;
+  /** The app config (fly.toml as JSON); default: the app's `definition`, else one derived from `machineConfig`. `null`: none. */
   definition?: unknown;
   revertedTo?: number | null;
 }
@@ -98,6 +126,20 @@ export interface MachineSpec {
   checks?: "passing" | "warning" | "critical" | "none";
   /** A lease already held on the machine (by someone else). */
   lease?: { owner: string; ttlSeconds?: number; description?: string; nonce?: string };
+  /** `config.metadata.fly_platform_version`; default `v2`; `null` leaves it out (not a Fly Launch machine). */
+  platformVersion?: string | null;
+  /** Write the group as the legacy `metadata.process_group` instead of `fly_process_group`. */
+  legacyProcessGroup?: boolean;
+  /** A machine made outside Fly Launch (`fly machine run`): no `fly_*` metadata at all. */
+  unmanaged?: boolean;
+  /** `host_status`; `unreachable` answers with `incomplete_config` and refuses leases and changes (503). */
+  hostStatus?: HostStatus;
+  /**
+   * A standby (`config.standbys`, env `FLY_STANDBY_FOR`), `stopped` unless `state` says otherwise: `true`
+   * = standby for the first machine of its group listed before it, or the ids it watches.
+   */
+  standby?: boolean | string[];
+  cordoned?: boolean;
 }
 
 export interface MachineVersionSpec {
@@ -121,9 +163,9 @@ export function revisionFor(app: string, version: string): string {
   return sha1Hex(`${app}@${version}`);
 }
 
-const BUNDLED = new Set(["demo"]);
+const BUNDLED = new Set(["demo", "real-app"]);
 
-/** Reads a bundled scenario (`demo`) or a scenario JSON file. */
+/** Reads a bundled scenario (`demo`, `real-app`) or a scenario JSON file. */
 export async function loadScenario(nameOrPath: string): Promise<Scenario> {
   const url = BUNDLED.has(nameOrPath)
     ? new URL(`../scenarios/${nameOrPath}.json`, import.meta.url)
@@ -143,6 +185,8 @@ export interface ScenarioImageOptions {
   createdAt?: string;
   bad?: boolean;
   neverStarts?: boolean | "fail" | "hang";
+  crashLoop?: boolean | number;
+  releaseCommandFails?: boolean | number;
 }
 
 export interface ScenarioReleaseOptions extends Omit<ReleaseSpec, "version" | "image"> {
@@ -233,6 +277,8 @@ export class ScenarioBuilder {
       createdAt: options.createdAt ?? new Date(this.tick()).toISOString(),
       ...(options.bad ? { bad: true } : {}),
       ...(options.neverStarts ? { neverStarts: options.neverStarts } : {}),
+      ...(options.crashLoop ? { crashLoop: options.crashLoop } : {}),
+      ...(options.releaseCommandFails ? { releaseCommandFails: options.releaseCommandFails } : {}),
     });
     return this;
   }
@@ -280,6 +326,22 @@ export class ScenarioBuilder {
 
   defaultCheck(enabled = true): this {
     this.app.defaultCheck = enabled;
+    return this;
+  }
+
+  /** Sets app-level knobs: `compatChecks`, `checkDelayMs`, `checkStaggerMs`, `primaryRegion`, `releaseCommand`, `definition`. */
+  appSettings(
+    knobs: Pick<
+      AppSpec,
+      | "compatChecks"
+      | "checkDelayMs"
+      | "checkStaggerMs"
+      | "primaryRegion"
+      | "releaseCommand"
+      | "definition"
+    >,
+  ): this {
+    Object.assign(this.app, knobs);
     return this;
   }
 

@@ -1,8 +1,13 @@
 import { EventEmitter } from "node:events";
+import { deriveAppDefinition } from "./app-definition.js";
+import { EmulatorError } from "./errors.js";
 import { leaseNonce, machineId, machineName, opaqueId, privateIp, releaseId, ulid } from "./ids.js";
+import { type ConfiguredCheck, configuredChecks, processGroupOf } from "./machine-config.js";
+import { exitEvent, MachineLifecycle } from "./machine-lifecycle.js";
 import {
   type AppRecord,
   type CheckStatusJson,
+  type CompatChecks,
   currentMachineVersion,
   currentRelease,
   DEPLOYMENT_STRATEGIES,
@@ -11,6 +16,7 @@ import {
   type ImageRecord,
   type LeaseRecord,
   type MachineConfigJson,
+  type MachineEventJson,
   type MachineRecord,
   type MachineVersionRecord,
   type ReleaseRecord,
@@ -20,6 +26,7 @@ import type { OciRegistry } from "./oci-registry.js";
 import { deriveSeed, Rng } from "./random.js";
 import { findImage, imageRefJson, parseImageRef } from "./registry.js";
 import {
+  type AppSpec,
   digestFor,
   type ImageSpec,
   type MachineSpec,
@@ -32,17 +39,59 @@ export interface LifecycleTiming {
   bootTimeMs: number;
   checkDelayMs: number;
   stopTimeMs: number;
+  /** `suspended` → `started`. */
+  resumeTimeMs: number;
+  /** How long a one-shot (release command) machine runs before it exits. */
+  runTimeMs: number;
+  /** How long a crash-looping image stays up after each start. */
+  crashAfterMs: number;
+  /** How long flyd waits before restarting a crashed machine. */
+  restartDelayMs: number;
 }
 
-/** A rule broken by a request; the API layers map it to their own status and body. */
-export class EmulatorError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly code = "unknown",
-  ) {
-    super(message);
+/** `config.metadata` of a scenario machine: Fly Launch keys unless it is unmanaged. */
+function scenarioMetadata(
+  base: Record<string, string>,
+  spec: MachineSpec,
+  group: string,
+  release: ReleaseRecord | null,
+): Record<string, string> {
+  if (spec.unmanaged) {
+    return Object.fromEntries(Object.entries(base).filter(([key]) => !key.startsWith("fly_")));
   }
+  const metadata: Record<string, string> = { ...base };
+  const platform = spec.platformVersion === undefined ? "v2" : spec.platformVersion;
+  if (platform === null) delete metadata.fly_platform_version;
+  else metadata.fly_platform_version = platform;
+  if (spec.legacyProcessGroup) {
+    delete metadata.fly_process_group;
+    metadata.process_group = group;
+  } else {
+    metadata.fly_process_group = group;
+  }
+  if (release) {
+    metadata.fly_release_id = release.id;
+    metadata.fly_release_version = String(release.version);
+  }
+  return metadata;
+}
+
+function compatChecksOf(knob: AppSpec["compatChecks"]): CompatChecks | null {
+  if (!knob) return null;
+  const options = knob === true ? {} : knob;
+  return {
+    names: options.names?.length ? [...options.names] : ["bg_deployments_compat"],
+    status: options.status ?? "passing",
+  };
+}
+
+export { EmulatorError };
+
+/** `true` → exit code 1, a number → that code, `false`/absent → null. */
+function exitCodeKnob(knob: boolean | number | undefined): number | null {
+  if (knob === true) return 1;
+  if (typeof knob === "number" && knob !== 0) return knob;
+  return null;
 }
 
 /** Lease TTL when the request names none (our choice). */
@@ -61,7 +110,10 @@ export class EmulatorState {
   clockOffsetMs = 0;
   /** The OCI registries (set by `startEmulator`); GraphQL `app.image` asks it about external images. */
   oci: OciRegistry | null = null;
+  /** Machine state changes over time (updates, boots, stops, crash loops…). */
+  readonly lifecycle = new MachineLifecycle(this);
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly backgroundTimers = new Set<NodeJS.Timeout>();
   private imageIndex: Map<string, ImageRecord> | null = null;
 
   constructor(
@@ -105,16 +157,32 @@ export class EmulatorState {
         },
         createdAt: spec.createdAt ? iso(Date.parse(spec.createdAt)) : this.nowIso(),
         defaultCheck: spec.defaultCheck ?? false,
+        checkDelayMs: spec.checkDelayMs ?? null,
+        checkStaggerMs: spec.checkStaggerMs ?? 0,
+        compatChecks: compatChecksOf(spec.compatChecks),
+        primaryRegion: spec.primaryRegion ?? spec.machines?.[0]?.region ?? "ams",
         images: [],
         releases: [],
         machines: new Map(),
       };
       this.apps.set(app.name, app);
       for (const image of spec.images ?? []) this.addImage(app.name, image);
+      const definition =
+        spec.definition ??
+        deriveAppDefinition(spec.machineConfig ?? {}, {
+          app: app.name,
+          primaryRegion: app.primaryRegion,
+          releaseCommand: spec.releaseCommand ?? null,
+        });
       let previousImage: string | null = null;
       for (const release of [...(spec.releases ?? [])].sort((a, b) => a.version - b.version)) {
         const image: string | null = release.image === undefined ? previousImage : release.image;
-        this.addRelease(app.name, { ...release, image });
+        this.addRelease(app.name, {
+          ...release,
+          image,
+          definition:
+            release.definition === undefined ? structuredClone(definition) : release.definition,
+        });
         previousImage = image;
       }
       for (const machine of spec.machines ?? []) {
@@ -162,6 +230,8 @@ export class EmulatorState {
       sizeBytes: spec.sizeBytes ?? 48_000_000 + this.ids.int(40_000_000),
       bad: spec.bad ?? false,
       neverStarts: spec.neverStarts === true ? "fail" : (spec.neverStarts ?? false),
+      crashExitCode: exitCodeKnob(spec.crashLoop),
+      releaseCommandExitCode: exitCodeKnob(spec.releaseCommandFails) ?? 0,
     };
     app.images = app.images.filter((existing) => existing.ref !== image.ref);
     app.images.push(image);
@@ -215,6 +285,16 @@ export class EmulatorState {
 
   markImageNeverStarts(ref: string, mode: boolean | "fail" | "hang" = "fail"): void {
     this.requireImage(ref).neverStarts = mode === true ? "fail" : mode;
+  }
+
+  /** From the next boot on, machines running the image crash-loop (`true` = exit code 1); `false` stops it. */
+  markImageCrashLoop(ref: string, crash: boolean | number = true): void {
+    this.requireImage(ref).crashExitCode = exitCodeKnob(crash);
+  }
+
+  /** Release commands run on the image exit non-zero (`true` = 1); `false` makes them succeed. */
+  markReleaseCommandFails(ref: string, fails: boolean | number = true): void {
+    this.requireImage(ref).releaseCommandExitCode = exitCodeKnob(fails) ?? 0;
   }
 
   private requireImage(ref: string): ImageRecord {
@@ -365,6 +445,7 @@ export class EmulatorState {
     const fallbackRelease = currentRelease(app)?.version;
     const versionSpecs = spec.versions ?? [spec.release ?? fallbackRelease ?? 0];
     const createdAtMs = spec.createdAt ? Date.parse(spec.createdAt) : undefined;
+    const standbyFor = this.standbyTargets(app, spec, group);
     const versions: MachineVersionRecord[] = versionSpecs.map((entry) => {
       const v = typeof entry === "number" ? { release: entry } : entry;
       const release = v.release !== undefined ? this.releaseByVersion(app, v.release) : null;
@@ -380,14 +461,11 @@ export class EmulatorState {
           `scenario: machine in ${appName} has no image (give a release or config.image)`,
         );
       config.image = image;
-      config.metadata = {
-        ...(config.metadata ?? {}),
-        fly_platform_version: "v2",
-        fly_process_group: group,
-        ...(release
-          ? { fly_release_id: release.id, fly_release_version: String(release.version) }
-          : {}),
-      };
+      config.metadata = scenarioMetadata(config.metadata ?? {}, spec, group, release);
+      if (standbyFor) {
+        config.standbys = standbyFor;
+        config.env = { ...(config.env ?? {}), FLY_STANDBY_FOR: standbyFor.join(",") };
+      }
       const at = v.createdAt
         ? Date.parse(v.createdAt)
         : release
@@ -405,9 +483,10 @@ export class EmulatorState {
     if (!first || !last) throw new Error(`scenario: machine in ${appName} has no config version`);
     const machine: MachineRecord = {
       id: spec.id ?? machineId(this.ids),
+      appName: app.name,
       name: spec.name ?? machineName(this.ids),
       region: spec.region,
-      state: spec.state ?? "started",
+      state: spec.state ?? (standbyFor ? "stopped" : "started"),
       createdAt: createdAtMs !== undefined ? iso(createdAtMs) : first.createdAt,
       updatedAt: last.createdAt,
       privateIp: privateIp(this.ids),
@@ -416,9 +495,12 @@ export class EmulatorState {
       events: [],
       lease: null,
       generation: 0,
+      hostStatus: spec.hostStatus ?? "ok",
+      cordoned: spec.cordoned ?? false,
+      restartCount: 0,
     };
     app.machines.set(machine.id, machine);
-    this.pushEvent(machine, "launch", machine.state, "user", Date.parse(last.createdAt));
+    this.pushScenarioEvents(machine, Date.parse(machine.createdAt), Date.parse(last.createdAt));
     if (machine.state === "started" && spec.checks !== "none") {
       const image = this.findImage(last.config.image ?? "");
       machine.checks = this.checkResults(
@@ -438,157 +520,100 @@ export class EmulatorState {
     return machine;
   }
 
-  /** The checks a machine reports: `config.checks` by name, then service checks, else the default one. */
-  checkNames(
-    app: AppRecord,
-    machine: MachineRecord,
-  ): Array<{ name: string; type: string; target: string }> {
-    const config = currentMachineVersion(machine).config;
-    const out: Array<{ name: string; type: string; target: string }> = [];
-    for (const [name, check] of Object.entries(config.checks ?? {}).sort(([a], [b]) =>
-      a.localeCompare(b),
-    )) {
-      out.push({
-        name,
-        type: check.type ?? "http",
-        target: `${check.method ?? "GET"} ${check.path ?? "/"}`,
-      });
+  /** The ids a scenario standby watches: given, or the first non-standby machine of its group. */
+  private standbyTargets(app: AppRecord, spec: MachineSpec, group: string): string[] | null {
+    if (!spec.standby) return null;
+    if (Array.isArray(spec.standby)) return [...spec.standby];
+    for (const other of app.machines.values()) {
+      const config = currentMachineVersion(other).config;
+      if (processGroupOf(config) === group && !config.standbys?.length) return [other.id];
     }
-    for (const service of config.services ?? []) {
-      (service.checks ?? []).forEach((check, index) => {
-        const type = check.type ?? "tcp";
-        out.push({
-          name: `servicecheck-${String(index).padStart(2, "0")}-${type}-${service.internal_port ?? 0}`,
-          type,
-          target: `${check.method ?? "GET"} ${check.path ?? "/"}`,
-        });
-      });
+    throw new Error(`scenario: standby in ${app.name} has no machine of group ${group} to watch`);
+  }
+
+  /** A believable event history for a scenario machine (newest first once pushed). */
+  private pushScenarioEvents(machine: MachineRecord, createdMs: number, currentMs: number): void {
+    this.pushEvent(machine, { type: "launch", status: "created", source: "user" }, createdMs);
+    if (["started", "stopped", "suspended"].includes(machine.state)) {
+      this.pushEvent(
+        machine,
+        { type: "start", status: "started", source: "flyd" },
+        currentMs + 1_000,
+      );
     }
-    if (out.length === 0 && app.defaultCheck) {
-      const port = config.services?.[0]?.internal_port ?? 8080;
-      out.push({ name: `servicecheck-00-tcp-${port}`, type: "tcp", target: `port ${port}` });
+    if (machine.state === "stopped") {
+      this.pushEvent(
+        machine,
+        {
+          type: "exit",
+          status: "stopped",
+          source: "flyd",
+          request: { exit_event: exitEvent(0, currentMs + 3_600_000, { requested: true }) },
+        },
+        currentMs + 3_600_000,
+      );
     }
-    return out;
+    if (machine.state === "suspended") {
+      this.pushEvent(
+        machine,
+        { type: "suspend", status: "suspended", source: "user" },
+        currentMs + 3_600_000,
+      );
+    }
+  }
+
+  /** The checks a machine has configured (see `configuredChecks`). */
+  checkNames(app: AppRecord, machine: MachineRecord): ConfiguredCheck[] {
+    return configuredChecks(currentMachineVersion(machine).config, app.defaultCheck);
   }
 
   checkResults(
     app: AppRecord,
     machine: MachineRecord,
     status: CheckStatusJson["status"],
+    count = Number.POSITIVE_INFINITY,
   ): CheckStatusJson[] {
     const at = this.nowIso();
-    return this.checkNames(app, machine).map((check) => ({
-      name: check.name,
-      status,
-      output:
-        check.type === "http"
-          ? `${check.target}: ${status === "passing" ? "200 OK" : "503 Service Unavailable"}`
-          : status === "passing"
-            ? "Success"
-            : "connect: connection refused",
-      updated_at: at,
-    }));
+    return this.checkNames(app, machine)
+      .slice(0, count)
+      .map((check) => ({
+        name: check.name,
+        status,
+        output:
+          check.type === "http"
+            ? `${check.target}: ${status === "passing" ? "200 OK" : "503 Service Unavailable"}`
+            : status === "passing"
+              ? "Success"
+              : "connect: connection refused",
+        updated_at: at,
+      }));
   }
 
   pushEvent(
     machine: MachineRecord,
-    type: string,
-    status: string,
-    source: string,
+    event: Omit<MachineEventJson, "id" | "timestamp">,
     at = this.now(),
   ): void {
-    machine.events.unshift({ id: ulid(this.ids, at), type, status, source, timestamp: at });
+    machine.events.unshift({ id: ulid(this.ids, at), ...event, timestamp: at });
     machine.events.length = Math.min(machine.events.length, MAX_EVENTS);
   }
 
-  setMachineState(machine: MachineRecord, state: string, eventType?: string): void {
+  /** Sets the state; with an event type, records `{type, status: state}` (flyd's own events say `flyd`). */
+  setMachineState(
+    machine: MachineRecord,
+    state: string,
+    eventType?: string,
+    source = "user",
+  ): void {
     machine.state = state;
-    if (eventType)
-      this.pushEvent(machine, eventType, state, eventType === "exit" ? "flyd" : "user");
+    if (eventType) this.pushEvent(machine, { type: eventType, status: state, source });
     this.touch(machine);
   }
 
-  private touch(machine: MachineRecord): void {
+  /** Records a change (and wakes waiters). */
+  touch(machine: MachineRecord): void {
     machine.updatedAt = this.nowIso();
     this.changes.emit("machine", machine);
-  }
-
-  /**
-   * Applies a new config: appends a config version (new `instance_id`), resolves the image through
-   * the registry tables, and boots it (`replacing` → `started` → checks) unless `skipLaunch`.
-   */
-  updateMachine(
-    appName: string,
-    machine: MachineRecord,
-    config: MachineConfigJson,
-    options: { skipLaunch?: boolean; region?: string; name?: string } = {},
-  ): void {
-    const ref = config.image ?? "";
-    const image = this.findImage(ref);
-    if (!image) {
-      throw new EmulatorError(400, `failed to get manifest ${ref}: manifest unknown`);
-    }
-    const app = this.app(appName);
-    const at = this.now();
-    machine.versions.push({
-      version: ulid(this.ids, at),
-      config: structuredClone(config),
-      imageRef: imageRefJson(ref, image),
-      createdAt: iso(at),
-    });
-    if (options.region) machine.region = options.region;
-    if (options.name) machine.name = options.name;
-    if (options.skipLaunch) {
-      machine.generation++;
-      machine.checks = [];
-      this.setMachineState(
-        machine,
-        machine.state === "started" ? "stopped" : machine.state,
-        "update",
-      );
-      return;
-    }
-    this.boot(app, machine, "replacing", "update");
-  }
-
-  startMachine(appName: string, machine: MachineRecord): string {
-    const previous = machine.state;
-    if (previous !== "started" && previous !== "starting" && previous !== "replacing") {
-      this.boot(this.app(appName), machine, "starting", "start");
-    }
-    return previous;
-  }
-
-  stopMachine(machine: MachineRecord): void {
-    const generation = ++machine.generation;
-    machine.checks = [];
-    this.setMachineState(machine, "stopping", "stop");
-    this.schedule(() => {
-      if (machine.generation === generation) this.setMachineState(machine, "stopped", "exit");
-    }, this.timing.stopTimeMs);
-  }
-
-  private boot(app: AppRecord, machine: MachineRecord, transient: string, eventType: string): void {
-    const generation = ++machine.generation;
-    machine.checks = [];
-    this.setMachineState(machine, transient, eventType);
-    this.schedule(() => {
-      if (machine.generation !== generation) return;
-      const image = this.findImage(currentMachineVersion(machine).config.image ?? "");
-      if (image?.neverStarts === "hang") return;
-      if (image?.neverStarts === "fail") {
-        this.setMachineState(machine, "failed", "exit");
-        return;
-      }
-      this.setMachineState(machine, "started", "start");
-      if (this.checkNames(app, machine).length === 0) return;
-      this.schedule(() => {
-        if (machine.generation !== generation || machine.state !== "started") return;
-        const running = this.findImage(currentMachineVersion(machine).config.image ?? "");
-        machine.checks = this.checkResults(app, machine, running?.bad ? "critical" : "passing");
-        this.touch(machine);
-      }, this.timing.checkDelayMs);
-    }, this.timing.bootTimeMs);
   }
 
   setChecks(appName: string, machine: MachineRecord, status: CheckStatusJson["status"]): void {
@@ -627,12 +652,14 @@ export class EmulatorState {
 
   // ---------------------------------------------------------------- timers
 
-  schedule(fn: () => void, ms: number): void {
+  /** Runs `fn` later; `background` timers (crash loops, which never end) do not count as busy. */
+  schedule(fn: () => void, ms: number, options: { background?: boolean } = {}): void {
+    const pool = options.background ? this.backgroundTimers : this.timers;
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
+      pool.delete(timer);
       fn();
     }, ms);
-    this.timers.add(timer);
+    pool.add(timer);
   }
 
   /** True while some machine is booting, stopping or waiting for its checks. */
@@ -642,7 +669,9 @@ export class EmulatorState {
 
   dispose(): void {
     for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.backgroundTimers) clearTimeout(timer);
     this.timers.clear();
+    this.backgroundTimers.clear();
     this.changes.emit("close");
     this.changes.removeAllListeners();
   }

@@ -132,3 +132,56 @@ describe("state faults", () => {
     expect(emulator.leases()).toEqual([expect.objectContaining({ owner: "ci@acme.test" })]);
   });
 });
+
+describe("faults after handling", () => {
+  it("applies an update, answers 502, and refuses the resend's stale current_version with 409", async () => {
+    const emulator = await start({
+      faults: {
+        rules: [
+          {
+            operation: "machines.update",
+            times: 1,
+            action: { type: "status", status: 502, afterHandling: true },
+          },
+        ],
+      },
+    });
+    const before = emulator.machineVersions("acme-web", DEMO_APP_MACHINE);
+    const current = before.at(-1)?.version;
+    const body = {
+      config: { ...before.at(-1)?.config, image: "registry.fly.io/acme-web:v3.1.11" },
+      current_version: current,
+    };
+    const first = await call(emulator, "POST", machinePath(DEMO_APP_MACHINE), { body });
+    expect(first.status).toBe(502);
+    expect(emulator.machineVersions("acme-web", DEMO_APP_MACHINE)).toHaveLength(before.length + 1);
+    const resend = await call(emulator, "POST", machinePath(DEMO_APP_MACHINE), { body });
+    expect(resend.status).toBe(409);
+    expect(emulator.machine("acme-web", DEMO_APP_MACHINE).config?.image).toBe(
+      "registry.fly.io/acme-web:v3.1.11",
+    );
+    expect(emulator.requestLog.map((r) => [r.operation, r.status, r.fault])).toEqual([
+      ["machines.update", 502, "after:status:502"],
+      ["machines.update", 409, undefined],
+    ]);
+  });
+
+  it("applies an update and drops the connection", async () => {
+    const emulator = await start({
+      faults: {
+        rules: [
+          { operation: "machines.update", times: 1, action: { type: "drop", afterHandling: true } },
+        ],
+      },
+    });
+    const before = emulator.machineVersions("acme-web", DEMO_APP_MACHINE).length;
+    await expect(
+      call(emulator, "POST", machinePath(DEMO_APP_MACHINE), {
+        body: { config: { image: "registry.fly.io/acme-web:v3.1.11" } },
+      }),
+    ).rejects.toThrow();
+    expect(emulator.machineVersions("acme-web", DEMO_APP_MACHINE)).toHaveLength(before + 1);
+    expect(emulator.requestLog[0]).toMatchObject({ status: 0, fault: "after:drop" });
+    expect(emulator.counters.dropped).toBe(1);
+  });
+});

@@ -7,7 +7,9 @@ interface LeaseBody {
   data: { nonce: string; expires_at: number; owner: string; description: string; version: string };
 }
 
-const updateBody = { config: { image: "registry.fly.io/acme-web:3.1.12" } };
+const updateBody = {
+  config: { image: "registry.fly.io/acme-web:deployment-01JV8Q2M3T6Y9C4B7N1K5H0R2X" },
+};
 
 describe("machine leases", () => {
   it("grants a lease with 201 and the documented body shape", async () => {

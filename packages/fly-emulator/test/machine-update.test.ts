@@ -38,7 +38,7 @@ describe("machine update", () => {
     expect(emulator.machine("acme-web", DEMO_APP_MACHINE).checks).toEqual([]);
     await until(() => (emulator.machine("acme-web", DEMO_APP_MACHINE).checks ?? []).length > 0);
     expect(emulator.machine("acme-web", DEMO_APP_MACHINE).checks).toEqual([
-      expect.objectContaining({ name: "http-healthz", status: "passing" }),
+      expect.objectContaining({ name: "servicecheck-00-http-8080", status: "passing" }),
     ]);
   });
 
@@ -102,14 +102,17 @@ describe("machine update", () => {
     const versions = emulator.machineVersions("acme-web", DEMO_APP_MACHINE);
     const res = await call(emulator, "POST", machinePath(DEMO_APP_MACHINE), {
       body: {
-        config: { image: "registry.fly.io/acme-web:3.1.12" },
+        config: { image: "registry.fly.io/acme-web:deployment-01JV8Q2M3T6Y9C4B7N1K5H0R2X" },
         current_version: versions[0]?.version,
       },
     });
     expect(res.status).toBe(409);
     const current = versions[versions.length - 1]?.version;
     const ok = await call(emulator, "POST", machinePath(DEMO_APP_MACHINE), {
-      body: { config: { image: "registry.fly.io/acme-web:3.1.12" }, current_version: current },
+      body: {
+        config: { image: "registry.fly.io/acme-web:deployment-01JV8Q2M3T6Y9C4B7N1K5H0R2X" },
+        current_version: current,
+      },
     });
     expect(ok.status).toBe(200);
   });
@@ -123,8 +126,8 @@ describe("machine update", () => {
     );
     expect(list.status).toBe(200);
     expect(list.body.map((v) => v.user_config.image)).toEqual([
-      "registry.fly.io/acme-web:3.1.12",
-      "registry.fly.io/acme-web:3.1.12",
+      "registry.fly.io/acme-web:deployment-01JV8Q2M3T6Y9C4B7N1K5H0R2X",
+      "registry.fly.io/acme-web:deployment-01JV8Q2M3T6Y9C4B7N1K5H0R2X",
       "registry.fly.io/acme-web:v3.1.11",
       "registry.fly.io/acme-web:3.1.10",
     ]);

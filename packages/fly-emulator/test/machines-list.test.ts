@@ -7,13 +7,14 @@ describe("list machines", () => {
     const emulator = await start();
     const res = await call<MachineJson[]>(emulator, "GET", "/v1/apps/acme-web/machines");
     expect(res.status).toBe(200);
-    expect(res.body).toHaveLength(6);
+    // 4 app machines, 2 workers and a standby, an unmanaged machine; not the destroyed release command machine.
+    expect(res.body).toHaveLength(8);
     expect(res.headers.get("fly-next-cursor")).toBeNull();
     const app = res.body.filter((m) => m.config?.metadata?.fly_process_group === "app");
     expect(app).toHaveLength(4);
     for (const machine of app) {
       expect(machine.checks?.every((c) => c.status === "passing")).toBe(true);
-      expect(machine.image_ref.tag).toBe("3.1.12");
+      expect(machine.image_ref.tag).toBe("deployment-01JV8Q2M3T6Y9C4B7N1K5H0R2X");
     }
   });
 
@@ -54,13 +55,13 @@ describe("list machines", () => {
     const emulator = await start();
     const ams = await call<MachineJson[]>(emulator, "GET", "/v1/apps/acme-web/machines?region=ams");
     expect(ams.body.every((m) => m.region === "ams")).toBe(true);
-    expect(ams.body).toHaveLength(3);
+    expect(ams.body).toHaveLength(5);
     const workers = await call<MachineJson[]>(
       emulator,
       "GET",
       "/v1/apps/acme-web/machines?metadata.fly_process_group=worker",
     );
-    expect(workers.body).toHaveLength(2);
+    expect(workers.body).toHaveLength(3);
     const both = await call<MachineJson[]>(
       emulator,
       "GET",
@@ -72,7 +73,11 @@ describe("list machines", () => {
       "GET",
       "/v1/apps/acme-web/machines?state=stopped,suspended",
     );
-    expect(stopped.body).toEqual([]);
+    expect(stopped.body.map((m) => m.id).sort()).toEqual([
+      "2b7e4c9d1a0f53",
+      "6e82d3f1b0a947",
+      "9080524f612387",
+    ]);
   });
 
   it("omits config, checks and events with summary=true", async () => {

@@ -110,7 +110,7 @@ describe("request log", () => {
     }>(emulator, "GET", "/__emulator/state", { auth: null });
     expect(res.status).toBe(200);
     expect(res.body.apps[0]).toMatchObject({ name: "acme-web" });
-    expect(res.body.apps[0]?.machines).toHaveLength(6);
+    expect(res.body.apps[0]?.machines).toHaveLength(9);
     expect(res.body.apps[0]?.releases).toHaveLength(25);
     expect(emulator.requestLog).toEqual([]);
   });

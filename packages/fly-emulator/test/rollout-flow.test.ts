@@ -3,11 +3,17 @@ import { LEASE_NONCE_HEADER, type MachineJson, type RestReleaseJson } from "../s
 import { call, start } from "./helpers.js";
 
 describe("a flyctl-style rollout", () => {
-  it("rolls the app machines back to 3.1.11 within the rate limits and records a release", async () => {
+  it("rolls the app machines back to 3.1.11 within the rate limits, cold ones kept cold, and records a release", async () => {
     const emulator = await start({ rateLimits: true, bootTimeMs: 30, checkDelayMs: 30 });
     const target = "registry.fly.io/acme-web:v3.1.11";
+    // flyctl records the current release's app config with the new image's release.
+    const definition = emulator.releases("acme-web").at(-1)?.definition;
+    expect(definition).toMatchObject({
+      app: "acme-web",
+      deploy: { release_command: "bin/migrate" },
+    });
     const created = await call<{ release: RestReleaseJson }>(emulator, "POST", "/api/v1/releases", {
-      body: { app_name: "acme-web", definition: {}, image: target, strategy: "ROLLING" },
+      body: { app_name: "acme-web", definition, image: target, strategy: "ROLLING" },
     });
     const release = created.body.release;
     await call(emulator, "PATCH", `/api/v1/releases/${release.id}`, {
@@ -37,19 +43,21 @@ describe("a flyctl-style rollout", () => {
           fly_release_version: String(release.version),
         },
       };
+      // flyctl's shouldSkipLaunch: only a machine that was running is started by its update.
+      const cold = !["started", "starting", "failed"].includes(machine.state);
       const updated = await call<MachineJson>(emulator, "POST", path, {
-        body: { config },
+        body: { config, skip_launch: cold, region: machine.region },
         headers,
       });
       expect(updated.status).toBe(200);
       const waited = await call(
         emulator,
         "GET",
-        `${path}/wait?state=started&timeout=60&version=${updated.body.instance_id}`,
+        `${path}/wait?state=${cold ? "stopped" : "started"}&timeout=60&version=${updated.body.instance_id}`,
       );
       expect(waited.status).toBe(200);
       let checks: MachineJson["checks"] = [];
-      while (!checks?.length || checks.some((c) => c.status !== "passing")) {
+      while (!cold && (!checks?.length || checks.some((c) => c.status !== "passing"))) {
         await new Promise((resolve) => setTimeout(resolve, 250));
         checks = (await call<MachineJson>(emulator, "GET", path)).body.checks;
       }
@@ -63,8 +71,11 @@ describe("a flyctl-style rollout", () => {
     expect(emulator.counters.rateLimited).toBe(0);
     for (const machine of emulator.machines("acme-web")) {
       const group = machine.config?.metadata?.fly_process_group;
-      expect(machine.image_ref.tag).toBe(group === "app" ? "v3.1.11" : "3.1.12");
+      if (group === "app") expect(machine.image_ref.tag).toBe("v3.1.11");
+      if (group === "worker")
+        expect(machine.image_ref.tag).toBe("deployment-01JV8Q2M3T6Y9C4B7N1K5H0R2X");
     }
+    expect(emulator.machine("acme-web", "9080524f612387").state).toBe("stopped");
     expect(emulator.mutatingRequests().map((r) => r.operation)).toEqual([
       "releases.create",
       "releases.update",

@@ -26,10 +26,11 @@ const spec = JSON.parse(
 
 /**
  * Fields we send that the 2024 doc.json does not list, with where they come from (API-NOTES §3.1/§3.2:
- * newer spec and fly-go's Machine struct; the docs' lease example for `description`).
+ * newer spec and fly-go's Machine struct, which also has `cordoned` and `incomplete_config`; the docs'
+ * lease example for `description`).
  */
 const ALLOWED_EXTRAS: Record<string, string[]> = {
-  Machine: ["version", "host_status", "lease"],
+  Machine: ["version", "host_status", "lease", "cordoned", "incomplete_config"],
   Lease: ["description"],
 };
 
@@ -151,6 +152,7 @@ describe("Machines API responses match doc.json", () => {
     );
     const nonce = lease.body.data.nonce;
     const versions = emulator.machineVersions("acme-web", DEMO_APP_MACHINE);
+    emulator.setHostStatus("acme-web", "d8d1779c4d0e18", "unreachable");
     const cases: Array<{
       method: string;
       path: string;
@@ -205,6 +207,24 @@ describe("Machines API responses match doc.json", () => {
         specPath: `${machine}/wait`,
       },
       { method: "get", path: "/v1/apps/nope/machines", specPath: machines },
+      {
+        method: "get",
+        path: machinePath(DEMO_APP_MACHINE, "/events"),
+        specPath: `${machine}/events`,
+      },
+      {
+        method: "post",
+        path: "/v1/apps/acme-web/machines",
+        specPath: machines,
+        body: {
+          config: { image: "registry.fly.io/acme-web:v3.1.11" },
+          region: "ams",
+          lease_ttl: 30,
+        },
+      },
+      { method: "get", path: machinePath("9080524f612387"), specPath: machine },
+      { method: "get", path: machinePath("6e82d3f1b0a947"), specPath: machine },
+      { method: "get", path: machinePath("d8d1779c4d0e18"), specPath: machine },
     ];
     for (const entry of cases) {
       const res = await call<unknown>(emulator, entry.method.toUpperCase(), entry.path, {

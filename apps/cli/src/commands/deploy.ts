@@ -1,12 +1,13 @@
 import { Args, Flags } from "@oclif/core";
 import { currentActor } from "../actor.js";
 import { BaseCommand } from "../base-command.js";
-import { rolloutChoices, rolloutFlags, runRollout } from "../rollout-runner.js";
+import { rolloutChoices, rolloutFlags } from "../rollout-flags.js";
+import { runRollout } from "../rollout-runner.js";
 
 export default class Deploy extends BaseCommand {
   static override summary = "Deploy an image as a new version, with the rollback engine.";
   static override description =
-    "Resolves REF in Fly's registry, pins it by digest and rolls it out as VERSION with the same engine, flags and output as rollback. A version is immutable: VERSION may not name another image than the one it was deployed as. Deploying a version lower than the live one needs --allow-downgrade (or use rollback).";
+    "Resolves REF in Fly's registry, pins it by digest and rolls it out as VERSION with the same engine, flags and output as rollback. A version is immutable: VERSION may not name another image than the one it was deployed as. Deploying a version lower than the live one needs --allow-downgrade (or use rollback). When the app config has deploy.release_command, it runs first on a one-off machine with the new image, as flyctl runs it; the deploy stops, changing no machine, if it fails.";
   static override examples = [
     "<%= config.bin %> <%= command.id %> 3.2.0 --image registry.fly.io/acme-web:3.2.0 --yes",
     "<%= config.bin %> <%= command.id %> 3.2.0 --image registry.fly.io/acme-web:3.2.0 --dry-run",
@@ -33,6 +34,9 @@ export default class Deploy extends BaseCommand {
     }),
     unfreeze: Flags.boolean({
       summary: "Deploy even though the app is frozen, lifting the freeze first.",
+    }),
+    "skip-release-command": Flags.boolean({
+      summary: "Do not run the app config's deploy.release_command before the machines change.",
     }),
   };
 
@@ -63,6 +67,9 @@ export default class Deploy extends BaseCommand {
       allowDowngrade: flags["allow-downgrade"],
       registry: connection.registry,
       push: flags.push,
+      skipReleaseCommand: flags["skip-release-command"],
+      skipUnreachable: choices.skipUnreachable,
+      verifyCold: choices.verifyCold,
       strategy: choices.strategy,
       ...(choices.maxUnavailable === undefined ? {} : { maxUnavailable: choices.maxUnavailable }),
       reason: choices.reason,

@@ -1,12 +1,13 @@
 import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "../base-command.js";
 import { freezeAfterRollback } from "../rollback-freeze.js";
-import { rolloutChoices, rolloutFlags, runRollout } from "../rollout-runner.js";
+import { rolloutChoices, rolloutFlags } from "../rollout-flags.js";
+import { runRollout } from "../rollout-runner.js";
 
 export default class Rollback extends BaseCommand {
   static override summary = "Roll the app back to an earlier version.";
   static override description =
-    "TARGET is an exact version (3.1.11 or v3.1.11), a range (^3.1, 3.0.x: the highest earlier version that was live), an image digest, or previous (the default). --release N (or v27, as Fly writes it) targets a Fly release number instead; a bare v27 is read as release 27 too, unless the app also has versions 27.x, when semfly asks which one is meant. The rollout pins the image by digest, leases every machine, records a Fly release and replaces machines batch by batch, waiting for each to start and pass its checks; if one fails, every changed machine is put back. Only machine images change (and configs with --with-config): secrets, volumes and databases are not restored.";
+    "TARGET is an exact version (3.1.11 or v3.1.11), a range (^3.1, 3.0.x: the highest earlier version that was live), an image digest, or previous (the default). --release N (or v27, as Fly writes it) targets a Fly release number instead; a bare v27 is read as release 27 too, unless the app also has versions 27.x, when semfly asks which one is meant. The rollout pins the image by digest, leases every machine, records a Fly release and replaces machines batch by batch, waiting for each to start and pass its checks; if one fails, every changed machine is put back. Stopped, suspended and standby machines are updated without being started and stay cold; machines outside Fly Launch management are left alone. The release records the app config (fly.toml) of the current release (with --with-config, the target's). A rollback never runs the release command. Only machine images change (and configs with --with-config): secrets, volumes and databases are not restored.";
   static override examples = [
     "<%= config.bin %> <%= command.id %>",
     "<%= config.bin %> <%= command.id %> 3.1.11 --yes",
@@ -59,6 +60,8 @@ export default class Rollback extends BaseCommand {
       ...(choices.maxUnavailable === undefined ? {} : { maxUnavailable: choices.maxUnavailable }),
       withConfig: flags["with-config"],
       reason: choices.reason,
+      skipUnreachable: choices.skipUnreachable,
+      verifyCold: choices.verifyCold,
       signal: this.signal,
     });
     await runRollout({

@@ -104,9 +104,12 @@ function strategyLine(plan: RolloutPlan): string {
   if (plan.machines.length === 0) return plan.strategy;
   if (plan.strategy === "immediate") return "immediate, every machine at once";
   const batches = `${plan.batches.length} batch${plan.batches.length === 1 ? "" : "es"}`;
-  const size = `${plan.batchSize} machine${plan.batchSize === 1 ? "" : "s"} at a time`;
-  if (plan.strategy === "canary") return `canary: one machine first, then ${size} (${batches})`;
-  return `rolling, ${size} (${batches})`;
+  const share =
+    plan.maxUnavailable < 1
+      ? `${Math.round(plan.maxUnavailable * 100)}%`
+      : `${plan.maxUnavailable} machine${plan.maxUnavailable === 1 ? "" : "s"}`;
+  const size = `${share} of each process group at a time`;
+  return `${plan.strategy}: one machine first, then ${size} (${batches})`;
 }
 
 /** What a rollout will do: from → to, image, strategy and every machine it changes. */
@@ -121,9 +124,23 @@ export function planText(
   for (const line of skippedVersionLines(skippedVersions)) lines.push(c.yellow(`  ${line}`));
   lines.push(`  Image:     ${plan.to.image}`);
   lines.push(`  Strategy:  ${strategyLine(plan)}`);
-  const skipped =
-    plan.skipped.length > 0 ? `, ${plan.skipped.length} already on ${refName(plan.to)}` : "";
-  lines.push(`  Machines:  ${plan.machines.length} to update${skipped}`);
+  const unreachable = new Set(plan.unreachable.map((u) => u.id));
+  const onTarget = plan.skipped.filter((s) => !unreachable.has(s.id)).length;
+  const cold = plan.machines.filter((m) => m.cold).length;
+  const parts = [
+    `${plan.machines.length} to update`,
+    ...(cold > 0 ? [`${cold} of them cold (updated without starting)`] : []),
+    ...(onTarget > 0 ? [`${onTarget} already on ${refName(plan.to)}`] : []),
+    ...(plan.unreachable.length > 0 ? [`${plan.unreachable.length} unreachable, skipped`] : []),
+    ...(plan.unmanaged.length > 0 ? [`${plan.unmanaged.length} not managed`] : []),
+  ];
+  lines.push(`  Machines:  ${parts.join(", ")}`);
+  if (plan.verifyCold.length > 0) {
+    lines.push(
+      `  Verify:    ${plan.verifyCold.join(", ")} started once to check the target, then stopped again`,
+    );
+  }
+  if (plan.releaseCommand) lines.push(`  Release command: ${plan.releaseCommand.command}`);
   if (plan.withConfig) lines.push("  Config:    each machine's config from when it ran the target");
   if (plan.reason) lines.push(`  Reason:    ${plan.reason}`);
   if (plan.machines.length > 0) {
@@ -144,7 +161,7 @@ export function planText(
           m.name,
           m.region,
           m.processGroup,
-          m.state,
+          m.cold ? `${m.state} (stays cold)` : m.state,
           refName(m.from),
           refName(plan.to),
         ]),
@@ -152,6 +169,18 @@ export function planText(
       ),
     );
   }
+  for (const u of plan.unreachable) {
+    lines.push(
+      c.yellow(
+        `  ${u.id} (${u.processGroup}, ${u.region}): host unreachable, ${unreachable.has(u.id) && plan.skipped.some((s) => s.id === u.id) ? "skipped" : "not updated"}`,
+      ),
+    );
+  }
+  for (const u of plan.unmanaged) {
+    lines.push(c.dim(`  ${u.id}: not managed (${u.reason}), left alone`));
+  }
+  for (const warning of plan.warnings) lines.push(c.yellow(`Warning: ${warning}`));
+  for (const note of plan.notes) lines.push(c.yellow(`Note: ${note}`));
   if (notRestored) {
     lines.push("");
     lines.push(c.yellow(`Note: ${notRestored}`));
@@ -172,6 +201,7 @@ function plannedMachines(plan: RolloutPlan, history: VersionHistory | undefined)
       from: m.from ? refName(m.from) : null,
       to,
       result: "planned",
+      ...(m.cold ? { cold: true } : {}),
     })),
     ...plan.skipped.map((s) => {
       const machine = byId.get(s.id);
@@ -183,6 +213,7 @@ function plannedMachines(plan: RolloutPlan, history: VersionHistory | undefined)
         from: to,
         to,
         result: "skipped",
+        note: s.reason,
       };
     }),
   ];
@@ -229,14 +260,24 @@ export function rolloutJson({
           to: refName(m.to),
           result: m.result,
           ...(m.error ? { error: m.error } : {}),
+          ...(m.note ? { note: m.note } : {}),
+          ...(m.cold ? { cold: true } : {}),
+          ...(m.configRestored !== undefined ? { configRestored: m.configRestored } : {}),
         }))
       : plannedMachines(plan, history),
+    unmanaged: plan.unmanaged.map((u) => ({
+      id: u.id,
+      processGroup: u.processGroup,
+      reason: u.reason,
+    })),
+    releaseCommand: plan.releaseCommand?.command ?? null,
+    notes: plan.notes,
     batches: plan.batches,
     reason: result?.reason ?? null,
     reverted: result?.reverted ?? false,
     undo: result ? undoCommand(bin, plan.app, result.undoTarget) : null,
     notRestored,
-    warnings: result?.warnings ?? [],
+    warnings: result?.warnings ?? plan.warnings,
     skippedVersions: skippedVersions ?? [],
   };
 }
@@ -247,8 +288,6 @@ export function eventLine(event: RolloutEvent, plan: RolloutPlan): string | null
   switch (event.type) {
     case "plan":
       return null;
-    case "image-verified":
-      return `Image ${event.image} is ${shortDigest(event.digest)}`;
     case "machine-leased":
       return `${event.machineId}: leased`;
     case "release-created":
@@ -263,10 +302,16 @@ export function eventLine(event: RolloutEvent, plan: RolloutPlan): string | null
       return `${event.machineId}: started`;
     case "checks-passing":
       return `${event.machineId}: checks passing`;
+    case "machine-settled":
+      return `${event.machineId}: on ${to}, left cold`;
+    case "machine-verified":
+      return `${event.machineId}: verified (started, checks passing), going back to sleep`;
+    case "release-command":
+      return event.status === "failed"
+        ? `Release command failed: ${event.reason ?? "unknown reason"}`
+        : `Release command ${event.status}`;
     case "machine-failed":
       return `${event.machineId}: failed: ${event.reason}`;
-    case "interrupting":
-      return `Interrupting: ${event.reason}`;
     case "machine-reverting":
       return `${event.machineId}: reverting`;
     case "machine-reverted":
@@ -313,6 +358,10 @@ export function machineState(event: RolloutEvent): { text: string; style?: Style
       return { text: "started, waiting for checks", style: "cyan" };
     case "checks-passing":
       return { text: "✓ healthy", style: "green" };
+    case "machine-settled":
+      return { text: "✓ updated, left cold", style: "green" };
+    case "machine-verified":
+      return { text: "verified, going back to sleep", style: "cyan" };
     case "machine-failed":
       return { text: `✗ ${event.reason}`, style: "red" };
     case "machine-reverting":
@@ -349,7 +398,7 @@ export class LiveProgress {
     if (event.type === "release-status") {
       this.headline = `Release v${event.release.version} is ${event.status}`;
     }
-    if (event.type === "interrupting") this.headline = `Interrupting: ${event.reason}`;
+    if (event.type === "release-command") this.headline = `Release command ${event.status}`;
     if (event.type === "warning") this.headline = `Warning: ${event.message}`;
     const state = "machineId" in event ? machineState(event) : null;
     if (state && "machineId" in event && this.states.has(event.machineId)) {
@@ -419,7 +468,12 @@ export function resultText(
     lines.push(c.green(`${subject}${release}: ${what}.`));
   } else {
     const noun = result.kind === "rollback" ? "Rollback" : "Deploy";
-    const how = result.status === "failed" ? "failed" : "was interrupted";
+    const how =
+      result.status === "failed"
+        ? "failed"
+        : result.status === "partial"
+          ? "is incomplete"
+          : "was interrupted";
     lines.push(
       c.red(
         `${noun} of ${result.app} to ${to}${release} ${how}: ${result.reason ?? "unknown reason"}`,
@@ -433,7 +487,16 @@ export function resultText(
       m.processGroup || "-",
       refName(m.from),
       refName(m.to),
-      { text: m.error ? `${m.result}: ${m.error}` : m.result, style: RESULT_STYLE[m.result] },
+      {
+        text: m.error
+          ? `${m.result}: ${m.error}`
+          : m.note && m.result === "skipped" && m.note !== "already on the target digest"
+            ? `skipped: ${m.note}`
+            : m.cold && m.result === "updated"
+              ? "updated (left cold)"
+              : m.result,
+        style: RESULT_STYLE[m.result],
+      },
     ]);
     lines.push("");
     lines.push(

@@ -29,6 +29,15 @@ export function statusJson(history: AppStatus) {
       version: info.version,
       digest: info.digest,
       image: info.machine.image,
+      ...(info.machine.hostStatus === "unreachable" ? { hostUnreachable: true } : {}),
+    })),
+    unmanaged: history.unmanaged.map(({ machine, reason }) => ({
+      id: machine.id,
+      name: machine.name,
+      region: machine.region,
+      state: machine.state,
+      image: machine.image,
+      reason,
     })),
   };
 }
@@ -52,9 +61,13 @@ export function statusText(history: AppStatus, term: Terminal): string {
     }
   }
   lines.push("");
-  if (history.machines.length === 0) {
+  if (history.machines.length === 0 && history.unmanaged.length === 0) {
     lines.push(`${history.app} has no machines.`);
     return lines.join("\n");
+  }
+  if (history.machines.length === 0) {
+    lines.push(`${history.app} has no Fly Launch machines.`);
+    return [...lines, ...unmanagedLines(history)].join("\n");
   }
   const liveKey = history.live?.key ?? null;
   const rows: Cell[][] = history.machines.map((info) => [
@@ -62,7 +75,9 @@ export function statusText(history: AppStatus, term: Terminal): string {
     info.machine.name,
     info.machine.region,
     info.machine.processGroup,
-    { text: info.machine.state, style: info.machine.state === "started" ? "green" : undefined },
+    info.machine.hostStatus === "unreachable"
+      ? { text: `${info.machine.state} (host unreachable)`, style: "yellow" }
+      : { text: info.machine.state, style: info.machine.state === "started" ? "green" : undefined },
     {
       text: info.version ?? "-",
       style: history.drift && info.key !== liveKey ? "yellow" : undefined,
@@ -84,5 +99,18 @@ export function statusText(history: AppStatus, term: Terminal): string {
       { width: term.width, palette: term.colors },
     ),
   );
-  return lines.join("\n");
+  return [...lines, ...unmanagedLines(history)].join("\n");
+}
+
+/** Machines outside Fly Launch management: shown, so nobody wonders why a rollout skips them. */
+function unmanagedLines(history: Pick<AppStatus, "unmanaged">): string[] {
+  if (history.unmanaged.length === 0) return [];
+  return [
+    "",
+    "Not managed (semfly leaves these alone, as flyctl deploys do):",
+    ...history.unmanaged.map(
+      ({ machine, reason }) =>
+        `  ${machine.id}  ${machine.name || "-"}  ${machine.region || "-"}  ${machine.state}: ${reason}`,
+    ),
+  ];
 }

@@ -27,7 +27,7 @@ describe("semfly diff", () => {
         "Image",
         "  VERSION  DIGEST               REF",
         "  3.1.11   sha256:98059fbd9b6f  registry.fly.io/acme-web:v3.1.11",
-        "  3.1.12   sha256:ed5c6ce26bc7  registry.fly.io/acme-web:3.1.12",
+        "  3.1.12   sha256:ed5c6ce26bc7  registry.fly.io/acme-web:deployment-01JV8Q2M3T6Y9C4B7N1K5H0R2X",
         "",
         "Source",
         "  https://github.com/acme/acme-web  76670bd..7161d7b",

@@ -53,7 +53,7 @@ describe("semfly releases", () => {
       description: "Scaled VM memory to 1024MB",
       user: "alice@acme.test",
       createdAt: "2025-06-11T10:03:14Z",
-      imageRef: "registry.fly.io/acme-web:3.1.12",
+      imageRef: "registry.fly.io/acme-web:deployment-01JV8Q2M3T6Y9C4B7N1K5H0R2X",
       digest: "sha256:ed5c6ce26bc7cf3f7a197ee6cae6d63aa415b2de67a05678aec46d67a0369979",
       id: "yybZaWX8QeVDehbX4NJdpvxSK",
     });

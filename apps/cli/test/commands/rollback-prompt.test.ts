@@ -45,7 +45,9 @@ describe("semfly rollback on a terminal", () => {
     emulator.clearRequestLog();
     const { output, code } = await answerPrompt(["rollback", "3.1.11", "--app", "acme-web"], "n");
     expect(output).toContain("Roll back acme-web from 3.1.12 to 3.1.11");
-    expect(output).toContain("Roll back 6 machines of acme-web? [y/N]");
+    expect(output).toContain(
+      "Roll back 7 machines of acme-web (2 cold, updated without starting; 1 not managed, left alone)? [y/N]",
+    );
     expect(output).toContain("Cancelled: nothing was changed.");
     expect(code).toBe(0);
     expect(emulator.mutatingRequests()).toEqual([]);
@@ -55,7 +57,15 @@ describe("semfly rollback on a terminal", () => {
     const { output, code } = await answerPrompt(["rollback", "3.1.11", "--app", "acme-web"], "y");
     expect(code).toBe(0);
     expect(output).toContain("To undo: semfly rollback 3.1.12 --app acme-web");
-    const digests = new Set(emulator.machines("acme-web").map((m) => m.image_ref?.digest));
+    const managed = emulator
+      .machines("acme-web")
+      .filter(
+        (m) =>
+          m.config?.metadata?.fly_platform_version === "v2" &&
+          m.state !== "destroyed" &&
+          !m.config?.metadata?.fly_process_group?.startsWith("fly_app_"),
+      );
+    const digests = new Set(managed.map((m) => m.image_ref?.digest));
     expect(digests.size).toBe(1);
     expect(emulator.releases("acme-web").at(-1)?.status).toBe("complete");
   });

@@ -7,33 +7,41 @@ import { SECRET_TOKEN, semfly, startTestEmulator } from "../helpers.js";
 
 const D11 = "sha256:98059fbd9b6f5e5580e59b3cee8dd6a8e1cb0347842dfa3fe7fef51d3053ba59";
 const D12 = "sha256:ed5c6ce26bc7cf3f7a197ee6cae6d63aa415b2de67a05678aec46d67a0369979";
+/** The Fly Launch machines, in the order a rollout takes them: running first, cold ones last. */
 const MACHINES = [
   "5683d4e3c7e08e",
   "e784079b449483",
   "3d8d9e1a265789",
-  "9080524f612387",
   "148e272f6d4d89",
   "d8d1779c4d0e18",
+  "9080524f612387",
+  "2b7e4c9d1a0f53",
 ];
+const COLD = ["9080524f612387", "2b7e4c9d1a0f53"];
 const NOTE =
   "A rollback changes machine images (and, with --with-config, machine configs) only: secrets, volumes and databases are not restored.";
 
 const PLAN = [
   "Roll back acme-web from 3.1.12 to 3.1.11",
   `  Image:     registry.fly.io/acme-web@${D11}`,
-  "  Strategy:  rolling, 1 machine at a time (6 batches)",
-  "  Machines:  6 to update",
+  "  Strategy:  rolling: one machine first, then 1 machine of each process group at a time (4 batches)",
+  "  Machines:  7 to update, 2 of them cold (updated without starting), 1 not managed",
   "",
-  "MACHINE         NAME               REGION  GROUP   STATE    FROM    TO",
-  "5683d4e3c7e08e  bold-river-2045    ams     app     started  3.1.12  3.1.11",
-  "e784079b449483  aged-thunder-7371  ams     app     started  3.1.12  3.1.11",
-  "3d8d9e1a265789  calm-meadow-5512   iad     app     started  3.1.12  3.1.11",
-  "9080524f612387  eager-forest-8810  iad     app     started  3.1.12  3.1.11",
-  "148e272f6d4d89  green-star-4417    ams     worker  started  3.1.12  3.1.11",
-  "d8d1779c4d0e18  hidden-wave-6203   iad     worker  started  3.1.12  3.1.11",
+  "MACHINE         NAME               REGION  GROUP   STATE                 FROM    TO",
+  "5683d4e3c7e08e  bold-river-2045    ams     app     started               3.1.12  3.1.11",
+  "e784079b449483  aged-thunder-7371  ams     app     started               3.1.12  3.1.11",
+  "3d8d9e1a265789  calm-meadow-5512   iad     app     started               3.1.12  3.1.11",
+  "148e272f6d4d89  green-star-4417    ams     worker  started               3.1.12  3.1.11",
+  "d8d1779c4d0e18  hidden-wave-6203   iad     worker  started               3.1.12  3.1.11",
+  "9080524f612387  eager-forest-8810  iad     app     stopped (stays cold)  3.1.12  3.1.11",
+  "2b7e4c9d1a0f53  icy-field-3391     ams     worker  stopped (stays cold)  3.1.12  3.1.11",
+  "  6e82d3f1b0a947: not managed (not a Fly Launch machine), left alone",
+  "Note: A rollback does not run the release command (bin/migrate): migrations it ran are not undone.",
   "",
   `Note: ${NOTE}`,
 ];
+/** Spearhead, then one app and one worker machine at a time, then the cold ones together. */
+const BATCHES = [[MACHINES[0]], [MACHINES[1], MACHINES[3]], [MACHINES[2], MACHINES[4]], COLD];
 
 let emulator: Emulator;
 beforeEach(async () => {
@@ -43,9 +51,11 @@ afterEach(async () => {
   await emulator.close();
 });
 
+/** The digest each Fly Launch machine runs (the unmanaged ones are never touched). */
 const machineDigests = () =>
   emulator
     .machines("acme-web")
+    .filter((m) => MACHINES.includes(m.id))
     .map((m) => (m.image_ref as { digest?: string } | undefined)?.digest);
 
 describe("semfly rollback", () => {
@@ -57,32 +67,43 @@ describe("semfly rollback", () => {
     );
     expect(stderr).toBe("");
     expect(exitCode).toBe(0);
-    const progress = MACHINES.flatMap((id, i) => [
-      `Batch ${i + 1}/6: ${id}`,
-      `${id}: updated to 3.1.11`,
-      `${id}: started`,
-      `${id}: checks passing`,
+    // Machines of one batch change at once, so within a batch their lines may come in any order.
+    const lines = stdout.split("\n");
+    const start = PLAN.length + 4;
+    const end = lines.indexOf("Release v28 is complete");
+    expect(lines.slice(0, start)).toEqual([
+      ...PLAN,
+      "",
+      "Leased 7 machines",
+      "Created release v28",
+      "Release v28 is running",
     ]);
-    expect(stdout).toBe(
+    const progress = lines.slice(start, end);
+    const headers = progress.filter((line) => line.startsWith("Batch "));
+    expect(headers).toEqual(BATCHES.map((ids, i) => `Batch ${i + 1}/4: ${ids.join(", ")}`));
+    const perMachine = BATCHES.flatMap((ids) =>
+      ids.flatMap((id) =>
+        COLD.includes(id!)
+          ? [`${id}: updated to 3.1.11`, `${id}: on 3.1.11, left cold`]
+          : [`${id}: updated to 3.1.11`, `${id}: started`, `${id}: checks passing`],
+      ),
+    );
+    expect(progress.filter((line) => !line.startsWith("Batch ")).sort()).toEqual(perMachine.sort());
+    expect(lines.slice(end).join("\n")).toBe(
       [
-        ...PLAN,
-        "",
-        "Leased 6 machines",
-        "Created release v28",
-        "Release v28 is running",
-        ...progress,
         "Release v28 is complete",
-        "Released 6 leases",
+        "Released 7 leases",
         "",
-        "Rolled back acme-web from 3.1.12 to 3.1.11 (release v28): 6 machines updated.",
+        "Rolled back acme-web from 3.1.12 to 3.1.11 (release v28): 7 machines updated.",
         "",
         "MACHINE         REGION  GROUP   FROM    TO      RESULT",
         "5683d4e3c7e08e  ams     app     3.1.12  3.1.11  updated",
         "e784079b449483  ams     app     3.1.12  3.1.11  updated",
         "3d8d9e1a265789  iad     app     3.1.12  3.1.11  updated",
-        "9080524f612387  iad     app     3.1.12  3.1.11  updated",
         "148e272f6d4d89  ams     worker  3.1.12  3.1.11  updated",
         "d8d1779c4d0e18  iad     worker  3.1.12  3.1.11  updated",
+        "9080524f612387  iad     app     3.1.12  3.1.11  updated (left cold)",
+        "2b7e4c9d1a0f53  ams     worker  3.1.12  3.1.11  updated (left cold)",
         "",
         `Note: ${NOTE}`,
         "",
@@ -92,7 +113,7 @@ describe("semfly rollback", () => {
         "",
       ].join("\n"),
     );
-    expect(machineDigests()).toEqual(Array(6).fill(D11));
+    expect(machineDigests()).toEqual(Array(7).fill(D11));
     const versions = JSON.parse((await semfly(["versions", "--json"], emulator)).stdout);
     expect(versions.find((v: { current: boolean }) => v.current).version).toBe("3.1.11");
   });
@@ -113,7 +134,7 @@ describe("semfly rollback", () => {
       undo: "semfly rollback 3.1.12 --app acme-web",
       notRestored: NOTE,
     });
-    expect(result.machines).toHaveLength(6);
+    expect(result.machines).toHaveLength(7);
     expect(result.machines[0]).toEqual({
       id: "5683d4e3c7e08e",
       name: "bold-river-2045",
@@ -153,10 +174,11 @@ describe("semfly rollback", () => {
       release: null,
       status: "planned",
       dryRun: true,
-      batches: [MACHINES.slice(0, 2), MACHINES.slice(2, 4), MACHINES.slice(4, 6)],
+      // Spearhead; the default 0.33 is one of the three running app machines and one of the two workers.
+      batches: BATCHES,
     });
     expect(plan.machines.map((m: { result: string }) => m.result)).toEqual(
-      Array(6).fill("planned"),
+      Array(7).fill("planned"),
     );
     expect(emulator.mutatingRequests()).toEqual([]);
     // The image check asked the registry for the target's manifest, by digest.
@@ -165,14 +187,14 @@ describe("semfly rollback", () => {
         (r) => r.method === "HEAD" && r.path.includes("/acme-web/manifests/sha256:"),
       ),
     ).toBe(true);
-    expect(machineDigests()).toEqual(Array(6).fill(D12));
+    expect(machineDigests()).toEqual(Array(7).fill(D12));
   });
 
   it("refuses without --yes when stdin is not a terminal, changing nothing", async () => {
     const { stdout, stderr, exitCode } = await semfly(["rollback", "3.1.11"], emulator);
     expect(exitCode).toBe(2);
     expect(stdout).toBe(
-      `${PLAN.join("\n").replace("1 machine at a time (6 batches)", "2 machines at a time (3 batches)")}\n`,
+      `${PLAN.join("\n").replace("then 1 machine of each", "then 33% of each")}\n`,
     );
     expect(stderr).toBe(
       "Error: Refusing to roll back acme-web without confirmation: stdin is not a terminal.\n  Pass --yes to go ahead, or --dry-run to see the plan only.\n",
@@ -228,7 +250,7 @@ describe("semfly rollback", () => {
     expect(result.undo).toBeNull();
     expect(result.machines[0]).toMatchObject({ id: MACHINES[0], result: "reverted" });
     expect(result.machines.slice(1).map((m: { result: string }) => m.result)).toEqual(
-      Array(5).fill("not-started"),
+      Array(6).fill("not-started"),
     );
     const lines = stderr.trimEnd().split("\n");
     expect(lines.at(-2)).toMatch(
@@ -236,7 +258,7 @@ describe("semfly rollback", () => {
     );
     expect(lines.at(-1)).toBe("  See the machines above for what failed, then run it again.");
     await emulator.idle();
-    expect(machineDigests()).toEqual(Array(6).fill(D12));
+    expect(machineDigests()).toEqual(Array(7).fill(D12));
   });
 
   it("without --json, a failed rollout still says why on stderr, the table staying on stdout", async () => {
@@ -419,8 +441,13 @@ describe("semfly rollback refuses bad input with exit 2 and sends nothing", () =
     ],
     [
       "a lease-timeout too short to refresh",
-      ["rollback", "3.1.11", "--lease-timeout", "1s"],
-      'Error: --lease-timeout "1s" is not a duration of at least two seconds.',
+      ["rollback", "3.1.11", "--lease-timeout", "4s"],
+      "Error: --lease-timeout 4s is outside 5s..10m.",
+    ],
+    [
+      "a lease-timeout that would lock the app after a killed run",
+      ["rollback", "3.1.11", "--lease-timeout", "11m"],
+      "Error: --lease-timeout 660s is outside 5s..10m.",
     ],
     [
       "a release that is no number",

@@ -25,11 +25,15 @@ describe("semfly status", () => {
         "",
         "ID              NAME               REGION  GROUP   STATE    VERSION  DIGEST",
         "148e272f6d4d89  green-star-4417    ams     worker  started  3.1.12   sha256:ed5c6ce26bc7",
+        "2b7e4c9d1a0f53  icy-field-3391     ams     worker  stopped  3.1.12   sha256:ed5c6ce26bc7",
         "3d8d9e1a265789  calm-meadow-5512   iad     app     started  3.1.12   sha256:ed5c6ce26bc7",
         "5683d4e3c7e08e  bold-river-2045    ams     app     started  3.1.12   sha256:ed5c6ce26bc7",
-        "9080524f612387  eager-forest-8810  iad     app     started  3.1.12   sha256:ed5c6ce26bc7",
+        "9080524f612387  eager-forest-8810  iad     app     stopped  3.1.12   sha256:ed5c6ce26bc7",
         "d8d1779c4d0e18  hidden-wave-6203   iad     worker  started  3.1.12   sha256:ed5c6ce26bc7",
         "e784079b449483  aged-thunder-7371  ams     app     started  3.1.12   sha256:ed5c6ce26bc7",
+        "",
+        "Not managed (semfly leaves these alone, as flyctl deploys do):",
+        "  6e82d3f1b0a947  fancy-sun-5820  ams  stopped: not a Fly Launch machine",
         "",
       ].join("\n"),
     );
@@ -39,7 +43,17 @@ describe("semfly status", () => {
     const { stdout } = await semfly(["status", "--json"], emulator);
     const status = JSON.parse(stdout);
     expect(status).toMatchObject({ app: "acme-web", version: "3.1.12", drift: false });
-    expect(status.machines).toHaveLength(6);
+    expect(status.machines).toHaveLength(7);
+    expect(status.unmanaged).toEqual([
+      {
+        id: "6e82d3f1b0a947",
+        name: "fancy-sun-5820",
+        region: "ams",
+        state: "stopped",
+        image: "registry.fly.io/acme-web:3.1.10",
+        reason: "not a Fly Launch machine",
+      },
+    ]);
     expect(status.machines[0]).toEqual({
       id: "148e272f6d4d89",
       name: "green-star-4417",
@@ -48,7 +62,7 @@ describe("semfly status", () => {
       state: "started",
       version: "3.1.12",
       digest: D12,
-      image: "registry.fly.io/acme-web:3.1.12",
+      image: "registry.fly.io/acme-web:deployment-01JV8Q2M3T6Y9C4B7N1K5H0R2X",
     });
   });
 
@@ -112,6 +126,7 @@ describe("semfly status", () => {
       drift: false,
       groups: [],
       machines: [],
+      unmanaged: [],
       freeze: null,
     });
   });

@@ -46,10 +46,13 @@ describe("semfly versions", () => {
         current: true,
         status: "live",
         releases: [27, 26, 25, 24, 23],
-        image: { ref: "registry.fly.io/acme-web:3.1.12", digest: DIGEST["3.1.12"] },
+        image: {
+          ref: "registry.fly.io/acme-web:deployment-01JV8Q2M3T6Y9C4B7N1K5H0R2X",
+          digest: DIGEST["3.1.12"],
+        },
         deployedAt: "2025-05-14T15:12:47Z",
         deployedBy: "carol@acme.test",
-        machines: 6,
+        machines: 7,
         drift: false,
       },
       {

@@ -3,6 +3,7 @@
  * the test process, with a clean environment: a temporary HOME and working directory, so neither a real
  * ~/.fly/config.yml nor a stray fly.toml can answer for the test.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer, request as httpRequest, type Server } from "node:http";
@@ -11,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Emulator } from "@semfly/fly-emulator";
+import { FAST_ROLLOUT_TIMING } from "../helpers.js";
 
 /** mulberry32: the test's choices (where to kill, which target) follow a seed. */
 export class SeededRandom {
@@ -91,6 +93,7 @@ export function emulatorEnv(emulator: Emulator, box: Sandbox): Record<string, st
     FLY_UIEX_BASE_URL: emulator.env.FLY_UIEX_BASE_URL,
     FLY_API_TOKEN: emulator.env.FLY_API_TOKEN,
     SEMFLY_REGISTRY_URL: emulator.env.SEMFLY_REGISTRY_URL,
+    SEMFLY_ROLLOUT_TIMING: FAST_ROLLOUT_TIMING,
   };
 }
 
@@ -259,4 +262,17 @@ export function throughProxy(
     FLY_UIEX_BASE_URL: proxy.url,
     SEMFLY_REGISTRY_URL: `${proxy.url}/oci`,
   };
+}
+
+/** The machines a rollout manages (fly-go ListFlyAppsMachines); the demo also has unmanaged ones. */
+export function managedMachines(emulator: Emulator, app: string) {
+  return emulator.machines(app).filter((m) => {
+    const metadata = (m.config?.metadata ?? {}) as Record<string, string>;
+    return (
+      metadata.fly_platform_version === "v2" &&
+      m.state !== "destroyed" &&
+      m.state !== "destroying" &&
+      !(metadata.fly_process_group ?? "").startsWith("fly_app_")
+    );
+  });
 }

@@ -2,7 +2,17 @@
 import { createFlyClient, executeRollout, prepareRollback, type SemflyError } from "@semfly/core";
 import { type Emulator, startEmulator } from "@semfly/fly-emulator";
 import { afterEach, describe, expect, it } from "vitest";
-import { APP, emulatorEnv, jsonError, runCli, type Sandbox, sandbox, spawnCli } from "./cli.js";
+import { FAST_ROLLOUT_TIMING } from "../helpers.js";
+import {
+  APP,
+  emulatorEnv,
+  jsonError,
+  managedMachines,
+  runCli,
+  type Sandbox,
+  sandbox,
+  spawnCli,
+} from "./cli.js";
 
 /**
  * One app, two rollouts at once: two CLIs, or the CLI and a rollout driven through core as the VS Code
@@ -55,6 +65,7 @@ function coreRollout(e: Emulator, spec: string) {
       const { plan } = await prepareRollback(client, APP, { target: { spec } });
       let leased = 0;
       return executeRollout(client, plan, {
+        timing: JSON.parse(FAST_ROLLOUT_TIMING),
         onEvent: (event) => {
           if (event.type === "machine-leased" && ++leased === plan.machines.length) onLeased?.();
         },
@@ -93,9 +104,9 @@ describe("two rollbacks of one app at once", () => {
     ]);
 
     // Six updates and one release in all: every one of them the winner's.
-    expect(counts(e)).toEqual({ updates: 6, releases: 1 });
+    expect(counts(e)).toEqual({ updates: 7, releases: 1 });
     expect(e.releases(APP)).toHaveLength(releasesBefore + 1);
-    expect(new Set(e.machines(APP).map((m) => m.image_ref?.digest))).toEqual(
+    expect(new Set(managedMachines(e, APP).map((m) => m.image_ref?.digest))).toEqual(
       new Set([DIGESTS[winner!.target]]),
     );
     expect(e.leases(APP)).toEqual([]);
@@ -121,8 +132,8 @@ describe("two rollbacks of one app at once", () => {
     expect(line!.slice("Error: ".length)).toMatch(LEASE_CONFLICT_LINE);
     expect(suggestion).toMatch(/^ {2}Another deploy or rollback is in progress/);
     expect(rest).toEqual([]);
-    expect(counts(e)).toEqual({ updates: 6, releases: 1 });
-    expect(new Set(e.machines(APP).map((m) => m.image_ref?.digest))).toEqual(
+    expect(counts(e)).toEqual({ updates: 7, releases: 1 });
+    expect(new Set(managedMachines(e, APP).map((m) => m.image_ref?.digest))).toEqual(
       new Set([DIGESTS["3.1.10"]]),
     );
     expect(e.leases(APP)).toEqual([]);
@@ -157,8 +168,8 @@ describe("two rollbacks of one app at once", () => {
     expect(mutations).toEqual([
       expect.stringMatching(/^POST \/v1\/apps\/acme-web\/machines\/\w+\/lease → 409$/),
     ]);
-    expect(counts(e)).toEqual({ updates: 6, releases: 1 });
-    expect(new Set(e.machines(APP).map((m) => m.image_ref?.digest))).toEqual(
+    expect(counts(e)).toEqual({ updates: 7, releases: 1 });
+    expect(new Set(managedMachines(e, APP).map((m) => m.image_ref?.digest))).toEqual(
       new Set([DIGESTS["3.1.11"]]),
     );
   });

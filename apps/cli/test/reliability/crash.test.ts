@@ -6,6 +6,7 @@ import {
   type CliRun,
   emulatorEnv,
   jsonError,
+  managedMachines,
   parseSeeds,
   runCli,
   type Sandbox,
@@ -104,7 +105,7 @@ async function killAndRecover(seed: number, e: Emulator, box: Sandbox): Promise<
   await e.idle();
 
   // Every machine runs the version it had or the target: a machine update is all or nothing.
-  const machines = e.machines(APP);
+  const machines = managedMachines(e, APP);
   const digests = new Map(machines.map((m) => [m.id, m.image_ref?.digest ?? ""]));
   for (const [id, digest] of digests) {
     expect(DIGEST[digest], `${label}: ${id} runs ${digest}`).toBeDefined();
@@ -161,18 +162,25 @@ async function killAndRecover(seed: number, e: Emulator, box: Sandbox): Promise<
   // changes); if it had finished, the target is refused as already live (exit 2) and nothing changes.
   // See docs/reliability.md, "Killed after every machine moved".
   const unfinished = ["pending", "running"].includes(e.releases(APP).at(-1)!.status);
+  const dead = e.releases(APP).length > releasesBefore ? e.releases(APP).at(-1)! : null;
+  const deadStatus = dead?.status;
   e.clearRequestLog();
   const again: CliRun = await runCli(ROLLBACK, { env, cwd: box.cwd });
   if (allOnTarget && unfinished && e.releases(APP).length > releasesBefore) {
     expect(again.code, `${label}: ${again.stderr}`).toBe(0);
     expect(e.releases(APP).at(-1)!.status).toBe("complete");
-    // Only records change: the release is finished, then the completed rollback freezes the app (a
-    // metadata key per machine, and the freeze noted on the release).
-    const changes = e.mutatingRequests();
-    expect(changes.filter((r) => r.service === "releases")).toHaveLength(2);
-    expect(changes.filter((r) => r.service !== "releases").map((r) => r.operation)).toEqual(
+    // Only records change, under the app lock: the release is finished, then the completed rollback
+    // freezes the app (a metadata key per machine, and the freeze noted on the release).
+    const changes = e.mutatingRequests().map((r) => r.operation);
+    expect(changes.slice(0, 3)).toEqual([
+      "machines.lease.acquire",
+      "releases.update",
+      "machines.lease.release",
+    ]);
+    expect(changes.slice(3).filter((o) => o !== "releases.update")).toEqual(
       machines.map(() => "machines.metadata.setKey"),
     );
+    expect(changes.slice(3).filter((o) => o === "releases.update")).toHaveLength(1);
   } else if (allOnTarget) {
     expect(again.code, `${label}: ${again.stderr}`).toBe(2);
     expect(again.stderr).toMatch(/^Error: 3\.1\.11 is already live on acme-web\.\n/);
@@ -181,9 +189,14 @@ async function killAndRecover(seed: number, e: Emulator, box: Sandbox): Promise<
     expect(again.code, `${label}: re-run: ${again.stderr}\n${again.stdout}`).toBe(0);
     expect(again.stdout).toMatch(/Rolled back acme-web .*to 3\.1\.11/);
     expect(e.releases(APP).at(-1)!.status).toBe("complete");
+    // The dead run's `running` record is finished by the re-run: interrupted, not left running.
+    if (dead && deadStatus === "running") {
+      const finished = e.releases(APP).find((r) => r.version === dead.version)!;
+      expect(finished.status, `${label}: the dead run's release`).toBe("interrupted");
+    }
   }
   expect(
-    e.machines(APP).map((m) => m.image_ref?.digest),
+    managedMachines(e, APP).map((m) => m.image_ref?.digest),
     `${label}: after the re-run`,
   ).toEqual(machines.map(() => TARGET_DIGEST));
   expect(e.leases(APP)).toEqual([]);

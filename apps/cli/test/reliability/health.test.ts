@@ -1,7 +1,7 @@
 // @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
 import { type Emulator, startEmulator } from "@semfly/fly-emulator";
 import { afterEach, describe, expect, it } from "vitest";
-import { APP, emulatorEnv, runCli, type Sandbox, sandbox } from "./cli.js";
+import { APP, emulatorEnv, managedMachines, runCli, type Sandbox, sandbox } from "./cli.js";
 
 /** What the CLI reports, and leaves behind, when the target's machines do not come up healthy. */
 const BEFORE = "sha256:ed5c6ce26bc7cf3f7a197ee6cae6d63aa415b2de67a05678aec46d67a0369979";
@@ -25,7 +25,7 @@ async function world() {
 describe("a rollback whose target does not come up healthy", () => {
   it("gives up at --wait-timeout 1s, puts every machine back, exits 1 and says so", async () => {
     const { e, env, cwd } = await world();
-    const before = e.machines(APP).map((m) => [m.id, m.config]);
+    const before = managedMachines(e, APP).map((m) => [m.id, m.config]);
     e.markImageNeverStarts(TARGET_REF, "hang");
     const started = Date.now();
     const run = await runCli(
@@ -39,7 +39,7 @@ describe("a rollback whose target does not come up healthy", () => {
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(run.stdout).toMatch(/did not become healthy within the wait timeout \(1s\)/);
     expect(run.stdout).toMatch(/every changed machine was put back/);
-    expect(e.machines(APP).map((m) => [m.id, m.config])).toEqual(before);
+    expect(managedMachines(e, APP).map((m) => [m.id, m.config])).toEqual(before);
     expect(e.leases(APP)).toEqual([]);
     expect(e.releases(APP).at(-1)?.status).toBe("failed");
   });
@@ -51,9 +51,11 @@ describe("a rollback whose target does not come up healthy", () => {
     expect(run.code, run.stderr).toBe(1);
     const out = JSON.parse(run.stdout) as { status: string; reverted: boolean; reason: string };
     expect(out).toMatchObject({ status: "failed", reverted: true });
-    expect(out.reason).toMatch(/health check http-healthz is critical/);
+    expect(out.reason).toMatch(/health check servicecheck-00-http-8080 is critical/);
     await e.idle();
-    expect(new Set(e.machines(APP).map((m) => m.image_ref?.digest))).toEqual(new Set([BEFORE]));
+    expect(new Set(managedMachines(e, APP).map((m) => m.image_ref?.digest))).toEqual(
+      new Set([BEFORE]),
+    );
     expect(e.leases(APP)).toEqual([]);
   });
 

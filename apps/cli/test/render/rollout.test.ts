@@ -1,7 +1,7 @@
 import type { RolloutPlan } from "@semfly/core";
 import { describe, expect, it } from "vitest";
 import { plain } from "../../src/render/color.js";
-import { LiveProgress, plainProgress, undoCommand } from "../../src/render/rollout.js";
+import { LiveProgress, plainProgress, planText, undoCommand } from "../../src/render/rollout.js";
 
 const to = { key: "3.1.11", version: "3.1.11", digest: "sha256:b", image: "r@sha256:b" };
 const from = { key: "3.1.12", version: "3.1.12", digest: "sha256:a" };
@@ -16,6 +16,7 @@ const machine = (id: string, processGroup: string) => ({
   currentConfig: { image: "r:3.1.12" },
   targetConfig: { image: to.image },
   configSource: "current" as const,
+  cold: false,
 });
 const plan: RolloutPlan = {
   app: "acme-web",
@@ -27,9 +28,17 @@ const plan: RolloutPlan = {
   to,
   machines: [machine("m1", "app"), machine("m2", "worker")],
   skipped: [],
+  unmanaged: [],
+  unreachable: [],
   batches: [["m1"], ["m2"]],
+  verifyCold: [],
   withConfig: false,
   reason: null,
+  definition: { app: "acme-web" },
+  orphans: [],
+  releaseCommand: null,
+  warnings: [],
+  notes: [],
 };
 
 describe("rollout progress", () => {
@@ -61,6 +70,52 @@ describe("rollout progress", () => {
       "  m2  ams  worker  3.1.12 → 3.1.11  pending",
     ]);
     expect(written[1]!.startsWith("\u001b[3F\u001b[0J")).toBe(true);
+  });
+
+  it("names cold machines, unreachable and unmanaged ones, and the release command in the plan", () => {
+    const text = planText(
+      {
+        ...plan,
+        machines: [{ ...machine("m1", "app"), state: "stopped", cold: true }],
+        unreachable: [
+          {
+            id: "m9",
+            name: "m9",
+            region: "iad",
+            processGroup: "app",
+            reason: "its host is unreachable",
+          },
+        ],
+        skipped: [
+          {
+            id: "m9",
+            name: "m9",
+            region: "iad",
+            processGroup: "app",
+            reason: "its host is unreachable",
+          },
+        ],
+        unmanaged: [
+          {
+            id: "d1",
+            name: "d1",
+            region: "ams",
+            processGroup: "app",
+            reason: "not a Fly Launch machine",
+          },
+        ],
+        releaseCommand: { command: "bin/migrate" },
+      },
+      { width: 120, colors: plain, isTTY: false },
+      null,
+    );
+    expect(text).toContain(
+      "Machines:  1 to update, 1 of them cold (updated without starting), 1 unreachable, skipped, 1 not managed",
+    );
+    expect(text).toContain("stopped (stays cold)");
+    expect(text).toContain("m9 (app, iad): host unreachable, skipped");
+    expect(text).toContain("d1: not managed (not a Fly Launch machine), left alone");
+    expect(text).toContain("Release command: bin/migrate");
   });
 
   it("undoes with a rollback to what was live before", () => {

@@ -1,4 +1,9 @@
-import { executeRollout, prepareRollback, type RolloutResult } from "@semfly/core";
+import {
+  executeRollout,
+  parseRolloutTiming,
+  prepareRollback,
+  type RolloutResult,
+} from "@semfly/core";
 import * as vscode from "vscode";
 import { readRollbackStrategy } from "../config/settings.js";
 import { machineCount } from "../tree/format.js";
@@ -56,6 +61,8 @@ async function rollbackTo(
     result = await ui.withProgress(plan, (signal, onEvent) =>
       executeRollout(client, plan, {
         signal,
+        // The real delays unless the emulator suites ask for short ones (as the CLI reads them).
+        timing: parseRolloutTiming(process.env.SEMFLY_ROLLOUT_TIMING),
         onEvent: (event) => {
           const text = describeRolloutEvent(event, plan);
           if (text) ctx.log.info(`${app}: ${text}`);

@@ -14,10 +14,18 @@ export function versionName(ref: VersionRef | null | undefined): string {
   return ref.version ?? (ref.digest ? shortDigest(ref.digest) : ref.key);
 }
 
+/** flyctl's `--max-unavailable`, as a share of each process group. */
+function share(plan: RolloutPlan): string {
+  return plan.maxUnavailable < 1
+    ? `${Math.round(plan.maxUnavailable * 100)}%`
+    : `${plan.maxUnavailable} machine${plan.maxUnavailable === 1 ? "" : "s"}`;
+}
+
 const STRATEGY_TEXT: Record<RolloutPlan["strategy"], (plan: RolloutPlan) => string> = {
   rolling: (plan) =>
-    `rolling, ${plan.batchSize} machine${plan.batchSize === 1 ? "" : "s"} at a time, each checked before the next`,
-  canary: () => "canary: one machine first, the rest once it passes its checks",
+    `rolling: one machine first, then ${share(plan)} of each process group at a time, each checked before the next`,
+  canary: (plan) =>
+    `canary: one machine first, then ${share(plan)} of each process group once it passes its checks`,
   immediate: () => "immediate: every machine at once",
 };
 
@@ -31,11 +39,40 @@ export function rollbackConfirmation(plan: RolloutPlan): { message: string; deta
     plan.skipped.length > 0
       ? `${plan.skipped.length} already run ${versionName(plan.to)} and stay as they are.`
       : null,
+    ...skippedLines(plan),
     `Image: ${plan.to.image}`,
     "A machine that fails its checks puts every changed machine back.",
+    ...plan.warnings.map((w) => `Warning: ${w}`),
+    ...plan.notes,
     NOT_RESTORED_NOTE,
   ];
   return { message, detail: lines.filter((line) => line !== null).join("\n") };
+}
+
+/** What the rollback does not change, or changes without starting it: said before the user confirms. */
+export function skippedLines(plan: RolloutPlan): string[] {
+  const cold = plan.machines.filter((m) => m.cold);
+  const unreachable = new Set(plan.unreachable.map((u) => u.id));
+  const skippedUnreachable = plan.skipped.filter((s) => unreachable.has(s.id));
+  const list = (ids: string[]) => ids.join(", ");
+  return [
+    ...(cold.length > 0
+      ? [
+          `${cold.length} cold machine${cold.length === 1 ? " is" : "s are"} updated without being started and stay${cold.length === 1 ? "s" : ""} stopped: ${list(cold.map((m) => m.name || m.id))}.`,
+        ]
+      : []),
+    ...(plan.verifyCold.length > 0
+      ? [`${list(plan.verifyCold)} will be started once to check the target, then stopped again.`]
+      : []),
+    ...(skippedUnreachable.length > 0
+      ? [`Skipped, host unreachable: ${list(skippedUnreachable.map((s) => s.name || s.id))}.`]
+      : []),
+    ...(plan.unmanaged.length > 0
+      ? [
+          `Left alone, not managed by Fly Launch: ${list(plan.unmanaged.map((u) => u.name || u.id))}.`,
+        ]
+      : []),
+  ];
 }
 
 /** One progress line per engine event, naming the machine by name and region. */
@@ -47,8 +84,6 @@ export function describeRolloutEvent(event: RolloutEvent, plan: RolloutPlan): st
   switch (event.type) {
     case "plan":
       return `Planned ${machineCount(plan.machines.length)} in ${plan.batches.length} batch${plan.batches.length === 1 ? "" : "es"}`;
-    case "image-verified":
-      return `Image ${shortDigest(event.digest)} found`;
     case "machine-leased":
       return `${machine(event.machineId)}: leased`;
     case "release-created":
@@ -65,8 +100,14 @@ export function describeRolloutEvent(event: RolloutEvent, plan: RolloutPlan): st
       return `${machine(event.machineId)}: checks passing`;
     case "machine-failed":
       return `${machine(event.machineId)}: failed (${event.reason})`;
-    case "interrupting":
-      return `Stopping: ${event.reason}`;
+    case "machine-settled":
+      return `${machine(event.machineId)}: updated, left cold`;
+    case "machine-verified":
+      return `${machine(event.machineId)}: verified, going back to sleep`;
+    case "release-command":
+      return event.status === "failed"
+        ? `Release command failed (${event.reason ?? "unknown reason"})`
+        : `Release command ${event.status}`;
     case "machine-reverting":
       return `${machine(event.machineId)}: putting back ${versionName(plan.from)}`;
     case "machine-reverted":
@@ -115,6 +156,13 @@ export function rolloutResultMessage(result: RolloutResult): {
     return {
       severity: "info",
       message: `${result.app} is on ${versionName(result.to)}${release}: ${machineCount(updated)} updated.`,
+      canUndo,
+    };
+  }
+  if (result.status === "partial") {
+    return {
+      severity: "warning",
+      message: `${result.app} is on ${versionName(result.to)}${release} except machines semfly could not reach: ${result.reason ?? ""}`,
       canUndo,
     };
   }

@@ -40,6 +40,9 @@ export async function isolatedEnv(): Promise<NodeJS.ProcessEnv> {
     XDG_CACHE_HOME: path.join(root, "cache"),
     // No extension gallery: offline, and the tests install nothing from one.
     EXTENSIONS_GALLERY: "{}",
+    // The emulator answers in milliseconds: the engine's real delays would only slow the suite.
+    SEMFLY_ROLLOUT_TIMING:
+      '{"waitSliceSeconds":1,"checkPollMinMs":10,"checkPollMaxMs":40,"crashWatchMs":100,"crashPollMs":50}',
   };
 }
 

@@ -57,7 +57,13 @@ async function runSuites(scratch: string, trust: Trust): Promise<TestCounts> {
         `--extensions-dir=${path.join(dir, "extensions")}`,
         "--disable-extensions",
       ],
-      extensionTestsEnv: { SEMFLY_TEST_COUNTS_FILE: countsFile, SEMFLY_TEST_TRUST: trust },
+      extensionTestsEnv: {
+        SEMFLY_TEST_COUNTS_FILE: countsFile,
+        SEMFLY_TEST_TRUST: trust,
+        // The emulator answers in milliseconds: the engine's real delays would only slow the suite.
+        SEMFLY_ROLLOUT_TIMING:
+          '{"waitSliceSeconds":1,"checkPollMinMs":10,"checkPollMaxMs":40,"crashWatchMs":100,"crashPollMs":50}',
+      },
     });
   } catch (error) {
     runFailed = true;

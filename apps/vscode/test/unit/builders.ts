@@ -61,7 +61,7 @@ export function machine(
       digest: digestFor(image),
       labels: {},
     },
-    metadata: { fly_process_group: "app" },
+    metadata: { fly_platform_version: "v2", fly_process_group: "app" },
     checks: [{ name: "http", status: "passing", output: "200 OK", updatedAt: null }],
     config: { image: ref },
     updatedAt: null,

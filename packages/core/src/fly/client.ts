@@ -2,7 +2,7 @@
 import type { Dispatcher } from "undici";
 import { inputError, registerSecret } from "../errors.js";
 import type { MetricSample } from "../verify/verdict.js";
-import type { FlyMachine, FlyRelease, MachineConfig } from "../versions/types.js";
+import type { FlyMachine, FlyRelease, MachineConfig, MachineEvent } from "../versions/types.js";
 import { authorizationHeader, DEFAULT_ENDPOINTS, normalizeBaseUrl } from "./config.js";
 import type { CallOptions, FlyContext } from "./context.js";
 import { HttpTransport } from "./http.js";
@@ -15,15 +15,21 @@ import {
   releaseLease,
 } from "./leases.js";
 import {
+  type CreateMachineInput,
+  createMachine,
   deleteMachineMetadata,
+  destroyMachine,
   type GetMachineOptions,
   getMachine,
   getMachineMetadata,
   type ListMachinesOptions,
   listMachines,
   listMachineVersions,
+  machineEvents,
   setMachineMetadata,
   startMachine,
+  stopMachine,
+  suspendMachine,
   type UpdateMachineInput,
   updateMachine,
   type WaitForStateInput,
@@ -42,8 +48,11 @@ import {
   type CreateReleaseInput,
   createRelease,
   currentRelease,
+  currentReleaseDefinition,
+  type ReleaseDefinition,
   type ReleaseSummary,
   type ReleasesPage,
+  releaseDefinition,
   releasesPage,
   type UpdateReleaseInput,
   updateRelease,
@@ -95,6 +104,12 @@ export interface FlyClient {
     versions: readonly number[],
     options?: CallOptions,
   ): Promise<Map<number, ReleaseImageLabels>>;
+  currentReleaseDefinition(app: string, options?: CallOptions): Promise<ReleaseDefinition | null>;
+  releaseDefinition(
+    app: string,
+    version: number,
+    options?: CallOptions,
+  ): Promise<ReleaseDefinition | null>;
   resolveImage(app: string, ref: string, options?: CallOptions): Promise<ResolvedImage | null>;
   createRelease(input: CreateReleaseInput, options?: CallOptions): Promise<ReleaseSummary>;
   updateRelease(
@@ -116,6 +131,21 @@ export interface FlyClient {
     input?: { nonce?: string | undefined },
     options?: CallOptions,
   ): Promise<void>;
+  stopMachine(
+    app: string,
+    id: string,
+    input?: { nonce?: string | undefined },
+    options?: CallOptions,
+  ): Promise<void>;
+  suspendMachine(
+    app: string,
+    id: string,
+    input?: { nonce?: string | undefined },
+    options?: CallOptions,
+  ): Promise<void>;
+  machineEvents(app: string, id: string, options?: CallOptions): Promise<MachineEvent[]>;
+  createMachine(app: string, input: CreateMachineInput, options?: CallOptions): Promise<FlyMachine>;
+  destroyMachine(app: string, id: string, options?: CallOptions): Promise<void>;
   waitForState(
     app: string,
     id: string,
@@ -224,6 +254,8 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
     currentRelease: (app, o) => currentRelease(ctx, app, o),
     releasesByVersion: (app, versions, o) => releasesByVersion(ctx, app, versions, o),
     releaseImageLabels: (app, versions, o) => releaseImageLabels(ctx, app, versions, o),
+    currentReleaseDefinition: (app, o) => currentReleaseDefinition(ctx, app, o),
+    releaseDefinition: (app, version, o) => releaseDefinition(ctx, app, version, o),
     resolveImage: (app, ref, o) => resolveImage(ctx, app, ref, o),
     createRelease: (input, o) => createRelease(ctx, input, o),
     updateRelease: (id, input, o) => updateRelease(ctx, id, input, o),
@@ -231,6 +263,11 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
     getMachine: (app, id, o) => getMachine(ctx, app, id, o),
     updateMachine: (app, id, input, o) => updateMachine(ctx, app, id, input, o),
     startMachine: (app, id, input, o) => startMachine(ctx, app, id, input, o),
+    stopMachine: (app, id, input, o) => stopMachine(ctx, app, id, input, o),
+    suspendMachine: (app, id, input, o) => suspendMachine(ctx, app, id, input, o),
+    machineEvents: (app, id, o) => machineEvents(ctx, app, id, o),
+    createMachine: (app, input, o) => createMachine(ctx, app, input, o),
+    destroyMachine: (app, id, o) => destroyMachine(ctx, app, id, o),
     waitForState: (app, id, input, o) => waitForState(ctx, app, id, input, o),
     listMachineVersions: (app, id, o) => listMachineVersions(ctx, app, id, o),
     acquireLease: (app, id, input, o) => acquireLease(ctx, app, id, input, o),

@@ -1,5 +1,6 @@
 import type { FlyEndpoints } from "./config.js";
 import type { HttpTransport } from "./http.js";
+import type { CallRetry } from "./retry.js";
 
 /** What every operation module needs: the transport, where Fly lives, and the header for each service. */
 export interface FlyContext {
@@ -11,4 +12,6 @@ export interface FlyContext {
 /** Every client method accepts this as its last argument. */
 export interface CallOptions {
   signal?: AbortSignal | undefined;
+  /** This call's override of the client's retry policy. */
+  retry?: CallRetry | undefined;
 }

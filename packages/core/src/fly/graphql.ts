@@ -87,6 +87,28 @@ export function releasesByVersionQuery(count: number, selection: ReleaseSelectio
 }`;
 }
 
+/**
+ * The app config (fly.toml as JSON) a release recorded: `Release.config { definition }`. flyctl reads the
+ * current release's back as the app config, so semfly's own release must carry a real one.
+ */
+export const CURRENT_RELEASE_CONFIG_QUERY = `query SemflyCurrentReleaseConfig($appName: String!) {
+  app(name: $appName) {
+    currentRelease {
+      version
+      config { definition }
+    }
+  }
+}`;
+
+export const RELEASE_CONFIG_QUERY = `query SemflyReleaseConfig($appName: String!, $version: Int!) {
+  app(name: $appName) {
+    release(version: $version) {
+      version
+      config { definition }
+    }
+  }
+}`;
+
 export interface FlyGraphqlDocument {
   name: string;
   document: string;
@@ -106,4 +128,6 @@ export const flyGraphqlDocuments: readonly FlyGraphqlDocument[] = [
   { name: "SemflyReleasesByVersion", document: releasesByVersionQuery(2, "full") },
   { name: "SemflyReleaseImageConfigs", document: releasesByVersionQuery(2, "image-config") },
   { name: "SemflyAppOrganization", document: APP_ORGANIZATION_QUERY },
+  { name: "SemflyCurrentReleaseConfig", document: CURRENT_RELEASE_CONFIG_QUERY },
+  { name: "SemflyReleaseConfig", document: RELEASE_CONFIG_QUERY },
 ];

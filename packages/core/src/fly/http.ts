@@ -17,12 +17,14 @@ import {
 } from "./fly-errors.js";
 import type { RateLimiter } from "./rate-limit.js";
 import {
+  type CallRetry,
   isTransientNetworkError,
   neverSent,
   parseRetryAfter,
   type RetryOptions,
   retryDelay,
   shouldRetryStatus,
+  withOverride,
 } from "./retry.js";
 
 export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
@@ -49,6 +51,8 @@ export interface HttpRequest {
     | ((failure: HttpFailure) => SemflyError | Promise<SemflyError | undefined> | undefined)
     | undefined;
   signal?: AbortSignal | undefined;
+  /** The caller's override of the retry policy (see retry.ts). */
+  retry?: CallRetry | undefined;
 }
 
 export interface HttpResponse {
@@ -129,7 +133,8 @@ export class HttpTransport {
   constructor(private readonly options: HttpTransportOptions) {}
 
   async send(req: HttpRequest): Promise<HttpResponse> {
-    const { retry } = this.options;
+    const retry = withOverride(this.options.retry, req.retry);
+    const repeatable = req.retry?.repeatable ?? req.repeatable;
     for (let attempt = 0; ; attempt++) {
       if (req.signal?.aborted) throw abortedError(req.operation, req.signal.reason);
       if (req.limit && this.options.limiter) {
@@ -151,13 +156,14 @@ export class HttpTransport {
         }
         outcome = {
           error: await this.failure(req, response),
-          retryable: shouldRetryStatus(response.status, req.repeatable),
+          retryable: shouldRetryStatus(response.status, repeatable),
           retryAfter: parseRetryAfter(response.headers["retry-after"]),
         };
       } catch (error) {
         if (!(error instanceof Retryable)) throw error;
-        outcome = { error: error.error, retryable: error.retryable(req.repeatable) };
+        outcome = { error: error.error, retryable: error.retryable(repeatable) };
       }
+      if (!outcome.retryable && req.retry?.retryIf?.(outcome.error)) outcome.retryable = true;
       if (!outcome.retryable || last) throw outcome.error;
       const delay = retryDelay(attempt, outcome.retryAfter, retry);
       this.log(

@@ -27,6 +27,7 @@ export { DEFAULT_RELEASES_PAGE_SIZE, flyGraphqlDocuments } from "./graphql.js";
 export type { ResolvedImage } from "./images.js";
 export type { AcquireLeaseInput, MachineLease } from "./leases.js";
 export type {
+  CreateMachineInput,
   GetMachineOptions,
   ListMachinesOptions,
   UpdateMachineInput,
@@ -39,9 +40,10 @@ export type { ReleaseImageLabels, ReleasesByVersion } from "./release-lookup.js"
 export type {
   CreateReleaseInput,
   DeploymentStrategy,
+  ReleaseDefinition,
   ReleaseSummary,
   ReleasesPage,
   UpdateReleaseInput,
 } from "./releases.js";
-export type { RetryOptions } from "./retry.js";
+export type { CallRetry, RetryOptions } from "./retry.js";
 export { DEFAULT_RETRY } from "./retry.js";

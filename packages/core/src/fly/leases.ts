@@ -84,6 +84,7 @@ export async function acquireLease(
     action: "acquire_lease",
     refine,
     signal: options.signal,
+    retry: options.retry,
   });
   return toLease(decodeLease(operation, response));
 }
@@ -110,6 +111,7 @@ export async function refreshLease(
     repeatable: true,
     action: "acquire_lease",
     signal: options.signal,
+    retry: options.retry,
   });
   return toLease(decodeLease(operation, response));
 }
@@ -131,5 +133,6 @@ export async function releaseLease(
     repeatable: true,
     action: "release_lease",
     signal: options.signal,
+    retry: options.retry,
   });
 }

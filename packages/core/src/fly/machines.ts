@@ -1,13 +1,14 @@
 /** Machines API calls on machines: list, get, update, start, wait, versions and metadata. */
 import { SemflyError } from "../errors.js";
-import type { FlyMachine, MachineConfig } from "../versions/types.js";
+import type { FlyMachine, MachineConfig, MachineEvent } from "../versions/types.js";
 import type { CallOptions, FlyContext } from "./context.js";
 import type { HttpMethod, HttpRequest, HttpResponse } from "./http.js";
 import { refineMachineFailure } from "./machine-errors.js";
-import { toFlyMachine } from "./map-machine.js";
+import { toFlyMachine, toMachineEvent } from "./map-machine.js";
 import {
   checkShape,
   decode,
+  MachineEventsSchema,
   MachineListSchema,
   MachineSchema,
   MachineVersionsSchema,
@@ -36,6 +37,7 @@ export interface MachineCall {
   timeoutMs?: number | undefined;
   refine?: HttpRequest["refine"];
   signal?: AbortSignal | undefined;
+  retry?: CallOptions["retry"];
 }
 
 export function machinesCall(ctx: FlyContext, call: MachineCall): Promise<HttpResponse> {
@@ -54,6 +56,7 @@ export function machinesCall(ctx: FlyContext, call: MachineCall): Promise<HttpRe
     timeoutMs: call.timeoutMs,
     refine: call.refine ?? refineMachineFailure(call.app, call.machineId),
     signal: call.signal,
+    retry: call.retry,
   });
 }
 
@@ -88,6 +91,7 @@ export async function listMachines(
       repeatable: true,
       action: "list_machines",
       signal: options.signal,
+      retry: options.retry,
     });
     for (const wire of decode(operation, MachineListSchema, response)) {
       machines.push(toFlyMachine(wire, operation, response.requestId));
@@ -124,6 +128,7 @@ export async function getMachine(
     repeatable: true,
     action: "get_machine",
     signal: options.signal,
+    retry: options.retry,
   });
   return toFlyMachine(decode(operation, MachineSchema, response), operation, response.requestId);
 }
@@ -135,6 +140,10 @@ export interface UpdateMachineInput {
   nonce?: string | undefined;
   /** Refuse (409) if the machine has moved past this version since it was read. */
   currentVersion?: string | undefined;
+  /** The machine's region: flyctl sends it on every update. */
+  region?: string | undefined;
+  /** Leave a machine that is not running as it is: without it, Fly starts a stopped machine on update. */
+  skipLaunch?: boolean | undefined;
 }
 
 export async function updateMachine(
@@ -146,6 +155,8 @@ export async function updateMachine(
 ) {
   const operation = "update a machine";
   const body: Record<string, unknown> = { config: input.config };
+  if (input.region) body.region = input.region;
+  if (input.skipLaunch) body.skip_launch = true;
   if (input.currentVersion) body.current_version = input.currentVersion;
   const response = await machinesCall(ctx, {
     operation,
@@ -155,10 +166,13 @@ export async function updateMachine(
     path: idPath(id),
     body,
     nonce: input.nonce,
-    // Replaces the machine: a blind re-send could restart it twice or clobber a newer change.
-    repeatable: false,
+    // Replaces the machine: a blind re-send could restart it twice or clobber a newer change. With
+    // `current_version` it is not blind: an update that had landed is refused (409) instead of redone, so
+    // it is resent on 502/503/reset as fly-go does, and the caller reads the machine back on that 409.
+    repeatable: input.currentVersion !== undefined,
     action: "update_machine",
     signal: options.signal,
+    retry: options.retry,
   });
   return toFlyMachine(decode(operation, MachineSchema, response), operation, response.requestId);
 }
@@ -180,6 +194,7 @@ export async function startMachine(
     repeatable: false,
     action: "start_machine",
     signal: options.signal,
+    retry: options.retry,
   });
 }
 
@@ -197,6 +212,14 @@ const MAX_WAIT_SECONDS_PER_CALL = 60;
 /** Time allowed on top of the long poll for the answer to travel. */
 const WAIT_SLACK_MS = 15_000;
 
+/** flyctl's back-off between wait calls that did not answer: 0.5 s doubling to 2 s. */
+const WAIT_RETRY_MIN_MS = 500;
+const WAIT_RETRY_MAX_MS = 2_000;
+
+/**
+ * Wait until the machine reaches one of the states, until our own deadline. As flyctl does, any answer but
+ * 400 (a bad request: waiting longer will not fix it) only means "not yet": the wait is asked again.
+ */
 export async function waitForState(
   ctx: FlyContext,
   app: string,
@@ -207,6 +230,8 @@ export async function waitForState(
   const operation = "wait for a machine";
   const states = typeof input.state === "string" ? [input.state] : [...input.state];
   const deadline = Date.now() + input.timeoutSeconds * 1000;
+  let lastError: unknown;
+  let pause = WAIT_RETRY_MIN_MS;
   for (;;) {
     const remainingMs = deadline - Date.now();
     if (remainingMs <= 0) {
@@ -215,6 +240,7 @@ export async function waitForState(
         message: `Machine ${id} did not reach ${states.join("/")} within ${input.timeoutSeconds}s`,
         suggestion: "Check the machine's logs (`fly logs --machine <id>`), or allow more time.",
         operation,
+        cause: lastError,
       });
     }
     const seconds = Math.max(1, Math.min(MAX_WAIT_SECONDS_PER_CALL, Math.ceil(remainingMs / 1000)));
@@ -223,20 +249,33 @@ export async function waitForState(
     query.set("timeout", String(seconds));
     // fly-go sends `version`; the 2024 spec's `instance_id` is its deprecated alias.
     if (input.version) query.set("version", input.version);
-    const response = await machinesCall(ctx, {
-      operation,
-      method: "GET",
-      app,
-      machineId: id,
-      path: `${idPath(id)}/wait`,
-      query,
-      repeatable: true,
-      action: "wait_machine",
-      // 408 = the long poll ended before the state was reached: poll again until our own deadline.
-      accept: [408],
-      timeoutMs: seconds * 1000 + WAIT_SLACK_MS,
-      signal: options.signal,
-    });
+    let response: HttpResponse;
+    try {
+      response = await machinesCall(ctx, {
+        operation,
+        method: "GET",
+        app,
+        machineId: id,
+        path: `${idPath(id)}/wait`,
+        query,
+        repeatable: true,
+        action: "wait_machine",
+        // 408 = the long poll ended before the state was reached: poll again until our own deadline.
+        accept: [408],
+        timeoutMs: seconds * 1000 + WAIT_SLACK_MS,
+        signal: options.signal,
+        retry: { retries: 0, ...options.retry },
+      });
+    } catch (error) {
+      if (!(error instanceof SemflyError) || error.status === 400 || error.code === "ABORTED") {
+        throw error;
+      }
+      if (options.signal?.aborted) throw error;
+      lastError = error;
+      await pauseFor(Math.min(pause, Math.max(0, deadline - Date.now())), options.signal);
+      pause = Math.min(pause * 2, WAIT_RETRY_MAX_MS);
+      continue;
+    }
     if (response.status === 408) continue;
     if (response.text.trim() === "") return { state: states.length === 1 ? states[0]! : null };
     const body = checkShape(
@@ -247,6 +286,139 @@ export async function waitForState(
     );
     return { state: body.state ?? (states.length === 1 ? states[0]! : null) };
   }
+}
+
+function pauseFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted || ms <= 0) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** `POST …/{id}/stop`: a cold machine a rollout started to verify it goes back to sleep. */
+export async function stopMachine(
+  ctx: FlyContext,
+  app: string,
+  id: string,
+  input: { nonce?: string | undefined } = {},
+  options: CallOptions = {},
+): Promise<void> {
+  await machinesCall(ctx, {
+    operation: "stop a machine",
+    method: "POST",
+    app,
+    machineId: id,
+    path: `${idPath(id)}/stop`,
+    nonce: input.nonce,
+    // Stopping a stopped machine leaves it stopped.
+    repeatable: true,
+    action: "stop_machine",
+    signal: options.signal,
+    retry: options.retry,
+  });
+}
+
+/** `POST …/{id}/suspend` (newer Machines API): back to the suspended state a verified machine came from. */
+export async function suspendMachine(
+  ctx: FlyContext,
+  app: string,
+  id: string,
+  input: { nonce?: string | undefined } = {},
+  options: CallOptions = {},
+): Promise<void> {
+  await machinesCall(ctx, {
+    operation: "suspend a machine",
+    method: "POST",
+    app,
+    machineId: id,
+    path: `${idPath(id)}/suspend`,
+    nonce: input.nonce,
+    repeatable: true,
+    action: "suspend_machine",
+    signal: options.signal,
+    retry: options.retry,
+  });
+}
+
+/** `GET …/{id}/events`: newest first, as Fly lists them. */
+export async function machineEvents(
+  ctx: FlyContext,
+  app: string,
+  id: string,
+  options: CallOptions = {},
+): Promise<MachineEvent[]> {
+  const operation = "list machine events";
+  const response = await machinesCall(ctx, {
+    operation,
+    method: "GET",
+    app,
+    machineId: id,
+    path: `${idPath(id)}/events`,
+    repeatable: true,
+    action: "list_events",
+    signal: options.signal,
+    retry: options.retry,
+  });
+  return decode(operation, MachineEventsSchema, response).map(toMachineEvent);
+}
+
+export interface CreateMachineInput {
+  config: MachineConfig;
+  region?: string | undefined;
+  name?: string | undefined;
+}
+
+/** `POST /apps/{app}/machines`: used for the release command's one-off machine. */
+export async function createMachine(
+  ctx: FlyContext,
+  app: string,
+  input: CreateMachineInput,
+  options: CallOptions = {},
+): Promise<FlyMachine> {
+  const operation = "create a machine";
+  const body: Record<string, unknown> = { config: input.config };
+  if (input.region) body.region = input.region;
+  if (input.name) body.name = input.name;
+  const response = await machinesCall(ctx, {
+    operation,
+    method: "POST",
+    app,
+    path: "",
+    body,
+    // Sending it twice would create two machines.
+    repeatable: false,
+    action: "create_machine",
+    signal: options.signal,
+    retry: options.retry,
+  });
+  return toFlyMachine(decode(operation, MachineSchema, response), operation, response.requestId);
+}
+
+/** `DELETE …/{id}?force=true`. */
+export async function destroyMachine(
+  ctx: FlyContext,
+  app: string,
+  id: string,
+  options: CallOptions = {},
+): Promise<void> {
+  await machinesCall(ctx, {
+    operation: "destroy a machine",
+    method: "DELETE",
+    app,
+    machineId: id,
+    path: idPath(id),
+    query: new URLSearchParams({ force: "true" }),
+    repeatable: true,
+    action: "destroy_machine",
+    signal: options.signal,
+    retry: options.retry,
+  });
 }
 
 export async function listMachineVersions(
@@ -265,6 +437,7 @@ export async function listMachineVersions(
     repeatable: true,
     action: "list_versions",
     signal: options.signal,
+    retry: options.retry,
   });
   return decode(operation, MachineVersionsSchema, response).map((entry) => ({
     version: entry.version,
@@ -288,6 +461,7 @@ export async function getMachineMetadata(
     repeatable: true,
     action: "get_metadata",
     signal: options.signal,
+    retry: options.retry,
   });
   return decode(operation, MetadataSchema, response);
 }
@@ -312,6 +486,7 @@ export async function setMachineMetadata(
     repeatable: true,
     action: "update_metadata",
     signal: options.signal,
+    retry: options.retry,
   });
 }
 

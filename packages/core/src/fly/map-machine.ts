@@ -1,7 +1,7 @@
 /** Fly's wire `Machine` → semfly's `FlyMachine`. */
-import type { FlyMachine, ImageRef, MachineConfig } from "../versions/types.js";
+import type { FlyMachine, ImageRef, MachineConfig, MachineEvent } from "../versions/types.js";
 import { malformedResponse } from "./fly-errors.js";
-import type { MachineWire } from "./schemas.js";
+import type { MachineEventWire, MachineWire } from "./schemas.js";
 
 type ImageRefWire = NonNullable<MachineWire["image_ref"]>;
 
@@ -50,5 +50,26 @@ export function toFlyMachine(wire: MachineWire, operation: string, requestId?: s
     })),
     config,
     updatedAt: orNull(wire.updated_at),
+    ...(wire.host_status ? { hostStatus: wire.host_status } : {}),
+    ...(!wire.config && wire.incomplete_config ? { configIncomplete: true } : {}),
+    ...(wire.events ? { events: wire.events.map(toMachineEvent) } : {}),
+  };
+}
+
+export function toMachineEvent(wire: MachineEventWire): MachineEvent {
+  const exit = wire.request?.exit_event;
+  return {
+    type: wire.type ?? "",
+    status: wire.status ?? "",
+    source: wire.source ?? "",
+    timestamp: wire.timestamp ?? 0,
+    exit: exit
+      ? {
+          exitCode: exit.exit_code ?? exit.guest_exit_code ?? null,
+          requestedStop: exit.requested_stop === true,
+          restarting: exit.restarting === true,
+        }
+      : null,
+    restartCount: wire.request?.restart_count ?? null,
   };
 }

@@ -3,14 +3,18 @@ import type { FlyRelease } from "../versions/types.js";
 import type { CallOptions, FlyContext } from "./context.js";
 import { releaseFinished } from "./fly-errors.js";
 import {
+  CURRENT_RELEASE_CONFIG_QUERY,
   CURRENT_RELEASE_QUERY,
   DEFAULT_RELEASES_PAGE_SIZE,
+  RELEASE_CONFIG_QUERY,
   RELEASES_PAGE_QUERY,
 } from "./graphql.js";
 import { appNotFoundError, graphqlQuery } from "./graphql-request.js";
 import {
+  CurrentReleaseConfigDataSchema,
   CurrentReleaseDataSchema,
   decode,
+  ReleaseConfigDataSchema,
   type ReleaseNode,
   ReleasesPageDataSchema,
   RestReleaseBodySchema,
@@ -42,8 +46,8 @@ export interface CreateReleaseInput {
   app: string;
   image: string;
   strategy: DeploymentStrategy | Uppercase<DeploymentStrategy>;
-  /** The app config (fly.toml as JSON) the release records; `{}` when not given. */
-  definition?: Record<string, unknown> | undefined;
+  /** The app config (fly.toml as JSON) the release records: flyctl reads it back as the app's config. */
+  definition: Record<string, unknown>;
 }
 
 export interface UpdateReleaseInput {
@@ -162,13 +166,14 @@ export async function createRelease(
     authorization: ctx.authorization.releases,
     body: {
       app_name: input.app,
-      definition: input.definition ?? {},
+      definition: input.definition,
       image: input.image,
       strategy: input.strategy.toUpperCase(),
     },
     // Sending it twice would create two releases.
     repeatable: false,
     signal: options.signal,
+    retry: options.retry,
   });
   return summary(decode(operation, RestReleaseBodySchema, response));
 }
@@ -195,6 +200,66 @@ export async function updateRelease(
         ? releaseFinished(failure, id)
         : undefined,
     signal: options.signal,
+    retry: options.retry,
   });
   return summary(decode(operation, RestReleaseBodySchema, response));
+}
+
+/** A release's recorded app config; `definition` is null when the release has none. */
+export interface ReleaseDefinition {
+  version: number;
+  definition: Record<string, unknown> | null;
+}
+
+function definitionOf(node: {
+  version: number;
+  config?: { definition?: unknown } | null | undefined;
+}): ReleaseDefinition {
+  const definition = node.config?.definition;
+  return { version: node.version, definition: isPlainObject(definition) ? definition : null };
+}
+
+/** The current release's app config (`currentRelease { config { definition } }`); null: no release. */
+export async function currentReleaseDefinition(
+  ctx: FlyContext,
+  app: string,
+  options?: CallOptions,
+): Promise<ReleaseDefinition | null> {
+  const operation = "read the app config";
+  const data = await graphqlQuery(
+    ctx,
+    {
+      operation,
+      app,
+      document: CURRENT_RELEASE_CONFIG_QUERY,
+      variables: { appName: app },
+      data: CurrentReleaseConfigDataSchema,
+    },
+    options,
+  );
+  if (!data.app) throw appNotFoundError(operation, app, undefined);
+  return data.app.currentRelease ? definitionOf(data.app.currentRelease) : null;
+}
+
+/** One release's app config (`release(version:) { config { definition } }`); null: no such release. */
+export async function releaseDefinition(
+  ctx: FlyContext,
+  app: string,
+  version: number,
+  options?: CallOptions,
+): Promise<ReleaseDefinition | null> {
+  const operation = "read a release's app config";
+  const data = await graphqlQuery(
+    ctx,
+    {
+      operation,
+      app,
+      document: RELEASE_CONFIG_QUERY,
+      variables: { appName: app, version },
+      data: ReleaseConfigDataSchema,
+    },
+    options,
+  );
+  if (!data.app) throw appNotFoundError(operation, app, undefined);
+  return data.app.release ? definitionOf(data.app.release) : null;
 }

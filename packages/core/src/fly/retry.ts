@@ -2,7 +2,9 @@
  * When and how long to retry.
  *
  * The rule: a request is retried only when repeating it cannot do something twice.
- * - Statuses 429, 502, 503, 504 and network failures/timeouts are transient.
+ * - Statuses 408, 429, 500, 502, 503, 504 and network failures/timeouts are transient: this is the one place
+ *   that says so (408 is Fly timing a request out, 500 is what Fly's release API answers under load; flyctl
+ *   retries its release status updates on any 5xx).
  * - "Repeatable" requests (GETs, GraphQL queries, wait, lease refresh/release, metadata set, release status
  *   update) are retried on any transient failure.
  * - Other requests (machine update, start, lease acquire, release create) are retried only when Fly cannot have
@@ -10,6 +12,7 @@
  *   is a refusal before any work is done. A 5xx or a reset after sending may hide a change that happened, so
  *   it is surfaced instead of repeated.
  */
+import type { SemflyError } from "../errors.js";
 
 export interface RetryOptions {
   /** Retries after the first attempt. */
@@ -27,7 +30,34 @@ export const DEFAULT_RETRY: RetryOptions = {
   maxRetryAfterMs: 60_000,
 };
 
-export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * A per-call override of the client's retry policy (octokit's `request.retries`, by call). The transport
+ * still decides what is transient; a call only says how safe it is to resend and how long it may wait.
+ */
+export interface CallRetry {
+  /** Safe to resend after it may have reached Fly (an update guarded by `current_version`, a revert). */
+  repeatable?: boolean | undefined;
+  /** Retries after the first attempt, instead of the client's default. */
+  retries?: number | undefined;
+  /** The longest sleep between tries, `Retry-After` included: a lease refresh must not outsleep its TTL. */
+  maxDelayMs?: number | undefined;
+  /** Also retry a failure this says yes to (e.g. our own lease, re-taken while the call was on its way). */
+  retryIf?: ((error: SemflyError) => boolean) | undefined;
+}
+
+/** The client's policy with one call's override applied. */
+export function withOverride(options: RetryOptions, override: CallRetry | undefined): RetryOptions {
+  if (!override) return options;
+  const maxDelayMs = override.maxDelayMs ?? Number.POSITIVE_INFINITY;
+  return {
+    retries: override.retries ?? options.retries,
+    minDelayMs: Math.min(options.minDelayMs, maxDelayMs),
+    maxDelayMs: Math.min(options.maxDelayMs, maxDelayMs),
+    maxRetryAfterMs: Math.min(options.maxRetryAfterMs, maxDelayMs),
+  };
+}
 
 /** Error codes meaning the request never reached Fly, so even a non-repeatable request may be re-sent. */
 const NOT_SENT_CODES = new Set([

@@ -61,6 +61,20 @@ export const ReleaseImageConfigSchema = v.looseObject({
   image: v.nullish(v.looseObject({ digest: str, config: v.nullish(v.unknown()) })),
 });
 
+const ReleaseConfigNodeSchema = v.looseObject({
+  version: v.pipe(v.number(), v.integer()),
+  // JSON scalar: an object when Fly has the app config, null for releases made without one.
+  config: v.nullish(v.looseObject({ definition: v.nullish(v.unknown()) })),
+});
+
+export const CurrentReleaseConfigDataSchema = v.looseObject({
+  app: v.nullable(v.looseObject({ currentRelease: v.nullish(ReleaseConfigNodeSchema) })),
+});
+
+export const ReleaseConfigDataSchema = v.looseObject({
+  app: v.nullable(v.looseObject({ release: v.nullish(ReleaseConfigNodeSchema) })),
+});
+
 export const ImageNodeSchema = v.looseObject({
   ref: str,
   digest: str,
@@ -127,10 +141,39 @@ export const MachineSchema = v.looseObject({
   incomplete_config: v.nullish(MachineConfigSchema),
   checks: v.nullish(v.array(CheckStatusSchema)),
   updated_at: optStr,
+  /** `ok`, `unknown` or `unreachable`. */
+  host_status: optStr,
+  events: v.nullish(v.array(v.lazy(() => MachineEventSchema))),
 });
 export type MachineWire = v.InferOutput<typeof MachineSchema>;
 
 export const MachineListSchema = v.array(MachineSchema);
+
+/** fly-go `MachineExitEvent`, inside an event's untyped `request`. */
+const ExitEventSchema = v.looseObject({
+  exit_code: v.nullish(v.number()),
+  guest_exit_code: v.nullish(v.number()),
+  requested_stop: v.nullish(v.boolean()),
+  restarting: v.nullish(v.boolean()),
+  oom_killed: v.nullish(v.boolean()),
+});
+
+export const MachineEventSchema = v.looseObject({
+  id: optStr,
+  type: optStr,
+  status: optStr,
+  source: optStr,
+  timestamp: v.nullish(v.number()),
+  request: v.nullish(
+    v.looseObject({
+      exit_event: v.nullish(ExitEventSchema),
+      restart_count: v.nullish(v.number()),
+    }),
+  ),
+});
+export type MachineEventWire = v.InferOutput<typeof MachineEventSchema>;
+
+export const MachineEventsSchema = v.array(MachineEventSchema);
 
 export const MachineVersionsSchema = v.array(
   v.looseObject({ version: str, user_config: MachineConfigSchema }),

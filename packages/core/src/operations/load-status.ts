@@ -4,7 +4,14 @@ import { buildVersionHistory, isAppMachine, type VersionHistory } from "../versi
 /** What `status` shows: what runs where, and which version is live. No list of past versions. */
 export type AppStatus = Pick<
   VersionHistory,
-  "app" | "live" | "currentRelease" | "machines" | "drift" | "driftGroups" | "placements"
+  | "app"
+  | "live"
+  | "currentRelease"
+  | "machines"
+  | "unmanaged"
+  | "drift"
+  | "driftGroups"
+  | "placements"
 >;
 
 export type StatusClient = Pick<FlyClient, "listMachines" | "releasesByVersion">;
@@ -49,6 +56,7 @@ export async function loadAppStatus(
     live: history.live,
     currentRelease: history.currentRelease,
     machines: history.machines,
+    unmanaged: history.unmanaged,
     drift: history.drift,
     driftGroups: history.driftGroups,
     placements: history.placements,

@@ -1,22 +1,28 @@
 import semver from "semver";
-import { inputError, isSemflyError, quote } from "../errors.js";
+import { inputError, isSemflyError, quote, SemflyError } from "../errors.js";
 import type { FlyClient } from "../fly/client.js";
 import type { RegistryClient } from "../registry/client.js";
 import { resolveDeployImage } from "../registry/deploy-image.js";
-import { planRollout, type RolloutPlan, type RolloutStrategy } from "../rollout/plan.js";
+import {
+  type OrphanRelease,
+  planRollout,
+  type ReleaseCommand,
+  type RolloutPlan,
+  type RolloutStrategy,
+} from "../rollout/plan.js";
 import type { RolloutClient } from "../rollout/port.js";
 import { configRanVersion } from "../versions/config-match.js";
 import { withFormerImages } from "../versions/former-images.js";
 import type { VersionEntry, VersionHistory } from "../versions/history.js";
 import { digestReference } from "../versions/image-ref.js";
 import { parseVersion } from "../versions/recognize.js";
-import { releaseInProgress, semflyMetadata } from "../versions/release-status.js";
+import { releaseInProgress, releaseSucceeded, semflyMetadata } from "../versions/release-status.js";
 import {
   type RollbackTarget,
   resolveRollbackTarget,
   type SkippedCandidate,
 } from "../versions/target.js";
-import type { FlyRelease, MachineConfig } from "../versions/types.js";
+import type { MachineConfig } from "../versions/types.js";
 import { findFormerImages } from "./former-images.js";
 import { type HistoryClient, loadVersionHistory } from "./load-history.js";
 
@@ -24,7 +30,8 @@ export type MachineVersionsClient = Pick<FlyClient, "listMachineVersions">;
 
 export type PrepareClient = HistoryClient &
   MachineVersionsClient &
-  Pick<RolloutClient, "resolveImage">;
+  Pick<RolloutClient, "resolveImage"> &
+  Pick<FlyClient, "currentReleaseDefinition" | "releaseDefinition">;
 
 interface RolloutChoices {
   strategy?: RolloutStrategy;
@@ -33,6 +40,10 @@ interface RolloutChoices {
   signal?: AbortSignal;
   /** A history loaded already (the extension keeps one); loaded afresh otherwise. */
   history?: VersionHistory;
+  /** `--skip-unreachable`: go on without machines on unreachable hosts, reporting them skipped. */
+  skipUnreachable?: boolean;
+  /** `--no-verify-cold` sets false. */
+  verifyCold?: boolean;
 }
 
 export interface PreparedRollout {
@@ -50,8 +61,10 @@ export async function prepareRollback(
   input: RolloutChoices & { target: RollbackTarget; withConfig?: boolean },
 ): Promise<PreparedRollout> {
   let history = input.history ?? (await loadVersionHistory(client, app, { signal: input.signal }));
+  refuseWithoutMachines(history);
+  const orphans = orphanReleases(history);
   let target: VersionEntry;
-  let finishRelease: { id: string; version: number } | null = null;
+  let finishing = false;
   const skippedVersions: SkippedCandidate[] = [];
   try {
     const found = await resolveWithFormerImages(
@@ -67,14 +80,20 @@ export async function prepareRollback(
     // A run killed after every machine moved leaves the target live and its release `running`: running
     // the same command again finishes that record instead of refusing an already-live target.
     const unfinished =
-      isSemflyError(error) && error.code === "ALREADY_LIVE" ? unfinishedRollout(history) : null;
+      isSemflyError(error) && error.code === "ALREADY_LIVE"
+        ? orphans.some((o) => o.status === "complete")
+        : false;
     if (!unfinished || !history.live) throw error;
     target = history.live;
-    finishRelease = { id: unfinished.id, version: unfinished.version };
+    finishing = true;
   }
   const historicalConfigs = input.withConfig
     ? await collectHistoricalConfigs(client, history, target, input.signal)
     : undefined;
+  const appConfig = await releaseAppConfig(client, history, {
+    target: input.withConfig ? target : null,
+    signal: input.signal,
+  });
   const plan = planRollout({
     history,
     target,
@@ -84,9 +103,22 @@ export async function prepareRollback(
     withConfig: input.withConfig ?? false,
     ...(historicalConfigs ? { historicalConfigs } : {}),
     reason: input.reason ?? null,
+    skipUnreachable: input.skipUnreachable ?? false,
+    verifyCold: input.verifyCold ?? true,
+    definition: appConfig.definition,
+    orphans,
+    releaseCommand: null,
   });
+  plan.warnings.unshift(...appConfig.warnings);
+  const command = releaseCommandOf(appConfig.definition);
+  if (command) {
+    plan.notes.push(
+      `A rollback does not run the release command (${command.command}): migrations it ran are not undone.`,
+    );
+  }
+  refuseUnreachable(plan, input.skipUnreachable);
   checkBatchFits(plan, input.maxUnavailable);
-  if (!finishRelease) return { history, target, plan, skippedVersions };
+  if (!finishing) return { history, target, plan, skippedVersions };
   // The move already happened: what it moved from is the version live before it.
   const from = history.previous;
   return {
@@ -94,7 +126,6 @@ export async function prepareRollback(
     target,
     plan: {
       ...plan,
-      finishRelease,
       from: from ? { key: from.key, version: from.version, digest: from.digest } : null,
     },
     skippedVersions,
@@ -141,14 +172,126 @@ async function resolveWithFormerImages(
   }
 }
 
-/** The newest release, when it is semfly's own to the live image and never finished (its run died). */
-function unfinishedRollout(history: VersionHistory): FlyRelease | null {
-  const newest = history.versions
+/** An app with no Fly Launch machine has nothing to roll: succeeding with "0 machines" would be a lie. */
+function refuseWithoutMachines(history: VersionHistory): void {
+  if (history.machines.length > 0) return;
+  const image = history.currentRelease?.imageRef;
+  const unmanaged = history.unmanaged.length;
+  throw inputError(
+    "NO_MACHINES",
+    `${history.app} has no Fly Launch machines to change${unmanaged > 0 ? ` (${unmanaged} outside Fly Launch management are left alone)` : ""}; nothing was changed.`,
+    image
+      ? `The next \`fly scale count\` creates machines from the current release's config and image (${image}); deploy the version you want first with \`fly deploy --image\`.`
+      : "Create the app's machines with `fly deploy` first.",
+  );
+}
+
+/** Refuse before anything changes when machines sit on unreachable hosts, unless told to skip them. */
+function refuseUnreachable(plan: RolloutPlan, skip: boolean | undefined): void {
+  if (plan.unreachable.length === 0 || skip) return;
+  throw inputError(
+    "UNREACHABLE_MACHINES",
+    `${plan.unreachable.length === 1 ? "Machine" : "Machines"} ${plan.unreachable.map((m) => m.id).join(", ")} of ${plan.app} ${plan.unreachable.length === 1 ? "is" : "are"} on an unreachable host; nothing was changed.`,
+    "Try again once Fly reaches the host, or pass --skip-unreachable to leave them on their version.",
+  );
+}
+
+/**
+ * semfly's own releases that are still `running`: their runs died (a live run holds the app lock, and the
+ * engine finishes these only once it holds it). Complete when every machine reached the release's image.
+ */
+export function orphanReleases(history: VersionHistory): OrphanRelease[] {
+  return history.versions
     .flatMap((v) => v.releases)
-    .reduce<FlyRelease | null>((a, b) => (a && a.version > b.version ? a : b), null);
-  if (!newest || !releaseInProgress(newest)) return null;
-  const meta = semflyMetadata(newest);
-  return meta?.digest && meta.digest === history.live?.digest ? newest : null;
+    .filter((release) => releaseInProgress(release) && semflyMetadata(release) !== null)
+    .map((release) => {
+      const meta = semflyMetadata(release)!;
+      const moved = history.machines
+        .filter((info) => info.machine.metadata.fly_release_id === release.id)
+        .map((info) => info.machine.id);
+      const allThere =
+        meta.digest !== undefined &&
+        history.machines.length > 0 &&
+        history.machines.every((info) => info.digest === meta.digest);
+      return {
+        id: release.id,
+        version: release.version,
+        status: allThere ? ("complete" as const) : ("interrupted" as const),
+        machines: moved,
+        metadata: release.metadata?.semfly as Record<string, unknown>,
+      };
+    });
+}
+
+interface AppConfigRead {
+  definition: Record<string, unknown> | null;
+  warnings: string[];
+}
+
+/** How many earlier releases are asked for an app config when the current one recorded none. */
+const DEFINITION_LOOKBACK = 5;
+
+function hasDefinition(
+  read: { definition: Record<string, unknown> | null } | null,
+): read is { version: number; definition: Record<string, unknown> } {
+  return !!read?.definition && Object.keys(read.definition).length > 0;
+}
+
+/**
+ * The app config the release will record. flyctl reads the current release's back as the app config, so
+ * it must be a real one: the current release's (with --with-config, the target's own release's), else the
+ * newest earlier release that has one. When none can be read, the rollout is refused: a release recorded
+ * with `{}` would let the next `fly secrets set` strip the app's services and checks.
+ */
+export async function releaseAppConfig(
+  client: Pick<FlyClient, "currentReleaseDefinition" | "releaseDefinition">,
+  history: VersionHistory,
+  options: { target: VersionEntry | null; signal?: AbortSignal | undefined },
+): Promise<AppConfigRead> {
+  const call = { signal: options.signal };
+  const warnings: string[] = [];
+  if (options.target) {
+    const release = options.target.releases.find(releaseSucceeded) ?? options.target.releases[0];
+    const read = release
+      ? await client.releaseDefinition(history.app, release.version, call)
+      : null;
+    if (hasDefinition(read)) return { definition: read.definition, warnings };
+    warnings.push(
+      `No app config was recorded with ${options.target.version ?? options.target.key}'s release: the release keeps the current app config.`,
+    );
+  }
+  const current = await client.currentReleaseDefinition(history.app, call);
+  if (hasDefinition(current)) return { definition: current.definition, warnings };
+  const earlier = history.versions
+    .flatMap((v) => v.releases)
+    .filter((r) => releaseSucceeded(r) && r.version !== current?.version)
+    .sort((a, b) => b.version - a.version)
+    .slice(0, DEFINITION_LOOKBACK);
+  for (const release of earlier) {
+    const read = await client.releaseDefinition(history.app, release.version, call);
+    if (hasDefinition(read)) {
+      warnings.push(
+        `The current release recorded no app config; the release keeps v${read.version}'s.`,
+      );
+      return { definition: read.definition, warnings };
+    }
+  }
+  throw new SemflyError({
+    code: "APP_CONFIG_UNKNOWN",
+    message: `Fly has no app config (fly.toml) recorded for ${history.app}'s recent releases; nothing was changed.`,
+    suggestion:
+      "Run `fly deploy` once so Fly records the app config: a release without it would let the next `fly secrets set` strip services and checks.",
+  });
+}
+
+/** `[deploy] release_command` from an app config. */
+export function releaseCommandOf(
+  definition: Record<string, unknown> | null,
+): ReleaseCommand | null {
+  const deploy = definition?.deploy;
+  if (!deploy || typeof deploy !== "object" || Array.isArray(deploy)) return null;
+  const command = (deploy as Record<string, unknown>).release_command;
+  return typeof command === "string" && command.trim() ? { command: command.trim() } : null;
 }
 
 /**
@@ -182,6 +325,8 @@ export async function prepareDeploy(
     version: string;
     imageRef: string;
     allowDowngrade?: boolean;
+    /** `--skip-release-command`. */
+    skipReleaseCommand?: boolean;
     /** Asked when Fly cannot resolve the ref (private images elsewhere), and for `--push`. */
     registry?: Pick<RegistryClient, "resolve" | "copyImage"> | null;
     push?: boolean;
@@ -227,6 +372,12 @@ export async function prepareDeploy(
   if (existing?.live && !history.drift) {
     throw inputError("ALREADY_LIVE", `${version} is already live on ${app}.`, "Nothing to deploy.");
   }
+  refuseWithoutMachines(history);
+  const appConfig = await releaseAppConfig(client, history, {
+    target: null,
+    signal: input.signal,
+  });
+  const command = releaseCommandOf(appConfig.definition);
   const target = { key: version, version, digest: image.digest, imageRef: image.ref };
   const plan = planRollout({
     history,
@@ -236,7 +387,19 @@ export async function prepareDeploy(
     strategy: input.strategy ?? "rolling",
     ...(input.maxUnavailable !== undefined ? { maxUnavailable: input.maxUnavailable } : {}),
     reason: input.reason ?? null,
+    skipUnreachable: input.skipUnreachable ?? false,
+    verifyCold: input.verifyCold ?? true,
+    definition: appConfig.definition,
+    orphans: orphanReleases(history),
+    releaseCommand: input.skipReleaseCommand ? null : command,
   });
+  plan.warnings.unshift(...appConfig.warnings);
+  if (command && input.skipReleaseCommand) {
+    plan.notes.push(
+      `The release command (${command.command}) is skipped (--skip-release-command).`,
+    );
+  }
+  refuseUnreachable(plan, input.skipUnreachable);
   checkBatchFits(plan, input.maxUnavailable);
   return { history, target, plan, skippedVersions: [] };
 }

@@ -20,8 +20,8 @@ export interface Preflight {
     configSource: PlannedMachine["configSource"];
   }[];
   skipped: RolloutPlan["skipped"];
-  /** Release left running by an earlier, killed run that executing will finish. */
-  finishRelease: { id: string; version: number } | null;
+  /** Releases left running by earlier, killed runs, which executing finishes (as what, by the machines). */
+  orphans: { id: string; version: number; finishesAs: string }[];
   warnings: string[];
 }
 
@@ -45,7 +45,7 @@ export function preflightOf(plan: RolloutPlan, history: VersionHistory): Preflig
       configSource: m.configSource,
     })),
     skipped: plan.skipped,
-    finishRelease: plan.finishRelease ?? null,
+    orphans: plan.orphans.map((o) => ({ id: o.id, version: o.version, finishesAs: o.status })),
     warnings: preflightWarnings(plan, history),
   };
 }
@@ -55,8 +55,8 @@ function preflightWarnings(plan: RolloutPlan, history: VersionHistory): string[]
   const to = plan.to.version ?? plan.to.key;
   if (plan.machines.length === 0) {
     warnings.push(
-      plan.finishRelease
-        ? `Every machine already runs ${to}: executing only marks release v${plan.finishRelease.version}, left running by an earlier run, as finished.`
+      plan.orphans.length > 0
+        ? `Every machine already runs ${to}: executing only finishes ${plan.orphans.map((o) => `v${o.version}`).join(", ")}, left running by an earlier run.`
         : `Every machine already runs ${to}: executing changes no machine.`,
     );
   }

@@ -15,7 +15,6 @@ export type * from "./types.js";
 export { EMPTY_GATES } from "./types.js";
 export {
   CHECKS_WAIT_MS,
-  configuredCheckCount,
   judgeFlyChecks,
   judgeMetric,
   judgeProbe,

@@ -1,4 +1,5 @@
 /** Verdicts from what was measured. Pure: the I/O that gathers the samples is in evaluate.ts. */
+import { configuredCheckCount } from "../rollout/plan.js";
 import type { FlyMachine } from "../versions/types.js";
 import type { ComparisonOp, GateResult, MetricGate, ProbeGate } from "./types.js";
 
@@ -104,17 +105,6 @@ export function judgeProbe(gate: ProbeGate, answers: readonly ProbeAnswer[]): Ga
 /** How long Fly's checks may take to report after a start: flyctl's default `--wait-timeout`. */
 export const CHECKS_WAIT_MS = 5 * 60_000;
 
-/** Checks configured for a machine: top-level `config.checks` plus every service's (fly-go AllHealthChecks). */
-export function configuredCheckCount(machine: FlyMachine): number {
-  const config = machine.config as {
-    checks?: Record<string, unknown> | null;
-    services?: Array<{ checks?: unknown[] | null }> | null;
-  };
-  const top = Object.keys(config.checks ?? {}).length;
-  const services = (config.services ?? []).reduce((n, s) => n + (s.checks?.length ?? 0), 0);
-  return top + services;
-}
-
 /**
  * Fly's own checks on what runs now: every started machine has a result for each configured check, and all
  * pass. Right after a start the runtime list is empty, which is too little data, not a pass. flaps'
@@ -127,7 +117,7 @@ export function judgeFlyChecks(machines: readonly FlyMachine[]): GateResult {
   const failing = started.filter((m) => results(m).some((c) => c.status === "critical"));
   const pending = started.filter(
     (m) =>
-      results(m).length < configuredCheckCount(m) ||
+      results(m).length < configuredCheckCount(m.config) ||
       results(m).some((c) => c.status !== "passing" && c.status !== "critical"),
   );
   const base = {

@@ -94,8 +94,10 @@ export interface VersionHistory {
   live: VersionEntry | null;
   previous: VersionEntry | null;
   currentRelease: FlyRelease | null;
-  /** App machines (reserved process groups left out), each with the version it runs. */
+  /** The Fly Launch machines a rollout manages, each with the version it runs. */
   machines: MachineVersionInfo[];
+  /** Machines outside Fly Launch management (see unmanagedReason): shown, never rolled. */
+  unmanaged: UnmanagedMachine[];
   /** True when the app's machines do not all run the same version. */
   drift: boolean;
   driftGroups: DriftGroup[];
@@ -134,8 +136,33 @@ export const RESERVED_PROCESS_GROUPS: ReadonlySet<string> = new Set([
   "fly_app_console",
 ]);
 
+/**
+ * Why flyctl would leave a machine alone (fly-go `ListFlyAppsMachines`), or null for a Fly Launch machine a
+ * deploy manages: `fly_platform_version = v2`, not being destroyed, and not a one-off machine (release
+ * command in either spelling, console, test).
+ */
+export function unmanagedReason(machine: FlyMachine): string | null {
+  if (machine.state === "destroyed" || machine.state === "destroying") return `${machine.state}`;
+  if (machine.metadata.fly_platform_version !== "v2") return "not a Fly Launch machine";
+  if (
+    machine.processGroup === "fly_app_release_command" ||
+    machine.metadata.process_group === "release_command"
+  ) {
+    return "a release command machine";
+  }
+  if (machine.processGroup === "fly_app_console") return "a console machine";
+  if (machine.processGroup === "fly_app_test_machine_command") return "a test machine";
+  return null;
+}
+
 export function isAppMachine(machine: FlyMachine): boolean {
-  return !RESERVED_PROCESS_GROUPS.has(machine.processGroup);
+  return unmanagedReason(machine) === null;
+}
+
+/** A machine semfly shows but never touches. */
+export interface UnmanagedMachine {
+  machine: FlyMachine;
+  reason: string;
 }
 
 interface Accumulator {
@@ -274,6 +301,10 @@ export function buildVersionHistory(input: HistoryInput): VersionHistory {
     previous,
     currentRelease,
     machines,
+    unmanaged: (input.machines ?? []).flatMap((machine) => {
+      const reason = unmanagedReason(machine);
+      return reason ? [{ machine, reason }] : [];
+    }),
     drift,
     driftGroups: drift ? driftGroupsOf(machines, liveKey) : [],
     placements: placementsOf(machines, liveKey),

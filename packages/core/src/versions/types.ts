@@ -71,4 +71,26 @@ export interface FlyMachine {
   checks: MachineCheck[];
   config: MachineConfig;
   updatedAt: string | null;
+  /** `host_status`: `ok`, `unknown` or `unreachable`; absent when Fly did not say. */
+  hostStatus?: string;
+  /** True when Fly sent `incomplete_config` (host unreachable): never to be sent back as an update. */
+  configIncomplete?: boolean;
+  /** `Machine.events`, newest first, when Fly sent them (flyctl reads crash loops from these). */
+  events?: MachineEvent[];
+}
+
+/** One entry of `GET …/machines/{id}/events` (fly-go `MachineEvent`). */
+export interface MachineEvent {
+  type: string;
+  status: string;
+  source: string;
+  /** Unix milliseconds. */
+  timestamp: number;
+  /** For `exit` events: what ended the process. */
+  exit: {
+    exitCode: number | null;
+    requestedStop: boolean;
+    restarting: boolean;
+  } | null;
+  restartCount: number | null;
 }

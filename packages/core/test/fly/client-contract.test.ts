@@ -113,7 +113,9 @@ describe("releases and images", () => {
     const errors = [
       await caught(bad.currentRelease(APP)),
       await caught(bad.listMachines(APP)),
-      await caught(bad.createRelease({ app: APP, image: "x", strategy: "rolling" })),
+      await caught(
+        bad.createRelease({ app: APP, image: "x", strategy: "rolling", definition: { app: APP } }),
+      ),
     ];
     for (const error of errors) {
       expect(error).toMatchObject({ code: "UNAUTHORIZED", kind: "input", status: 401 });
@@ -130,6 +132,7 @@ describe("releases and images", () => {
       app: APP,
       image: "registry.fly.io/acme-web:1.1.0",
       strategy: "immediate",
+      definition: { app: APP },
     });
     expect(created).toMatchObject({ version: 5, status: "pending" });
     expect(await client.updateRelease(created.id, { status: "running" })).toMatchObject({
@@ -316,6 +319,7 @@ describe("faults", () => {
         app: APP,
         image: "registry.fly.io/acme-web:1.1.0",
         strategy: "rolling",
+        definition: { app: APP },
       }),
     );
     expect(error).toMatchObject({ code: "NETWORK_ERROR", operation: "create a release" });

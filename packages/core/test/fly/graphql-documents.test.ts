@@ -10,6 +10,8 @@ describe("GraphQL documents", () => {
     expect(flyGraphqlDocuments.map((d) => d.name).sort()).toEqual([
       "SemflyAppOrganization",
       "SemflyCurrentRelease",
+      "SemflyCurrentReleaseConfig",
+      "SemflyReleaseConfig",
       "SemflyReleaseImageConfigs",
       "SemflyReleasesByVersion",
       "SemflyReleasesPage",
@@ -26,6 +28,13 @@ describe("GraphQL documents", () => {
       expect(operation?.kind === "OperationDefinition" && operation.name?.value).toBe(name);
     },
   );
+
+  it("reads each release's app config from Release.config { definition }, as flyctl records it", () => {
+    for (const name of ["SemflyCurrentReleaseConfig", "SemflyReleaseConfig"]) {
+      const document = flyGraphqlDocuments.find((d) => d.name === name)!.document;
+      expect(document).toMatch(/config \{ definition \}/);
+    }
+  });
 
   it("reads metadata from releases, which only Release (not ReleaseUnprocessed) has", () => {
     const page = flyGraphqlDocuments.find((d) => d.name === "SemflyReleasesPage")!.document;

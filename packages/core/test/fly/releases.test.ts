@@ -304,7 +304,14 @@ describe("release REST", () => {
       .intercept({ path: "/api/v1/releases", method: "POST" })
       .reply(201, { release: { id: 9 } });
     expect(
-      await caught(fly.client.createRelease({ app: "a", image: "i", strategy: "immediate" })),
+      await caught(
+        fly.client.createRelease({
+          app: "a",
+          image: "i",
+          strategy: "immediate",
+          definition: { app: "a" },
+        }),
+      ),
     ).toMatchObject({
       code: "MALFORMED_RESPONSE",
       operation: "create a release",

@@ -33,7 +33,12 @@ describe("authorization on the wire", () => {
       return { statusCode: 201, data: { release: { id: "r1", version: 3, status: "pending" } } };
     });
     await fly.client.listMachines("my-app");
-    await fly.client.createRelease({ app: "my-app", image: "img", strategy: "rolling" });
+    await fly.client.createRelease({
+      app: "my-app",
+      image: "img",
+      strategy: "rolling",
+      definition: { app: "my-app" },
+    });
     expect(seen).toEqual({
       flaps: "FlyV1 fm2_abcMacaroon,fm2_defMacaroon",
       uiex: "Bearer fm2_abcMacaroon,fm2_defMacaroon",
@@ -59,16 +64,20 @@ describe("authorization on the wire", () => {
 });
 
 describe("retries", () => {
-  it.each([429, 502, 503, 504])("retries a GET after HTTP %i and then succeeds", async (status) => {
-    fly = mockFly();
-    fly.flaps.intercept({ path: machinesPath, method: "GET" }).reply(status, { error: "busy" });
-    fly.flaps.intercept({ path: machinesPath, method: "GET" }).reply(200, [machineWire("m1")]);
-    const machines = await fly.client.listMachines("my-app");
-    expect(machines.map((m) => m.id)).toEqual(["m1"]);
-    expect(fly.debugLines.filter((line) => line.startsWith("retrying list machines"))).toHaveLength(
-      1,
-    );
-  });
+  // 408 (Fly timed the request out) and 500 are transient too: decided once, in fly/retry.ts.
+  it.each([408, 429, 500, 502, 503, 504])(
+    "retries a GET after HTTP %i and then succeeds",
+    async (status) => {
+      fly = mockFly();
+      fly.flaps.intercept({ path: machinesPath, method: "GET" }).reply(status, { error: "busy" });
+      fly.flaps.intercept({ path: machinesPath, method: "GET" }).reply(200, [machineWire("m1")]);
+      const machines = await fly.client.listMachines("my-app");
+      expect(machines.map((m) => m.id)).toEqual(["m1"]);
+      expect(
+        fly.debugLines.filter((line) => line.startsWith("retrying list machines")),
+      ).toHaveLength(1);
+    },
+  );
 
   it("gives up after the configured number of retries with a busy suggestion", async () => {
     fly = mockFly({ retry: { retries: 2, minDelayMs: 1, maxDelayMs: 2 } });
@@ -144,6 +153,75 @@ describe("retries", () => {
     expect(calls).toBe(1);
   });
 
+  it("resends an update that carries current_version on 502 and after a reset, as fly-go does", async () => {
+    fly = mockFly();
+    const guarded = { ...updateBody, currentVersion: "01V1" };
+    fly.flaps.intercept({ path: `${machinesPath}/m1`, method: "POST" }).reply(502, "bad gateway");
+    fly.flaps
+      .intercept({ path: `${machinesPath}/m1`, method: "POST" })
+      .reply(200, machineWire("m1"));
+    expect((await fly.client.updateMachine("my-app", "m1", guarded)).id).toBe("m1");
+    const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+    fly.flaps.intercept({ path: `${machinesPath}/m2`, method: "POST" }).replyWithError(reset);
+    fly.flaps
+      .intercept({ path: `${machinesPath}/m2`, method: "POST" })
+      .reply(200, machineWire("m2"));
+    expect((await fly.client.updateMachine("my-app", "m2", guarded)).id).toBe("m2");
+    fly.agent.assertNoPendingInterceptors();
+  });
+
+  it("sends region, skip_launch and current_version in the update body", async () => {
+    fly = mockFly();
+    let body: unknown;
+    fly.flaps.intercept({ path: `${machinesPath}/m1`, method: "POST" }).reply((req) => {
+      body = JSON.parse(String(req.body));
+      return {
+        statusCode: 200,
+        data: machineWire("m1"),
+        responseOptions: { headers: JSON_HEADERS },
+      };
+    });
+    await fly.client.updateMachine("my-app", "m1", {
+      ...updateBody,
+      currentVersion: "01V1",
+      region: "ams",
+      skipLaunch: true,
+    });
+    expect(body).toEqual({
+      ...updateBody,
+      region: "ams",
+      skip_launch: true,
+      current_version: "01V1",
+    });
+  });
+
+  it("takes a per-call override: no retries, a shorter sleep, or one more failure to retry", async () => {
+    fly = mockFly({ retry: { retries: 3, minDelayMs: 1, maxDelayMs: 2 } });
+    fly.flaps.intercept({ path: machinesPath, method: "GET" }).reply(503, { error: "busy" });
+    const once = await caught(fly.client.listMachines("my-app", { retry: { retries: 0 } }));
+    expect(once).toMatchObject({ status: 503 });
+
+    fly.flaps
+      .intercept({ path: machinesPath, method: "GET" })
+      .reply(429, "", { headers: { "retry-after": "3600" } });
+    fly.flaps.intercept({ path: machinesPath, method: "GET" }).reply(200, []);
+    await fly.client.listMachines("my-app", { retry: { maxDelayMs: 5 } });
+    const slept = fly.debugLines.filter((l) => l.startsWith("retrying")).at(-1);
+    expect(slept).toMatch(/in 5ms/);
+
+    fly.flaps
+      .intercept({ path: `${machinesPath}/m1`, method: "POST" })
+      .reply(409, { error: "odd" });
+    fly.flaps
+      .intercept({ path: `${machinesPath}/m1`, method: "POST" })
+      .reply(200, machineWire("m1"));
+    const machine = await fly.client.updateMachine("my-app", "m1", updateBody, {
+      retry: { retryIf: (error) => error.status === 409 },
+    });
+    expect(machine.id).toBe("m1");
+    fly.agent.assertNoPendingInterceptors();
+  });
+
   it("retries a machine update refused with 429, which Fly did not act on", async () => {
     fly = mockFly();
     fly.flaps
@@ -197,7 +275,14 @@ describe("retries", () => {
         return { statusCode: 503, data: "unavailable" };
       })
       .persist();
-    await caught(fly.client.createRelease({ app: "my-app", image: "img", strategy: "immediate" }));
+    await caught(
+      fly.client.createRelease({
+        app: "my-app",
+        image: "img",
+        strategy: "immediate",
+        definition: { app: "my-app" },
+      }),
+    );
     expect(calls).toBe(1);
   });
 });

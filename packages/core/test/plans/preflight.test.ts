@@ -16,7 +16,7 @@ describe("preflightOf", () => {
       batchSize: 1,
       batches: [["m1"], ["m2"], ["m3"]],
       skipped: [],
-      finishRelease: null,
+      orphans: [],
       warnings: [],
     });
     expect(preflight.machines.map((m) => [m.id, m.state, m.configSource])).toEqual([

@@ -8,6 +8,7 @@ import {
   type RolloutResult,
   type SemflyError,
 } from "../../src/index.js";
+import { FAST_TIMING } from "../rollout/world.js";
 import { APP, capture, expectPromiseKept, startWorld, type World } from "./harness.js";
 
 let world: World | null = null;
@@ -68,8 +69,8 @@ describe("two rollouts of one app at once", () => {
       second.sent.length = 0;
 
       const outcomes = await Promise.allSettled([
-        executeRollout(first.client, planA),
-        delay(offsetMs).then(() => executeRollout(second.client, planB)),
+        executeRollout(first.client, planA, { timing: FAST_TIMING }),
+        delay(offsetMs).then(() => executeRollout(second.client, planB, { timing: FAST_TIMING })),
       ]);
       const winnerIndex = outcomes.findIndex((o) => o.status === "fulfilled");
       const loserIndex = outcomes.findIndex((o) => o.status === "rejected");
@@ -111,7 +112,7 @@ describe("two rollouts of one app at once", () => {
     const before = capture(w.emulator);
     w.emulator.clearRequestLog();
 
-    await expect(executeRollout(w.client, plan)).rejects.toMatchObject({
+    await expect(executeRollout(w.client, plan, { timing: FAST_TIMING })).rejects.toMatchObject({
       code: "LEASE_CONFLICT",
       message: expect.stringContaining(`Machine ${held} is leased by bob@acme.test`),
     });
@@ -132,9 +133,13 @@ describe("two rollouts of one app at once", () => {
     world = await startWorld();
     const w = world;
     const first = await prepareRollback(w.client, APP, { target: { spec: "3.1.10" } });
-    expect((await executeRollout(w.client, first.plan)).status).toBe("complete");
+    expect((await executeRollout(w.client, first.plan, { timing: FAST_TIMING })).status).toBe(
+      "complete",
+    );
     const second = await prepareRollback(w.client, APP, { target: { spec: "3.1.11" } });
-    expect((await executeRollout(w.client, second.plan)).status).toBe("complete");
+    expect((await executeRollout(w.client, second.plan, { timing: FAST_TIMING })).status).toBe(
+      "complete",
+    );
     expect(w.emulator.leases(APP)).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import {
   type RolloutResult,
   type RolloutStrategy,
 } from "../../src/index.js";
+import { FAST_TIMING } from "../rollout/world.js";
 import { APP, capture, expectPromiseKept, faultMix, SeededRandom, startWorld } from "./harness.js";
 import { DEFAULT_RATE, faultMatrixSettings } from "./settings.js";
 
@@ -84,6 +85,7 @@ async function runSeed(seed: number): Promise<Outcome> {
       target = plan.to.digest;
       outcome = {
         result: await executeRollout(world.client, plan, {
+          timing: FAST_TIMING,
           leaseTtlSeconds: LEASE_TTL_SECONDS,
           waitTimeoutMs: 10_000,
         }),

@@ -155,6 +155,18 @@ export interface PromiseContext {
   allowHonestRevertFailure?: boolean;
 }
 
+/** fly-go's ListFlyAppsMachines: what a rollout manages. */
+export function isManaged(machine: MachineJson): boolean {
+  const metadata = machine.config?.metadata ?? {};
+  return (
+    metadata.fly_platform_version === "v2" &&
+    machine.state !== "destroyed" &&
+    machine.state !== "destroying" &&
+    !(metadata.fly_process_group ?? "").startsWith("fly_app_") &&
+    metadata.process_group !== "release_command"
+  );
+}
+
 /**
  * semfly's promise after a run, whatever happened: every machine runs the version it had before or the
  * target; a complete result means all on the target (only image and release keys changed); a reverted
@@ -169,8 +181,15 @@ export async function expectPromiseKept(
   const { emulator } = world;
   const { label, before, target } = context;
   const app = context.app ?? APP;
-  const machines = emulator.machines(app);
-  expect(machines.length, `${label}: machine count`).toBe(before.machines.size);
+  const all = emulator.machines(app);
+  expect(all.length, `${label}: machine count`).toBe(before.machines.size);
+  // Machines outside Fly Launch management are never touched, whatever happened.
+  for (const machine of all.filter((m) => !isManaged(m))) {
+    expect(machine.config, `${label}: unmanaged ${machine.id} untouched`).toEqual(
+      before.machines.get(machine.id)?.config,
+    );
+  }
+  const machines = all.filter(isManaged);
   for (const machine of machines) {
     const was = before.machines.get(machine.id);
     const digest = machine.image_ref?.digest ?? null;

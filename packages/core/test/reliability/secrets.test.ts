@@ -14,6 +14,7 @@ import {
   registerSecret,
 } from "../../src/index.js";
 import { API, FLAPS } from "../fly/mock-fly.js";
+import { FAST_TIMING } from "../rollout/world.js";
 import { APP, startWorld, type World } from "./harness.js";
 
 /** Two macaroon-looking parts, as `fly tokens create deploy` prints them; each part is a secret. */
@@ -60,7 +61,10 @@ describe("the token never leaves the client", () => {
     world = await tokenWorld();
     const events: RolloutEvent[] = [];
     const { plan } = await prepareRollback(world.client, APP, { target: { spec: "1.0.0" } });
-    const result = await executeRollout(world.client, plan, { onEvent: (e) => events.push(e) });
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      onEvent: (e) => events.push(e),
+    });
     expect(result.status).toBe("complete");
     expect(world.debugLines.length).toBeGreaterThan(10);
     expectNoSecret(
@@ -74,7 +78,10 @@ describe("the token never leaves the client", () => {
     world.emulator.markImageBad("registry.fly.io/acme-web:1.0.0");
     const events: RolloutEvent[] = [];
     const { plan } = await prepareRollback(world.client, APP, { target: { spec: "1.0.0" } });
-    const result = await executeRollout(world.client, plan, { onEvent: (e) => events.push(e) });
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      onEvent: (e) => events.push(e),
+    });
     expect(result.status).toBe("failed");
     expectNoSecret("failed rollback", everything(world, [events, result]));
   });

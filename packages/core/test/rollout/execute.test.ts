@@ -10,7 +10,15 @@ import {
   type SemflyError,
   verifyTargetImage,
 } from "../../src/index.js";
-import { APP, demoWorld, digestsOf, latestRelease, type World } from "./world.js";
+import {
+  APP,
+  demoWorld,
+  digestsOf,
+  FAST_TIMING,
+  latestRelease,
+  managedMachines,
+  type World,
+} from "./world.js";
 
 let world: World;
 beforeEach(async () => {
@@ -42,16 +50,21 @@ describe("rolling back over the emulator", () => {
       const target = await digestOfVersion("3.1.11");
       const previous = await digestOfVersion("3.1.12");
       const plan = await rollback("3.1.11", { strategy, reason: "bad deploy" });
+      const statesBefore = new Map(managedMachines(world.emulator).map((m) => [m.id, m.state]));
       const events: RolloutEvent[] = [];
-      const result = await executeRollout(world.client, plan, { onEvent: (e) => events.push(e) });
+      const result = await executeRollout(world.client, plan, {
+        timing: FAST_TIMING,
+        onEvent: (e) => events.push(e),
+      });
 
       expect(result.status).toBe("complete");
-      const machines = world.emulator.machines(APP);
-      expect(machines).toHaveLength(6);
+      const machines = managedMachines(world.emulator);
+      expect(machines).toHaveLength(7);
       for (const machine of machines) {
         expect(machine.config!.image).toBe(`registry.fly.io/acme-web@${target}`);
         expect(machine.image_ref?.digest).toBe(target);
-        expect(machine.state).toBe("started");
+        // Cold machines (the autostopped one, the standby) stay cold.
+        expect(machine.state).toBe(statesBefore.get(machine.id));
         expect(machine.config!.metadata?.fly_release_version).toBe(String(result.release?.version));
       }
       const release = latestRelease(world.emulator);
@@ -66,10 +79,11 @@ describe("rolling back over the emulator", () => {
           strategy,
         },
       });
-      expect((release.metadata!.semfly as { machines: string[] }).machines).toHaveLength(6);
+      expect((release.metadata!.semfly as { machines: string[] }).machines).toHaveLength(7);
       expect(result.undoTarget?.digest).toBe(previous);
-      expect(events.filter((e) => e.type === "checks-passing")).toHaveLength(6);
-      expect(events.filter((e) => e.type === "lease-released")).toHaveLength(6);
+      expect(events.filter((e) => e.type === "checks-passing")).toHaveLength(5);
+      expect(events.filter((e) => e.type === "machine-settled")).toHaveLength(2);
+      expect(events.filter((e) => e.type === "lease-released")).toHaveLength(7);
 
       const after = await loadVersionHistory(world.client, APP);
       expect(after.live?.version).toBe("3.1.11");
@@ -77,30 +91,40 @@ describe("rolling back over the emulator", () => {
     },
   );
 
-  it("changes batches of at most max-unavailable machines at a time", async () => {
+  it("starts with one machine alone, then changes at most max-unavailable machines of each group, never a whole group", async () => {
     const plan = await rollback("3.1.11", { maxUnavailable: 2 });
-    let updatedInBatch = 0;
-    let mostAtOnce = 0;
+    const groupOf = new Map(plan.machines.map((m) => [m.id, m.processGroup]));
+    const updatedInBatch = new Map<string, number>();
+    let mostOfOneGroup = 0;
     await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
       onEvent: (e) => {
-        if (e.type === "batch-started") updatedInBatch = 0;
-        if (e.type === "machine-updated") mostAtOnce = Math.max(mostAtOnce, ++updatedInBatch);
+        if (e.type === "batch-started") updatedInBatch.clear();
+        if (e.type === "machine-updated") {
+          const group = groupOf.get(e.machineId)!;
+          const count = (updatedInBatch.get(group) ?? 0) + 1;
+          updatedInBatch.set(group, count);
+          mostOfOneGroup = Math.max(mostOfOneGroup, count);
+        }
       },
     });
-    expect(plan.batches.map((b) => b.length)).toEqual([2, 2, 2]);
-    expect(mostAtOnce).toBe(2);
+    // Spearhead; 2 app + 1 worker (the two started workers never go down together); 1 worker; cold ones.
+    expect(plan.batches.map((b) => b.length)).toEqual([1, 3, 1, 2]);
+    expect(mostOfOneGroup).toBe(2);
   });
 
   it("reverts every changed machine to its exact config when the target's checks fail", async () => {
     const before = world.emulator.machines(APP).map((m) => [m.id, m.config]);
     world.emulator.markImageBad("registry.fly.io/acme-web:v3.1.11");
     const plan = await rollback("3.1.11");
-    const result = await executeRollout(world.client, plan);
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+    });
 
     expect(result.status).toBe("failed");
     expect(result.reverted).toBe(true);
     expect(result.reason).toMatch(
-      /^Machine \w+ failed: health check http-healthz is critical .*; every changed machine was put back\.$/,
+      /^Machine \w+ failed: health check servicecheck-00-http-8080 is critical .*; every changed machine was put back\.$/,
     );
     expect(result.liveNow?.version).toBe("3.1.12");
     expect(world.emulator.machines(APP).map((m) => [m.id, m.config])).toEqual(before);
@@ -113,7 +137,7 @@ describe("rolling back over the emulator", () => {
       plan.batches[0]!.length,
     );
     expect(result.machines.filter((m) => m.result === "not-started").length).toBe(
-      6 - plan.batches[0]!.length,
+      7 - plan.batches[0]!.length,
     );
   });
 
@@ -121,7 +145,10 @@ describe("rolling back over the emulator", () => {
     world.emulator.markImageNeverStarts("registry.fly.io/acme-web:v3.1.11", "hang");
     const before = digestsOf(world.emulator);
     const plan = await rollback("3.1.11", { strategy: "canary" });
-    const result = await executeRollout(world.client, plan, { waitTimeoutMs: 1000 });
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 1000,
+    });
     expect(result.status).toBe("failed");
     expect(result.reason).toMatch(/wait timeout \(1s\)/);
     expect(digestsOf(world.emulator)).toEqual(before);
@@ -132,7 +159,10 @@ describe("rolling back over the emulator", () => {
     const before = digestsOf(world.emulator);
     const plan = await rollback("3.1.11", { strategy: "canary" });
     // Two minutes to start: the reason must come from a look at the machine, not from the timeout.
-    const result = await executeRollout(world.client, plan, { waitTimeoutMs: 120_000 });
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 120_000,
+    });
     expect(result.status).toBe("failed");
     expect(result.reason).toMatch(/the machine is failed; every changed machine was put back\.$/);
     expect(digestsOf(world.emulator)).toEqual(before);
@@ -142,7 +172,7 @@ describe("rolling back over the emulator", () => {
     world.emulator.markImageBad("registry.fly.io/acme-web:v3.1.11");
     const target = await digestOfVersion("3.1.11");
     const plan = await rollback("3.1.11", { strategy: "canary" });
-    const result = await executeRollout(world.client, plan, { revert: false });
+    const result = await executeRollout(world.client, plan, { timing: FAST_TIMING, revert: false });
     expect(result.status).toBe("failed");
     expect(result.reverted).toBe(false);
     expect(result.liveNow).toBeNull();
@@ -156,6 +186,7 @@ describe("rolling back over the emulator", () => {
     const plan = await rollback("3.1.11", { maxUnavailable: 1 });
     const stop = new AbortController();
     const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
       signal: stop.signal,
       onEvent: (e) => {
         if (e.type === "checks-passing") stop.abort();
@@ -172,14 +203,18 @@ describe("rolling back over the emulator", () => {
 
     const resumed = await rollback("3.1.11");
     expect(resumed.skipped).toHaveLength(1);
-    expect(resumed.machines).toHaveLength(5);
-    expect((await executeRollout(world.client, resumed)).status).toBe("complete");
+    expect(resumed.machines).toHaveLength(6);
+    expect((await executeRollout(world.client, resumed, { timing: FAST_TIMING })).status).toBe(
+      "complete",
+    );
     expect(new Set(Object.values(digestsOf(world.emulator)))).toEqual(new Set([target]));
   });
 
   it("finishes the release a killed run left running once every machine is on the target", async () => {
     const target = await digestOfVersion("3.1.11");
-    await executeRollout(world.client, await rollback("3.1.11"));
+    // 3.1.12 is known by its image label only while a machine runs it: compare by digest afterwards.
+    const previous = await digestOfVersion("3.1.12");
+    await executeRollout(world.client, await rollback("3.1.11"), { timing: FAST_TIMING });
     // A later run of the same rollback, killed after its machines moved: its release stays running.
     const orphan = world.emulator.addRelease(APP, {
       status: "running",
@@ -188,22 +223,28 @@ describe("rolling back over the emulator", () => {
     });
     const plan = await rollback("3.1.11");
     expect(plan.machines).toEqual([]);
-    expect(plan.finishRelease?.version).toBe(orphan.version);
-    expect(plan.from?.version).toBe("3.1.12");
+    expect(plan.orphans).toMatchObject([{ version: orphan.version, status: "complete" }]);
+    expect(plan.from?.digest).toBe(previous);
     world.emulator.clearRequestLog();
-    const result = await executeRollout(world.client, plan);
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+    });
     expect(result).toMatchObject({ status: "complete", release: { version: orphan.version } });
-    expect(result.undoTarget?.version).toBe("3.1.12");
+    expect(result.undoTarget?.digest).toBe(previous);
     expect(latestRelease(world.emulator)).toMatchObject({
       version: orphan.version,
       status: "complete",
     });
-    // Only the record changed: no machine was touched and no lease taken.
-    expect(world.emulator.mutatingRequests().map((r) => r.service)).toEqual(["releases"]);
+    // Only the record changed, under the app lock: no machine was touched.
+    expect(world.emulator.mutatingRequests().map((r) => r.operation)).toEqual([
+      "machines.lease.acquire",
+      "releases.update",
+      "machines.lease.release",
+    ]);
   });
 
   it("still refuses a live target when the newest release is finished", async () => {
-    await executeRollout(world.client, await rollback("3.1.11"));
+    await executeRollout(world.client, await rollback("3.1.11"), { timing: FAST_TIMING });
     await expect(rollback("3.1.11")).rejects.toMatchObject({ code: "ALREADY_LIVE" });
   });
 
@@ -211,8 +252,8 @@ describe("rolling back over the emulator", () => {
     const [first, second] = await Promise.all([rollback("3.1.11"), rollback("3.1.10")]);
     const releasesBefore = world.emulator.releases(APP).length;
     const outcomes = await Promise.allSettled([
-      executeRollout(world.client, first),
-      executeRollout(world.client, second),
+      executeRollout(world.client, first, { timing: FAST_TIMING }),
+      executeRollout(world.client, second, { timing: FAST_TIMING }),
     ]);
     const fulfilled = outcomes.filter((o) => o.status === "fulfilled");
     const rejected = outcomes.filter((o) => o.status === "rejected");
@@ -232,7 +273,7 @@ describe("rolling back over the emulator", () => {
     world.emulator.clearRequestLog();
     const { plan } = await prepareRollback(world.client, APP, { target: { spec: "previous" } });
     await verifyTargetImage(world.client, plan);
-    expect(plan.machines).toHaveLength(6);
+    expect(plan.machines).toHaveLength(7);
     expect(world.emulator.mutatingRequests()).toEqual([]);
     expect(world.emulator.requestLog.length).toBeGreaterThan(0);
   });
@@ -243,7 +284,7 @@ describe("rolling back over the emulator", () => {
     world.emulator.clearRequestLog();
     const registry = world.registry;
     await expect(
-      executeRollout(world.client, plan, { imageCheck: { registry } }),
+      executeRollout(world.client, plan, { imageCheck: { registry }, timing: FAST_TIMING }),
     ).rejects.toMatchObject({
       code: "IMAGE_NOT_FOUND",
       kind: "input",
@@ -263,7 +304,7 @@ describe("rolling back over the emulator", () => {
     });
     const restored = plan.machines.filter((m) => m.configSource === "history");
     expect(restored.length).toBeGreaterThan(0);
-    await executeRollout(world.client, plan);
+    await executeRollout(world.client, plan, { timing: FAST_TIMING });
     const after = world.emulator.machines(APP);
     for (const machine of restored) {
       const now = after.find((m) => m.id === machine.id)!;
@@ -278,19 +319,22 @@ describe("rolling back over the emulator", () => {
 
 describe("deploying a version on the same engine", () => {
   it("rolls out a new version by digest and records it", async () => {
+    const previous = await digestOfVersion("3.1.12");
     world.emulator.addImage(APP, { ref: "registry.fly.io/acme-web:3.2.0" });
     const { plan } = await prepareDeploy(world.client, APP, {
       version: "3.2.0",
       imageRef: "registry.fly.io/acme-web:3.2.0",
     });
-    const result = await executeRollout(world.client, plan);
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+    });
     expect(result.status).toBe("complete");
     expect(latestRelease(world.emulator).metadata).toMatchObject({
       semfly: { version: "3.2.0", kind: "deploy" },
     });
     const history = await loadVersionHistory(world.client, APP);
     expect(history.live?.version).toBe("3.2.0");
-    expect(history.previous?.version).toBe("3.1.12");
+    expect(history.previous?.digest).toBe(previous);
   });
 
   it.each([

@@ -57,10 +57,11 @@ function plan(
 
 describe("planning a rollout", () => {
   it.each<[RolloutStrategy, number | undefined, number, number[]]>([
-    // flyctl's default max-unavailable 0.33 of 10 machines, rounded up: batches of 4.
-    ["rolling", undefined, 10, [4, 4, 2]],
-    ["rolling", 0.5, 10, [5, 5]],
-    ["rolling", 2, 5, [2, 2, 1]],
+    // One machine alone first (flyctl's spearhead), then flyctl's default max-unavailable 0.33 of the
+    // group's 10 machines, rounded up: batches of 4.
+    ["rolling", undefined, 10, [1, 4, 4, 1]],
+    ["rolling", 0.5, 10, [1, 5, 4]],
+    ["rolling", 2, 5, [1, 2, 2]],
     ["rolling", 0.01, 3, [1, 1, 1]],
     ["canary", undefined, 10, [1, 4, 4, 1]],
     ["immediate", undefined, 10, [10]],
@@ -97,7 +98,7 @@ describe("planning a rollout", () => {
   it("skips machines already on the target digest, so a re-run converges", () => {
     const planned = plan([onVersion("m1", "3.1.11"), onVersion("m2", "3.1.12")]);
     expect(planned.machines.map((m) => m.id)).toEqual(["m2"]);
-    expect(planned.skipped).toEqual([{ id: "m1", reason: "already on the target digest" }]);
+    expect(planned.skipped).toMatchObject([{ id: "m1", reason: "already on the target digest" }]);
   });
 
   it("covers every app process group and leaves flyctl's release-command machines alone", () => {
@@ -164,5 +165,76 @@ describe("planning a rollout", () => {
       guest: { cpus: 2, memory_mb: 512 },
       metadata: { fly_process_group: "app" },
     });
+  });
+});
+
+describe("planning on real Fly machines", () => {
+  it("marks stopped, suspended and standby machines cold, and started, starting and failed ones not", () => {
+    const planned = plan([
+      onVersion("a", "3.1.12"),
+      onVersion("b", "3.1.12", { state: "stopped" }),
+      onVersion("c", "3.1.12", { state: "suspended" }),
+      onVersion("d", "3.1.12", { state: "failed" }),
+      onVersion("e", "3.1.12", {
+        state: "stopped",
+        config: { image: "registry.fly.io/acme-web:3.1.12", standbys: ["a"] },
+      }),
+      onVersion("f", "3.1.12", {
+        state: "started",
+        config: { image: "registry.fly.io/acme-web:3.1.12", standbys: ["a"] },
+      }),
+    ]);
+    const cold = Object.fromEntries(planned.machines.map((m) => [m.id, m.cold]));
+    expect(cold).toEqual({ a: false, b: true, c: true, d: false, e: true, f: true });
+  });
+
+  it("never plans a machine on an unreachable host, and skips it only when told", () => {
+    const machines = [
+      onVersion("a", "3.1.12"),
+      onVersion("u", "3.1.12", { hostStatus: "unreachable", configIncomplete: true }),
+    ];
+    const history = buildVersionHistory({ app, releases: acmeWebHistory(), machines });
+    const target = resolveRollbackTarget(history, { spec: "3.1.11" });
+    const refused = planRollout({ history, target, kind: "rollback" });
+    expect(refused.machines.map((m) => m.id)).toEqual(["a"]);
+    expect(refused.unreachable.map((m) => m.id)).toEqual(["u"]);
+    expect(refused.skipped).toEqual([]);
+    const skipping = planRollout({ history, target, kind: "rollback", skipUnreachable: true });
+    expect(skipping.skipped.map((m) => m.id)).toEqual(["u"]);
+  });
+
+  it("picks one representative to verify only for a group whose machines are all cold and have checks", () => {
+    const withChecks = (id: string, state: string, processGroup = "app") =>
+      onVersion(id, "3.1.12", {
+        state,
+        processGroup,
+        config: {
+          image: "registry.fly.io/acme-web:3.1.12",
+          services: [{ internal_port: 8080, checks: [{ type: "http", path: "/healthz" }] }],
+          metadata: { fly_process_group: processGroup },
+        },
+      });
+    const allCold = plan([withChecks("a1", "stopped"), withChecks("a2", "suspended")]);
+    expect(allCold.verifyCold).toEqual(["a1"]);
+    expect(allCold.batches).toEqual([["a1"], ["a2"]]);
+    const oneRunning = plan([withChecks("a1", "stopped"), withChecks("a2", "started")]);
+    expect(oneRunning.verifyCold).toEqual([]);
+    const noChecks = plan([onVersion("w1", "3.1.12", { state: "stopped" })]);
+    expect(noChecks.verifyCold).toEqual([]);
+  });
+
+  it("lists machines outside Fly Launch management as not managed", () => {
+    const planned = plan([
+      onVersion("a", "3.1.12"),
+      onVersion("x", "3.1.12", { metadata: {} }),
+      onVersion("r", "3.1.12", {
+        metadata: { fly_platform_version: "v2", process_group: "release_command" },
+      }),
+    ]);
+    expect(planned.machines.map((m) => m.id)).toEqual(["a"]);
+    expect(planned.unmanaged.map((m) => [m.id, m.reason])).toEqual([
+      ["x", "not a Fly Launch machine"],
+      ["r", "a release command machine"],
+    ]);
   });
 });

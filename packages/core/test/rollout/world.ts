@@ -4,6 +4,7 @@ import {
   createRegistryClient,
   type FlyClient,
   type RegistryClient,
+  type RolloutTiming,
 } from "../../src/index.js";
 
 export const APP = "acme-web";
@@ -43,10 +44,37 @@ export async function demoWorld(options: Parameters<typeof startEmulator>[0] = {
 
 /** The image digest each machine of the app runs, by machine id. */
 export function digestsOf(emulator: Emulator): Record<string, string | null> {
-  return Object.fromEntries(emulator.machines(APP).map((m) => [m.id, m.image_ref?.digest ?? null]));
+  return Object.fromEntries(
+    managedMachines(emulator).map((m) => [m.id, m.image_ref?.digest ?? null]),
+  );
 }
 
 export function latestRelease(emulator: Emulator) {
   const releases = emulator.releases(APP);
   return releases.reduce((a, b) => (a.version > b.version ? a : b));
+}
+
+/**
+ * Short engine delays: the emulator answers in milliseconds, so real-life slices would only slow tests. The
+ * crash watch makes three event reads, the client-side rate limit's burst for one machine.
+ */
+export const FAST_TIMING: Partial<RolloutTiming> = {
+  waitSliceSeconds: 1,
+  checkPollMinMs: 10,
+  checkPollMaxMs: 40,
+  crashWatchMs: 100,
+  crashPollMs: 50,
+};
+
+/** The machines a Fly Launch deploy manages (fly-go ListFlyAppsMachines): what a rollout may touch. */
+export function managedMachines(emulator: Emulator) {
+  return emulator
+    .machines(APP)
+    .filter(
+      (m) =>
+        m.config?.metadata?.fly_platform_version === "v2" &&
+        m.state !== "destroyed" &&
+        m.state !== "destroying" &&
+        !String(m.config?.metadata?.fly_process_group ?? "").startsWith("fly_app_"),
+    );
 }

@@ -5,6 +5,7 @@ import { code, escapeMarkdown, joinParts } from "../format.js";
 import { contextValue, type IconData, type TreeItemData, type TreeNode } from "../treeItem.js";
 import { MessageNode } from "./messageNode.js";
 import { DriftNode } from "./placementNode.js";
+import { UnmanagedNode } from "./unmanagedNode.js";
 import { VersionNode } from "./versionNode.js";
 
 /** A Fly app: its live version at a glance, its versions below. */
@@ -75,13 +76,15 @@ export class AppNode implements TreeNode {
         ? [new MessageNode(this, "loading", "Loading versions…", { id: "loading~spin" })]
         : [];
     }
+    const unmanaged =
+      history.unmanaged.length > 0 ? [new UnmanagedNode(this, history.unmanaged)] : [];
     if (history.versions.length === 0) {
-      return [new MessageNode(this, "empty", "No releases yet", { id: "info" })];
+      return [new MessageNode(this, "empty", "No releases yet", { id: "info" }), ...unmanaged];
     }
     const versions = history.versions.map(
       (entry) => new VersionNode(this, history, entry, this.now),
     );
-    return history.drift ? [new DriftNode(this, history), ...versions] : versions;
+    return [...(history.drift ? [new DriftNode(this, history)] : []), ...versions, ...unmanaged];
   }
 
   private tooltip(liveName: string | null): string {

@@ -1,4 +1,4 @@
-import type { FlyMachine, MachineCheck } from "@semfly/core";
+import { type FlyMachine, isCold, type MachineCheck } from "@semfly/core";
 import { NodeContext } from "../../constants.js";
 import { code, escapeMarkdown, joinParts } from "../format.js";
 import { contextValue, type IconData, type TreeItemData, type TreeNode } from "../treeItem.js";
@@ -8,6 +8,8 @@ export class MachineNode implements TreeNode {
   constructor(
     readonly parent: TreeNode,
     readonly machine: FlyMachine,
+    /** Why semfly leaves it alone, for a machine outside Fly Launch management. */
+    readonly unmanagedReason: string | null = null,
   ) {}
 
   item(): TreeItemData {
@@ -15,9 +17,15 @@ export class MachineNode implements TreeNode {
     return {
       id: `${this.parent.item().id}/machine/${m.id}`,
       label: m.name || m.id,
-      description: joinParts(m.region, m.processGroup, m.state, checksSummary(m.checks)),
+      description: joinParts(
+        m.region,
+        m.processGroup,
+        m.state,
+        ...machineNotes(m, this.unmanagedReason),
+        checksSummary(m.checks),
+      ),
       tooltip: this.tooltip(),
-      icon: machineIcon(m),
+      icon: this.unmanagedReason ? { id: "circle-slash" } : machineIcon(m),
       contextValue: contextValue(NodeContext.machine),
       collapsible: "none",
       accessibilityLabel: joinParts(`Machine ${m.name || m.id}`, m.region, m.state),
@@ -35,6 +43,10 @@ export class MachineNode implements TreeNode {
       "",
       `Region: ${escapeMarkdown(m.region)} · process group: ${escapeMarkdown(m.processGroup)}`,
       `State: ${escapeMarkdown(m.state)}`,
+      ...machineNotes(m, this.unmanagedReason).map(
+        (note) =>
+          `${escapeMarkdown(note)}: ${NOTE_HELP[note] ?? escapeMarkdown(this.unmanagedReason ?? "")}`,
+      ),
       `Image: ${code(m.image)}`,
       ...m.checks.map(
         (check) =>
@@ -56,7 +68,23 @@ export function checksSummary(checks: readonly MachineCheck[]): string | null {
   return `${passing}/${checks.length} checks passing`;
 }
 
+const NOTE_HELP: Record<string, string> = {
+  cold: "a rollback updates it without starting it, and it stays stopped",
+  standby: "a standby for another machine: a rollback updates it without starting it",
+  "host unreachable": "Fly cannot reach its host: a rollback never leases or updates it",
+};
+
+/** What a rollback does differently with this machine: cold, standby, unreachable, or not managed. */
+export function machineNotes(machine: FlyMachine, unmanagedReason: string | null): string[] {
+  if (unmanagedReason) return [`not managed (${unmanagedReason})`];
+  if (machine.hostStatus === "unreachable") return ["host unreachable"];
+  const standbys = machine.config.standbys;
+  if (Array.isArray(standbys) && standbys.length > 0) return ["standby"];
+  return isCold(machine) ? ["cold"] : [];
+}
+
 function machineIcon(machine: FlyMachine): IconData {
+  if (machine.hostStatus === "unreachable") return { id: "warning", color: "charts.yellow" };
   if (machine.checks.some((c) => c.status === "critical")) {
     return { id: "vm-outline", color: "charts.red" };
   }

@@ -50,18 +50,42 @@ function result(overrides: Partial<RolloutResult>): RolloutResult {
 }
 
 describe("the rollback confirmation", () => {
+  it("names what will be skipped: cold, unreachable and unmanaged machines", () => {
+    const mixed = demoHistory([
+      machine("m1", "v3.2.0"),
+      machine("m2", "v3.2.0", { state: "stopped", checks: [] }),
+      machine("m3", "v3.2.0", { hostStatus: "unreachable", configIncomplete: true }),
+      machine("dbg", "v3.1.11", { metadata: {} }),
+    ]);
+    const skipping = planRollout({
+      history: mixed,
+      target: resolveRollbackTarget(mixed, { key: "3.1.11" }),
+      kind: "rollback",
+      skipUnreachable: true,
+    });
+    const { detail } = rollbackConfirmation(skipping);
+    expect(detail).toContain(
+      "1 cold machine is updated without being started and stays stopped: m2-name.",
+    );
+    expect(detail).toContain("Skipped, host unreachable: m3-name.");
+    expect(detail).toContain("Left alone, not managed by Fly Launch: dbg-name.");
+  });
+
   it("names the app, from → to, the machines and the strategy", () => {
     const { message, detail } = rollbackConfirmation(plan());
     expect(message).toBe("Roll back acme-web from 3.2.0 to 3.1.11?");
     expect(detail).toContain(
-      "3 machines (ams, fra, syd) will be updated: rolling, 1 machine at a time, each checked before the next.",
+      "3 machines (ams, fra, syd) will be updated: rolling: one machine first, then 33% of each process group at a time, each checked before the next.",
     );
     expect(detail).toContain("Image: registry.fly.io/acme-web@sha256:");
     expect(detail).toContain("secrets, volumes and databases are not restored");
   });
 
   it.each([
-    ["canary", "canary: one machine first, the rest once it passes its checks"],
+    [
+      "canary",
+      "canary: one machine first, then 33% of each process group once it passes its checks",
+    ],
     ["immediate", "immediate: every machine at once"],
   ] as const)("explains the %s strategy", (strategy, text) => {
     expect(rollbackConfirmation(plan(strategy)).detail).toContain(text);

@@ -71,3 +71,43 @@ describe("machine rows", () => {
     expect(checksSummary([])).toBeNull();
   });
 });
+
+describe("machines a rollback treats differently", () => {
+  it("mark cold, standby and unreachable machines", () => {
+    const history = demoHistory([
+      machine("m1", "v3.2.0"),
+      machine("m2", "v3.2.0", { state: "stopped", checks: [] }),
+      machine("m3", "v3.2.0", {
+        state: "stopped",
+        checks: [],
+        config: { image: "registry.fly.io/acme-web:v3.2.0", standbys: ["m1"] },
+      }),
+      machine("m4", "v3.2.0", { hostStatus: "unreachable", checks: [] }),
+    ]);
+    const rows = items(childrenOf("3.2.0", "Machines", history));
+    expect(rows.map((r) => r.description)).toEqual([
+      "ams · app · started · 1/1 checks passing",
+      "ams · app · stopped · cold",
+      "ams · app · stopped · standby",
+      "ams · app · started · host unreachable",
+    ]);
+    expect(rows[3]?.icon).toEqual({ id: "warning", color: "charts.yellow" });
+    expect(rows[1]?.tooltip).toContain("cold: a rollback updates it without starting it");
+  });
+
+  it("list machines outside Fly Launch management under Not managed", () => {
+    const history = demoHistory([
+      machine("m1", "v3.2.0"),
+      machine("dbg", "v3.1.11", { metadata: {}, state: "stopped", checks: [] }),
+    ]);
+    const app = new AppNode(
+      { app: { name: "acme-web", sources: [] }, load: { state: "loaded", history, loadedAt: NOW } },
+      NOW,
+    );
+    const group = app.children().at(-1)!;
+    expect(group.item()).toMatchObject({ label: "Not managed", description: "1" });
+    expect(group.children().map((n) => n.item().description)).toEqual([
+      "ams · app · stopped · not managed (not a Fly Launch machine)",
+    ]);
+  });
+});

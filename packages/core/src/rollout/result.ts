@@ -1,0 +1,168 @@
+/** What a rollout ended as: pure assembly from the plan and what happened to each machine. */
+import type { PlannedMachine, RolloutPlan, VersionRef } from "./plan.js";
+
+export const NOT_RESTORED_NOTE =
+  "A rollback changes machine images (and, with --with-config, machine configs) only: secrets, volumes and databases are not restored.";
+
+export type MachineResult =
+  | "updated"
+  | "skipped"
+  | "failed"
+  | "reverted"
+  | "revert-failed"
+  | "not-started";
+
+export interface MachineOutcome {
+  id: string;
+  name: string;
+  region: string;
+  processGroup: string;
+  from: VersionRef | null;
+  to: VersionRef;
+  result: MachineResult;
+  error?: string;
+  /** Updated with `skip_launch` and left stopped or suspended. */
+  cold?: boolean;
+  /** With --with-config: whether a config from when it ran the target was found and sent. */
+  configRestored?: boolean;
+  /** Why a skipped machine was skipped. */
+  note?: string;
+}
+
+/** `partial`: every machine semfly could reach is on the target, but some were skipped (unreachable hosts). */
+export type RolloutStatus = "complete" | "partial" | "failed" | "interrupted";
+
+export interface RolloutResult {
+  app: string;
+  kind: RolloutPlan["kind"];
+  status: RolloutStatus;
+  from: VersionRef | null;
+  to: RolloutPlan["to"];
+  strategy: RolloutPlan["strategy"];
+  release: { id: string; version: number } | null;
+  machines: MachineOutcome[];
+  /** Why it failed or stopped. */
+  reason: string | null;
+  /** Every changed machine went back to its exact previous config. */
+  reverted: boolean;
+  /** What the app runs now: the target, the previous version, or null when machines are mixed. */
+  liveNow: VersionRef | null;
+  /** The version a rollback to which undoes this one; null when nothing changed. */
+  undoTarget: VersionRef | null;
+  warnings: string[];
+  notRestored: string;
+}
+
+export function refOf(ref: VersionRef): VersionRef {
+  return { key: ref.key, version: ref.version, digest: ref.digest };
+}
+
+export function plannedOutcome(machine: PlannedMachine, plan: RolloutPlan): MachineOutcome {
+  return {
+    id: machine.id,
+    name: machine.name,
+    region: machine.region,
+    processGroup: machine.processGroup,
+    from: machine.from,
+    to: refOf(plan.to),
+    result: "not-started",
+    ...(machine.cold ? { cold: true } : {}),
+    ...(plan.withConfig ? { configRestored: machine.configSource === "history" } : {}),
+  };
+}
+
+export interface ResultInput {
+  plan: RolloutPlan;
+  outcomes: ReadonlyMap<string, MachineOutcome>;
+  status: RolloutStatus;
+  reason: string | null;
+  reverted: boolean;
+  release: { id: string; version: number } | null;
+  warnings: string[];
+  /** A killed run's release was finished as complete: its move is what this result reports. */
+  finishedEarlierMove?: boolean;
+}
+
+export function assembleResult(input: ResultInput): RolloutResult {
+  const { plan } = input;
+  const unreachable = new Set(plan.unreachable.map((u) => u.id));
+  const machines: MachineOutcome[] = [
+    ...plan.machines.map((m) => input.outcomes.get(m.id) ?? plannedOutcome(m, plan)),
+    ...plan.skipped.map((s) => ({
+      id: s.id,
+      name: s.name,
+      region: s.region,
+      processGroup: s.processGroup,
+      from: unreachable.has(s.id) ? null : refOf(plan.to),
+      to: refOf(plan.to),
+      result: "skipped" as const,
+      note: s.reason,
+    })),
+  ];
+  const target = refOf(plan.to);
+  const allOnTarget = machines.every(
+    (m) => m.result === "updated" || (m.result === "skipped" && !unreachable.has(m.id)),
+  );
+  const noneChanged = machines.every(
+    (m) => m.result !== "updated" && m.result !== "failed" && m.result !== "revert-failed",
+  );
+  const liveNow = allOnTarget ? target : noneChanged || input.reverted ? plan.from : null;
+  const changedSomething = machines.some((m) => m.result === "updated");
+  return {
+    app: plan.app,
+    kind: plan.kind,
+    status: input.status,
+    from: plan.from,
+    to: plan.to,
+    strategy: plan.strategy,
+    release: input.release,
+    machines,
+    reason: input.reason,
+    reverted: input.reverted,
+    liveNow,
+    undoTarget:
+      input.status !== "failed" && (changedSomething || input.finishedEarlierMove)
+        ? plan.from
+        : null,
+    warnings: input.warnings,
+    notRestored: NOT_RESTORED_NOTE,
+  };
+}
+
+/** How a run that got to the machines ended, from its first failure (if any) and whether it was stopped. */
+export function endOfRun(input: {
+  plan: RolloutPlan;
+  failure: string | null;
+  reverted: boolean;
+  interrupted: boolean;
+  updated: number;
+}): { status: RolloutStatus; reason: string | null } {
+  const { plan } = input;
+  if (input.failure) {
+    return {
+      status: "failed",
+      reason: input.reverted
+        ? `${input.failure}; every changed machine was put back.`
+        : `${input.failure}.`,
+    };
+  }
+  if (input.interrupted) {
+    return {
+      status: "interrupted",
+      reason:
+        input.updated === 0
+          ? "Interrupted before any machine changed."
+          : `Interrupted after ${input.updated} of ${plan.machines.length} machines.`,
+    };
+  }
+  const skippedUnreachable = plan.skipped.filter((s) =>
+    plan.unreachable.some((u) => u.id === s.id),
+  );
+  if (skippedUnreachable.length > 0) {
+    return {
+      status: "partial",
+      reason: `${skippedUnreachable.length} machine${skippedUnreachable.length === 1 ? " was" : "s were"} skipped on an unreachable host: ${skippedUnreachable.map((s) => s.id).join(", ")}.`,
+    };
+  }
+  return { status: "complete", reason: null };
+}
