@@ -76,6 +76,14 @@ async function runAction(inputs: Record<string, string>, run = "1"): Promise<Act
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     ...emulator.env,
+    // The engine's delays for an emulator that answers in milliseconds.
+    SEMFLY_ROLLOUT_TIMING: JSON.stringify({
+      waitSliceSeconds: 1,
+      checkPollMinMs: 10,
+      checkPollMaxMs: 40,
+      crashWatchMs: 100,
+      crashPollMs: 50,
+    }),
   };
   // The runtime names each input INPUT_<NAME> with the name upper-cased (hyphens kept).
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
@@ -175,7 +183,11 @@ describe("the action, run as the runtime runs it", () => {
       description:
         "acme-web is frozen by octocat (GitHub Actions) until unfrozen: 3.1.12 drops orders",
     });
-    const digests = emulator.machines("acme-web").map((m) => m.image_ref?.digest);
+    // The app's Fly Launch machines; the demo's unmanaged and release-command machines are never touched.
+    const digests = emulator
+      .machines("acme-web")
+      .filter((m) => m.state !== "destroyed" && m.config?.metadata?.fly_platform_version === "v2")
+      .map((m) => m.image_ref?.digest);
     expect(new Set(digests)).toEqual(
       new Set(["sha256:98059fbd9b6f5e5580e59b3cee8dd6a8e1cb0347842dfa3fe7fef51d3053ba59"]),
     );

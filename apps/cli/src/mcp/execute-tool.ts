@@ -62,6 +62,8 @@ export function registerExecuteTool(
           ? {}
           : { leaseTtlSeconds: stored.execution.leaseTtlSeconds }),
         revert: stored.execution.revert,
+        imageCheck: { registry: stored.connection.registry },
+        timing: core.parseRolloutTiming(process.env.SEMFLY_ROLLOUT_TIMING),
       });
       running.add(run);
       const result = await run.finally(() => running.delete(run));

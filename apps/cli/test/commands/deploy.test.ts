@@ -79,8 +79,8 @@ describe("semfly deploy", () => {
       'Error: The image to deploy is empty ("").',
     ],
     [
-      ["deploy", "3.2.0", "--image", "registry.fly.io/acme-web:3.2.0", "--max-unavailable", "7"],
-      'Error: --max-unavailable "7" is more than the 6 machines this deploy changes on acme-web: all 6 would change at once.',
+      ["deploy", "3.2.0", "--image", "registry.fly.io/acme-web:3.2.0", "--max-unavailable", "8"],
+      'Error: --max-unavailable "8" is more than the 7 machines this deploy changes on acme-web: all 7 would change at once.',
     ],
     [
       ["deploy", "3.1.11", "--image", "registry.fly.io/acme-web:3.2.0", "--allow-downgrade"],

@@ -298,6 +298,7 @@ describe("semfly rollback", () => {
         from: "1.0.0",
         to: "1.0.0",
         result: "skipped",
+        note: "already on the target digest",
       });
       const { stdout, exitCode } = await semfly(["rollback", "1.0.0", "--yes"], own);
       expect(exitCode).toBe(0);
@@ -368,7 +369,7 @@ describe("semfly rollback", () => {
       (m: { result: string }) => m.result === "updated",
     ).length;
     expect(stderr.trimEnd().split("\n").slice(-2)).toEqual([
-      `Error: Rollback of acme-web to 3.1.11 was interrupted after ${updated} of 6 machines.`,
+      `Error: Rollback of acme-web to 3.1.11 was interrupted after ${updated} of 7 machines.`,
       "  Run the same command again to finish, or undo with `semfly rollback 3.1.12 --app acme-web`.",
     ]);
     expect(emulator.leases("acme-web")).toEqual([]);
@@ -472,7 +473,7 @@ describe("semfly rollback refuses bad input with exit 2 and sends nothing", () =
     [
       "a count above the machines that would change",
       ["rollback", "3.1.11", "--max-unavailable", "20"],
-      'Error: --max-unavailable "20" is more than the 6 machines this rollback changes on acme-web: all 6 would change at once.',
+      'Error: --max-unavailable "20" is more than the 7 machines this rollback changes on acme-web: all 7 would change at once.',
     ],
 
     ["an unknown flag", ["rollback", "3.1.11", "--force"], "Error: Nonexistent flag: --force"],

@@ -26,7 +26,7 @@ describe("semfly versions", () => {
     expect(stdout).toBe(
       [
         "   VERSION  STATUS      RELEASES  MACHINES  DIGEST               DEPLOYED  BY",
-        "*  3.1.12   live        v23-v27   6         sha256:ed5c6ce26bc7  27d ago   carol@acme.test",
+        "*  3.1.12   live        v23-v27   7         sha256:ed5c6ce26bc7  27d ago   carol@acme.test",
         "   3.1.11   previous    v18-v22   -         sha256:98059fbd9b6f  2mo ago   alice@acme.test",
         "   3.1.10   superseded  v17       -         sha256:27c9063065c4  2mo ago   alice@acme.test",
         "   3.1.9    superseded  v3-v16    -         sha256:185146e67783  5mo ago   alice@acme.test",
@@ -130,7 +130,7 @@ describe("semfly versions", () => {
   it("truncates the widest column with … to fit the terminal", async () => {
     const { stdout } = await semfly(["versions"], emulator, { env: { COLUMNS: "80" } });
     expect(stdout.split("\n")[1]).toBe(
-      "*  3.1.12   live        v23-v27   6         sha256:ed5c6ce26bc7  27d ago   caro…",
+      "*  3.1.12   live        v23-v27   7         sha256:ed5c6ce26bc7  27d ago   caro…",
     );
     for (const line of stdout.split("\n")) expect(line.length).toBeLessThanOrEqual(80);
   });

@@ -44,8 +44,9 @@ describe("semfly mcp: plan, then execute", () => {
     expect(planned.isError).toBeFalsy();
     const plan = structured<PlanAnswer>(planned);
     expect(plan.plan).toMatchObject({ status: "planned", to: "3.1.11" });
-    expect(plan.plan.batches).toHaveLength(3);
-    expect(plan.preflight.machines).toHaveLength(6);
+    // One machine alone first (flyctl's spearhead), then two at a time.
+    expect(plan.plan.batches).toHaveLength(4);
+    expect(plan.preflight.machines).toHaveLength(7);
     expect(plan.preflight.skipped).toEqual([]);
     expect(plan.preflight.strategy).toBe("rolling");
     expect(textOf(planned)).toContain(`Plan ${plan.planId}: call execute_plan`);
@@ -75,15 +76,15 @@ describe("semfly mcp: plan, then execute", () => {
       reverted: false,
       undo: `semfly rollback 3.1.12 --app ${APP}`,
     });
-    expect(machineDigests(emulator)).toEqual(Array(6).fill(D11));
+    expect(machineDigests(emulator)).toEqual(Array(7).fill(D11));
     expect(emulator.releases(APP)).toHaveLength(releasesBefore + 1);
     expect(lastRelease(emulator).status).toBe("complete");
     expect(emulator.leases(APP)).toEqual([]);
-    expect(progress[0]).toBe("Leased 6 machines");
-    expect(progress).toContain("Batch 1/3: 5683d4e3c7e08e, e784079b449483");
+    expect(progress[0]).toBe("Leased 7 machines");
+    expect(progress).toContain("Batch 1/4: 5683d4e3c7e08e");
     expect(progress).toContain("5683d4e3c7e08e: checks passing");
     // The last lines too: the server leaves a gap before the result, which the SDK's client needs.
-    expect(progress.slice(-2)).toEqual(["Release v28 is complete", "Released 6 leases"]);
+    expect(progress.slice(-2)).toEqual(["Release v28 is complete", "Released 7 leases"]);
 
     // stdout is the protocol's; without --verbose the server has nothing to say on stderr either.
     expect(session.stderr()).toBe("");
@@ -109,7 +110,7 @@ describe("semfly mcp: plan, then execute", () => {
     const { planId } = structured<PlanAnswer>(planned);
     const executed = await session.call("execute_plan", { plan_id: planId });
     expect(structured(executed)).toMatchObject({ kind: "deploy", status: "complete", to: "3.2.0" });
-    expect(machineDigests(emulator)).toEqual(Array(6).fill(digest));
+    expect(machineDigests(emulator)).toEqual(Array(7).fill(digest));
   });
 
   it("runs a plan once when two calls race to execute it", async () => {
@@ -166,7 +167,7 @@ describe("semfly mcp: plan, then execute", () => {
     );
     expect(emulator.mutatingRequests()).toEqual([]);
     expect(emulator.releases(APP)).toHaveLength(releases);
-    expect(machineDigests(emulator)).toEqual(Array(6).fill(D12));
+    expect(machineDigests(emulator)).toEqual(Array(7).fill(D12));
   });
 
   it("refuses a plan once it expired", async () => {
@@ -182,7 +183,7 @@ describe("semfly mcp: plan, then execute", () => {
     expect(error.code).toBe("PLAN_EXPIRED");
     expect(error.message).toMatch(new RegExp(`^Plan ${planId} expired: it was made \\d+s ago`));
     expect(emulator.mutatingRequests()).toEqual([]);
-    expect(machineDigests(emulator)).toEqual(Array(6).fill(D12));
+    expect(machineDigests(emulator)).toEqual(Array(7).fill(D12));
   });
 
   it("interrupts the rollout when the client cancels execute_plan: release interrupted, no lease held", async () => {
@@ -223,7 +224,7 @@ describe("semfly mcp: plan, then execute", () => {
     const digests = machineDigests(emulator);
     expect(digests.filter((d) => d === D11).length).toBeGreaterThanOrEqual(1);
     expect(digests.filter((d) => d === D12).length).toBeGreaterThanOrEqual(1);
-    expect(progress).toContain("Leased 6 machines");
+    expect(progress).toContain("Leased 7 machines");
   });
 
   it("interrupts the rollout when the client goes away mid-rollout: release interrupted, no lease held", async () => {

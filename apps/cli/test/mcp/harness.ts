@@ -6,7 +6,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type Emulator, startEmulator } from "@semfly/fly-emulator";
-import { demoScenario, SECRET_TOKEN } from "../helpers.js";
+import { demoScenario, FAST_ROLLOUT_TIMING, SECRET_TOKEN } from "../helpers.js";
 import { BIN, type Sandbox, sandbox } from "../reliability/cli.js";
 
 export const APP = "acme-web";
@@ -48,9 +48,11 @@ export async function startMcp(emulator: Emulator, args: string[] = []): Promise
       FLY_API_BASE_URL: emulator.env.FLY_API_BASE_URL,
       FLY_FLAPS_BASE_URL: emulator.env.FLY_FLAPS_BASE_URL,
       FLY_UIEX_BASE_URL: emulator.env.FLY_UIEX_BASE_URL,
+      SEMFLY_REGISTRY_URL: emulator.env.SEMFLY_REGISTRY_URL,
       FLY_API_TOKEN: SECRET_TOKEN,
       FLY_APP: APP,
       NO_COLOR: "1",
+      SEMFLY_ROLLOUT_TIMING: FAST_ROLLOUT_TIMING,
     },
     stderr: "pipe",
   });
@@ -85,8 +87,19 @@ export function structured<T = Record<string, unknown>>(result: CallToolResult):
   return result.structuredContent as T;
 }
 
+/** The app's Fly Launch machines, as a rollout counts them (the demo also has unmanaged ones). */
+export const appMachines = (emulator: Emulator) =>
+  emulator
+    .machines(APP)
+    .filter(
+      (m) =>
+        m.state !== "destroyed" &&
+        m.config?.metadata?.fly_platform_version === "v2" &&
+        !String(m.config?.metadata?.fly_process_group ?? "").startsWith("fly_app_"),
+    );
+
 export const machineDigests = (emulator: Emulator) =>
-  emulator.machines(APP).map((m) => (m.image_ref as { digest?: string } | undefined)?.digest);
+  appMachines(emulator).map((m) => (m.image_ref as { digest?: string } | undefined)?.digest);
 
 /** Resolves when `check` holds, polling; throws after the timeout with what `check` last saw. */
 export async function eventually<T>(

@@ -44,7 +44,7 @@ describe("semfly mcp --read-only", () => {
     expect(structured(preflight)).toMatchObject({ planId: null, plan: { to: "3.1.11" } });
     expect(textOf(preflight)).toContain("Nothing was changed and no plan was kept.");
     expect(emulator.mutatingRequests()).toEqual([]);
-    expect(machineDigests(emulator)).toEqual(Array(6).fill(D12));
+    expect(machineDigests(emulator)).toEqual(Array(7).fill(D12));
   });
 });
 

@@ -70,7 +70,7 @@ describe("semfly mcp: tools", () => {
     const status = await session.call("status");
     const body = structured<{ version: string; drift: boolean; machines: unknown[] }>(status);
     expect(body).toMatchObject({ app: APP, version: "3.1.12", drift: false, driftGroups: [] });
-    expect(body.machines).toHaveLength(6);
+    expect(body.machines).toHaveLength(7);
     expect(textOf(status)).toContain("Version:  3.1.12");
     expect(emulator.mutatingRequests()).toEqual([]);
   });

@@ -219,7 +219,7 @@ const cases: Case[] = [
   },
   {
     name: "max-unavailable above the machines that would change",
-    args: ["rollback", "3.1.11", "--max-unavailable", "7", "--yes", ...app],
+    args: ["rollback", "3.1.11", "--max-unavailable", "8", "--yes", ...app],
     code: "MAX_UNAVAILABLE_TOO_HIGH",
     exit: 2,
   },

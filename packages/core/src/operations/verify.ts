@@ -60,8 +60,9 @@ export async function verifyLive(
   const outcome = await watchGates(
     gateSources(client, app, { probe: options.probe, machineGates: readMachines }),
     gates,
-    // Nothing is changing: the live machines are the ones judged, and there is no baseline.
-    { app, changed: machines.map((m) => m.id), baseline: [] },
+    // Nothing is changing: the started machines are the ones judged (a stopped one serves nothing, and a
+    // probe forced to it would wake it), and there is no baseline.
+    { app, changed: machines.filter((m) => m.state === "started").map((m) => m.id), baseline: [] },
     { durationMs: gates.bakeMs, signal: options.signal, onResults: options.onResults },
   );
   const scoped = outcome.results;

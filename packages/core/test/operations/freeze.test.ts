@@ -39,10 +39,17 @@ const aFreeze = (until: string | null = "2h") =>
 
 describe("freezing an app on Fly", () => {
   it("writes the freeze to every app machine, where the next history load reads it", async () => {
-    const outcome = await freezeApp(client, await history(), aFreeze());
-    const machines = emulator.machines(APP);
+    const before = await history();
+    const outcome = await freezeApp(client, before, aFreeze());
+    // The app's Fly Launch machines carry it; the demo's unmanaged and release-command machines do not.
+    const appIds = new Set(before.machines.map((i) => i.machine.id));
+    const machines = emulator.machines(APP).filter((m) => appIds.has(m.id));
+    expect(machines.length).toBeLessThan(emulator.machines(APP).length);
     expect(outcome.machineIds).toHaveLength(machines.length);
     for (const m of machines) expect(m.config?.metadata?.[FREEZE_METADATA_KEY]).toBeDefined();
+    for (const m of emulator.machines(APP).filter((m) => !appIds.has(m.id))) {
+      expect(m.config?.metadata?.[FREEZE_METADATA_KEY]).toBeUndefined();
+    }
     const state = freezeOf(
       (await history()).machines.map((i) => i.machine),
       NOW,
