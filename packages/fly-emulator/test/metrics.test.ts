@@ -54,7 +54,8 @@ describe("the PromQL the gates need", () => {
 describe("the Prometheus API and the app proxy", () => {
   it("answers an instant query with the org's per-machine series, labelled as Fly labels them", async () => {
     const fly = await start({ scenario: "demo" });
-    fly.setImageTraffic("registry.fly.io/acme-web:3.1.12", { errorRate: 0.25 });
+    const live = fly.machines("acme-web").find((m) => m.state === "started")!;
+    fly.setImageTraffic(live.image_ref.digest, { errorRate: 0.25 });
     const query = encodeURIComponent(
       'sum by (status) (rate(fly_app_http_responses_count{app="acme-web"}[1m]))',
     );
@@ -93,8 +94,8 @@ describe("the Prometheus API and the app proxy", () => {
       (await call(fly, "GET", "/prometheus/acme/api/v1/query?query=vector(1)", { auth: null }))
         .status,
     ).toBe(401);
-    const [machine] = fly.machines("acme-web");
-    fly.setImageTraffic("registry.fly.io/acme-web:3.1.12", { probeStatus: 503, probeBody: "down" });
+    const machine = fly.machines("acme-web").find((m) => m.state === "started");
+    fly.setImageTraffic(machine!.image_ref.digest, { probeStatus: 503, probeBody: "down" });
     const res = await fetch(fly.appUrl("acme-web", "/healthz"), {
       headers: { "fly-force-instance-id": machine!.id },
     });

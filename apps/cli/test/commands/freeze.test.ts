@@ -18,8 +18,12 @@ const ACTOR = { SEMFLY_ACTOR: "alice@acme.test" };
 const DEPLOY = ["deploy", "3.2.0", "--image", "registry.fly.io/acme-web:3.2.0", "--yes"];
 const TWO_HOURS_LATER = "2025-06-11T14:00:01Z";
 
+/** The freeze key on each of the app's Fly Launch machines (the demo's unmanaged ones never get one). */
 const freezeKeys = () =>
-  emulator.machines("acme-web").map((m) => m.config?.metadata?.semfly_freeze ?? null);
+  emulator
+    .machines("acme-web")
+    .filter((m) => m.state !== "destroyed" && m.config?.metadata?.fly_platform_version === "v2")
+    .map((m) => m.config?.metadata?.semfly_freeze ?? null);
 
 describe("a rollback freezes the app", () => {
   it("freezes on the version it rolled back to, with the rollback's reason", async () => {
@@ -50,7 +54,7 @@ describe("a rollback freezes the app", () => {
         version: "3.1.11",
         digest: "sha256:98059fbd9b6f5e5580e59b3cee8dd6a8e1cb0347842dfa3fe7fef51d3053ba59",
       },
-      machines: { carrying: 6, of: 6 },
+      machines: { carrying: 7, of: 7 },
     });
   });
 
@@ -92,7 +96,7 @@ describe("deploying to a frozen app", () => {
     expect(frozen.stdout).toBe(
       [
         "Froze acme-web by alice@acme.test until 2025-06-11T14:00:00.000Z: incident 42",
-        "  Deploys are refused (holding 3.1.12) on 6 machines; recorded on release v27.",
+        "  Deploys are refused (holding 3.1.12) on 7 machines; recorded on release v27.",
         "Undo: semfly unfreeze --app acme-web",
         "",
       ].join("\n"),
@@ -155,7 +159,7 @@ describe("deploying to a frozen app", () => {
     expect(first).toMatchObject({
       exitCode: 0,
       stdout:
-        "Unfroze acme-web on 6 machines (was frozen by alice@acme.test until 2025-06-11T14:00:00.000Z: incident 42).\n",
+        "Unfroze acme-web on 7 machines (was frozen by alice@acme.test until 2025-06-11T14:00:00.000Z: incident 42).\n",
     });
     expect(await semfly(["unfreeze"], emulator)).toMatchObject({
       exitCode: 0,
@@ -181,7 +185,7 @@ describe("freeze and unfreeze --json", () => {
           version: "3.1.12",
           digest: "sha256:ed5c6ce26bc7cf3f7a197ee6cae6d63aa415b2de67a05678aec46d67a0369979",
         },
-        machines: { carrying: 6, of: 6 },
+        machines: { carrying: 7, of: 7 },
       },
       release: 27,
       warnings: [],
@@ -191,7 +195,7 @@ describe("freeze and unfreeze --json", () => {
     expect(lifted).toMatchObject({
       app: "acme-web",
       lifted: { by: "alice@acme.test" },
-      machines: 6,
+      machines: 7,
     });
   });
 });

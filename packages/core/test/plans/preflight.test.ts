@@ -34,7 +34,15 @@ describe("preflightOf", () => {
     ]);
     const { plan } = rollbackFrom(history);
     const preflight = preflightOf(plan, history);
-    expect(preflight.skipped).toEqual([{ id: "m3", reason: "already on the target digest" }]);
+    expect(preflight.skipped).toEqual([
+      {
+        id: "m3",
+        name: "machine-m3",
+        region: "ams",
+        processGroup: "app",
+        reason: "already on the target digest",
+      },
+    ]);
     expect(preflight.warnings).toEqual([
       "1 machine not started (m2: stopped): updated without being started, so not health-checked.",
       "The machines do not all run the same version now (1 on 3.1.11).",

@@ -8,7 +8,7 @@ import {
   prepareRollback,
   type SemflyError,
 } from "../../src/index.js";
-import { APP, demoWorld, latestRelease, type World } from "../rollout/world.js";
+import { APP, demoWorld, FAST_TIMING, latestRelease, type World } from "../rollout/world.js";
 
 let world: World | undefined;
 afterEach(async () => {
@@ -48,7 +48,10 @@ describe("the image check before a rollback", () => {
     const target = await plan(w, "3.1.10");
     // The reading that would refuse every rollback: Fly answers null for the digest ref the rollout uses.
     expect(await w.client.resolveImage(APP, target.to.image)).toBeNull();
-    const result = await executeRollout(w.client, target, { imageCheck: { registry: w.registry } });
+    const result = await executeRollout(w.client, target, {
+      imageCheck: { registry: w.registry },
+      timing: FAST_TIMING,
+    });
     expect(result.status).toBe("complete");
     expect(latestRelease(w.emulator).metadata).toMatchObject({
       semfly: { imageCheck: { outcome: "exists", source: "registry" } },
@@ -64,6 +67,7 @@ describe("the image check before a rollback", () => {
     });
     w.emulator.clearRequestLog();
     const result = await executeRollout(w.client, target, {
+      timing: FAST_TIMING,
       imageCheck: { registry: noCredentials },
     });
     expect(result.status).toBe("complete");
@@ -80,6 +84,7 @@ describe("the image check before a rollback", () => {
     w.emulator.removeImage(APP, "registry.fly.io/acme-web:3.1.10");
     w.emulator.clearRequestLog();
     const error = (await executeRollout(w.client, target, {
+      timing: FAST_TIMING,
       imageCheck: { registry: w.registry, skipImageCheck: true },
     }).catch((e: unknown) => e)) as SemflyError;
     expect(error).toMatchObject({ code: "IMAGE_NOT_FOUND", kind: "input" });
@@ -93,6 +98,7 @@ describe("the image check before a rollback", () => {
     w.emulator.setFaults(outage);
     w.emulator.clearRequestLog();
     const error = (await executeRollout(w.client, target, {
+      timing: FAST_TIMING,
       imageCheck: { registry: w.registry },
     }).catch((e: unknown) => e)) as SemflyError;
     expect(error.code).toBe("IMAGE_UNKNOWN");
@@ -109,6 +115,7 @@ describe("the image check before a rollback", () => {
     const target = await plan(w, "3.1.10");
     w.emulator.setFaults(outage);
     const result = await executeRollout(w.client, target, {
+      timing: FAST_TIMING,
       imageCheck: { registry: w.registry, skipImageCheck: true },
     });
     expect(result.status).toBe("complete");

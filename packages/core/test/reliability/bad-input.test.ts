@@ -247,7 +247,7 @@ describe("a rollback the extension cannot plan", () => {
       () => demo,
       { spec: "3.1.11" },
       "MAX_UNAVAILABLE_TOO_HIGH",
-      { maxUnavailable: 7 },
+      { maxUnavailable: 8 },
     ],
     ["v3, both Fly's release 3 and the range 3.x", () => demo, { spec: "v3" }, "AMBIGUOUS_TARGET"],
     [

@@ -98,7 +98,7 @@ describe("image changes without a release", () => {
       id,
       region,
       image: flyctlRef(9),
-      metadata: { fly_process_group: "app", fly_release_version: "2" },
+      metadata: { fly_platform_version: "v2", fly_process_group: "app", fly_release_version: "2" },
       imageRef: {
         registry: "registry.fly.io",
         repository: "acme-web",
