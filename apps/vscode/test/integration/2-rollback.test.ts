@@ -5,6 +5,7 @@ import * as vscode from "vscode";
 import { Commands } from "../../src/constants.js";
 import type { SemflyTestApi } from "../../src/extension.js";
 import {
+  appMachines,
   appNode,
   DEMO_APP,
   resetUserSettings,
@@ -40,7 +41,7 @@ suite("Roll back to this version", () => {
     });
   }
 
-  const images = () => new Set(emulator.machines(DEMO_APP).map((m) => m.config?.image));
+  const images = () => new Set(appMachines(emulator).map((m) => m.config?.image));
 
   test("changes nothing when the modal is declined", async () => {
     emulator.clearRequestLog();
@@ -58,7 +59,7 @@ suite("Roll back to this version", () => {
     assert.equal(plan.from?.version, "3.1.12");
     assert.equal(plan.to.version, "3.1.11");
     assert.equal(plan.strategy, "rolling");
-    assert.equal(plan.machines.length, emulator.machines(DEMO_APP).length);
+    assert.equal(plan.machines.length, appMachines(emulator).length);
     assert.equal(result?.status, "complete", result?.reason ?? "");
     assert.deepEqual([...images()], [plan.to.image]);
     assert.ok(

@@ -12,6 +12,18 @@ import type { TreeNode } from "../../src/tree/treeItem.js";
 
 export const DEMO_APP = "acme-web";
 
+/** The app's Fly Launch machines, as a rollout counts them: the demo also has unmanaged ones. */
+export function appMachines(emulator: Emulator, app = DEMO_APP) {
+  return emulator
+    .machines(app)
+    .filter(
+      (m) =>
+        m.state !== "destroyed" &&
+        m.config?.metadata?.fly_platform_version === "v2" &&
+        !String(m.config?.metadata?.fly_process_group ?? "").startsWith("fly_app_"),
+    );
+}
+
 export async function semfly(): Promise<SemflyTestApi> {
   const extension = vscode.extensions.getExtension<{ testing: SemflyTestApi } | undefined>(
     EXTENSION_ID,
