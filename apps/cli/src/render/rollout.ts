@@ -7,7 +7,7 @@ import type {
   VersionRef,
 } from "@semfly/core";
 import type { Palette } from "./color.js";
-import { shortDigest, versionLabel } from "./format.js";
+import { versionLabel } from "./format.js";
 import { type Cell, renderTable, truncate } from "./table.js";
 import type { Terminal } from "./terminal.js";
 
