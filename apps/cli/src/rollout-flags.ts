@@ -51,6 +51,23 @@ export const rolloutFlags = {
     default: true,
   }),
   reason: Flags.string({ summary: "Why: recorded on the Fly release.", helpValue: "<text>" }),
+  probe: Flags.string({
+    summary:
+      "Also judge the rollout by this HTTP probe, after each batch and through the bake window: URL [status=2xx] [body=TEXT] [timeout=5s] [per-machine].",
+    multiple: true,
+    helpValue: "<url>",
+  }),
+  gate: Flags.string({
+    summary:
+      "Also judge it by this PromQL gate, 'QUERY <op> NUMBER' ($APP, $MACHINES: the changed machines, $BASELINE: the rest).",
+    multiple: true,
+    helpValue: "<expr>",
+  }),
+  bake: Flags.string({
+    summary:
+      "After the last batch, keep judging every gate this long (e.g. 10m) before the rollout is complete; a failure reverts.",
+    helpValue: "<duration>",
+  }),
   "skip-image-check": Flags.boolean({
     summary:
       "Go ahead when nobody can say whether the target image still exists (recorded on the release); a registry 404 still refuses.",
@@ -69,6 +86,9 @@ export interface RolloutFlagValues {
   "skip-unreachable": boolean;
   "verify-cold": boolean;
   "skip-image-check": boolean;
+  probe?: string[] | undefined;
+  gate?: string[] | undefined;
+  bake?: string | undefined;
   json: boolean;
 }
 
@@ -81,6 +101,12 @@ export interface RolloutChoices {
   reason: string | null;
   skipUnreachable: boolean;
   verifyCold: boolean;
+  /** `--probe`, `--gate`, `--bake`, checked; semfly.toml's are merged under them when the rollout runs. */
+  gateFlags: {
+    probe?: string[] | undefined;
+    gate?: string[] | undefined;
+    bake?: string | undefined;
+  };
   /** From SEMFLY_ROLLOUT_TIMING (tests and benchmarks against the emulator); empty otherwise. */
   timing: Partial<RolloutTiming>;
 }
@@ -126,6 +152,9 @@ export function rolloutChoices(core: CoreModule, flags: RolloutFlagValues): Roll
   }
   const leaseTtlSeconds = leaseMs / 1000;
   core.validateLeaseTtl(leaseTtlSeconds);
+  const gateFlags = { probe: flags.probe, gate: flags.gate, bake: flags.bake };
+  // Parsed here only to refuse a bad one before anything is fetched.
+  core.mergeGateFlags(core.EMPTY_GATES, gateFlags);
   return {
     strategy,
     maxUnavailable,
@@ -135,6 +164,7 @@ export function rolloutChoices(core: CoreModule, flags: RolloutFlagValues): Roll
     reason: flags.reason?.trim() ? flags.reason.trim() : null,
     skipUnreachable: flags["skip-unreachable"],
     verifyCold: flags["verify-cold"],
+    gateFlags,
     timing: core.parseRolloutTiming(process.env.SEMFLY_ROLLOUT_TIMING),
   };
 }

@@ -8,6 +8,7 @@ import type {
 import type { CoreModule } from "./base-command.js";
 import { confirm, skipsText } from "./prompt.js";
 import { toJson } from "./render/format.js";
+import { gatesJson, gatesText } from "./render/gates.js";
 import {
   LiveProgress,
   plainProgress,
@@ -59,14 +60,26 @@ export async function runRollout(session: RolloutSession): Promise<void> {
 
   const { history, skippedVersions } = prepared;
   const imageCheck = { registry: session.registry, skipImageCheck: flags["skip-image-check"] };
+  const gateSet = core.mergeGateFlags(
+    await core.loadGateFile(process.cwd()),
+    session.choices.gateFlags,
+  );
+  const gates = { gates: gateSet, sources: core.gateSources(client, plan.app) };
+  const gateLine = core.hasGates(gates) ? gatesText(gateSet) : null;
   if (flags["dry-run"]) {
     const check = await core.verifyTargetImage(client, plan, undefined, imageCheck);
     if (check.skipped) session.err(`Warning: ${core.skippedImageCheckWarning(check)}`);
     if (json) {
-      session.out(toJson(rolloutJson({ plan, bin, notRestored, history, skippedVersions })));
+      session.out(
+        toJson({
+          ...rolloutJson({ plan, bin, notRestored, history, skippedVersions }),
+          gates: gatesJson(gateSet),
+        }),
+      );
       return;
     }
     session.out(planText(plan, stdout, notRestored, skippedVersions));
+    if (gateLine) session.out(gateLine);
     session.out(`\n${core.imageCheckLine(check)}`);
     session.out(
       `Dry run: nothing was changed. Run again without --dry-run to ${plan.kind === "rollback" ? "roll back" : "deploy"}.`,
@@ -75,6 +88,7 @@ export async function runRollout(session: RolloutSession): Promise<void> {
   }
 
   if (!json) session.out(planText(plan, stdout, notRestored, skippedVersions));
+  if (!json && gateLine) session.out(gateLine);
   if (!flags.yes && plan.machines.length > 0) {
     const verb = plan.kind === "rollback" ? "roll back" : "deploy to";
     if (!process.stdin.isTTY) {
@@ -127,6 +141,7 @@ export async function runRollout(session: RolloutSession): Promise<void> {
       leaseTtlSeconds: session.choices.leaseTtlSeconds,
       revert: session.choices.revert,
       imageCheck,
+      gates,
       timing: session.choices.timing,
     });
   } finally {

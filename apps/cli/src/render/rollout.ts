@@ -322,6 +322,8 @@ export function eventLine(event: RolloutEvent, plan: RolloutPlan): string | null
       return `${event.machineId}: lease released`;
     case "warning":
       return `Warning: ${event.message}`;
+    case "gates":
+      return `Gates ${event.phase === "bake" ? "(bake)" : "(after the batch)"}: ${event.summary}`;
   }
 }
 

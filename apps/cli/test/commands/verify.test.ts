@@ -1,41 +1,24 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Emulator } from "@semfly/fly-emulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CLI_ROOT, isolatedHome, startTestEmulator } from "../helpers.js";
+import { startTestEmulator } from "../helpers.js";
+import { emulatorEnv, runCli, type Sandbox, sandbox } from "../reliability/cli.js";
 
-/**
- * Runs the built CLI as a process: gate expressions hold spaces and quotes, which the in-process runner
- * re-splits like a shell line.
- */
+let box: Sandbox;
+
+/** Runs the built CLI as a process: gate expressions hold spaces and quotes, as a shell passes them. */
 async function semfly(
   args: string[],
   fly: Emulator,
   options: { cwd?: string; env?: Record<string, string | undefined> } = {},
 ): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const home = await isolatedHome();
-  const env: Record<string, string | undefined> = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_CACHE_HOME: join(home, ".cache"),
-    COLUMNS: "120",
-    NO_COLOR: "1",
-    ...fly.env,
-    ...options.env,
-  };
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(CLI_ROOT, "bin/run.js"), ...args],
-      { cwd: options.cwd, env: env as NodeJS.ProcessEnv, encoding: "utf8" },
-      (error, stdout, stderr) => {
-        const code = (error as { code?: unknown } | null)?.code;
-        resolve({ stdout, stderr, exitCode: error ? (typeof code === "number" ? code : 1) : 0 });
-      },
-    );
+  const run = await runCli(args, {
+    cwd: options.cwd ?? box.cwd,
+    env: { ...emulatorEnv(fly, box), FLY_APP: "acme-web", COLUMNS: "120", ...options.env },
   });
+  return { stdout: run.stdout, stderr: run.stderr, exitCode: run.code ?? 1 };
 }
 
 /** The live image's digest (the demo's 3.1.12 is known by its OCI label only, under a deployment tag). */
@@ -48,9 +31,11 @@ const FIVE_XX = `sum(rate(fly_app_http_responses_count{app="$APP",status=~"5.."}
 let emulator: Emulator;
 beforeEach(async () => {
   emulator = await startTestEmulator();
+  box = await sandbox();
 });
 afterEach(async () => {
   await emulator.close();
+  await box.dispose();
 });
 
 describe("semfly verify", () => {

@@ -91,6 +91,7 @@ export function emulatorEnv(emulator: Emulator, box: Sandbox): Record<string, st
     FLY_API_BASE_URL: emulator.env.FLY_API_BASE_URL,
     FLY_FLAPS_BASE_URL: emulator.env.FLY_FLAPS_BASE_URL,
     FLY_UIEX_BASE_URL: emulator.env.FLY_UIEX_BASE_URL,
+    FLY_METRICS_BASE_URL: emulator.env.FLY_METRICS_BASE_URL,
     FLY_API_TOKEN: emulator.env.FLY_API_TOKEN,
     SEMFLY_REGISTRY_URL: emulator.env.SEMFLY_REGISTRY_URL,
     SEMFLY_ROLLOUT_TIMING: FAST_ROLLOUT_TIMING,

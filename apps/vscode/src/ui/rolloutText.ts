@@ -118,6 +118,8 @@ export function describeRolloutEvent(event: RolloutEvent, plan: RolloutPlan): st
       return `${machine(event.machineId)}: lease released`;
     case "warning":
       return event.message;
+    case "gates":
+      return `${event.phase === "bake" ? "Baking" : "Gates"}: ${event.summary}`;
     default:
       return null;
   }

@@ -1,3 +1,4 @@
+import type { GateResult } from "../verify/types.js";
 import type { RolloutPlan } from "./plan.js";
 
 /** What the engine reports while it works. It prints nothing; the CLI and the extension render these. */
@@ -18,6 +19,8 @@ export type RolloutEvent =
   | { type: "machine-reverted"; machineId: string }
   | { type: "revert-failed"; machineId: string; reason: string }
   | { type: "lease-released"; machineId: string }
+  /** One round of gate results; `summary` is the line both apps show. */
+  | { type: "gates"; phase: "batch" | "bake"; results: GateResult[]; summary: string }
   | { type: "warning"; message: string };
 
 export type RolloutEventListener = (event: RolloutEvent) => void;

@@ -7,8 +7,16 @@ import {
   imageCheckRecord,
   skippedImageCheckWarning,
 } from "../registry/image-check.js";
+import { EMPTY_GATES } from "../verify/types.js";
 import { settleLimit } from "./concurrency.js";
 import type { RolloutEvent, RolloutEventListener } from "./events.js";
+import {
+  GateStep,
+  type GateVerdict,
+  gateFailureReason,
+  gateRecord,
+  type RolloutGates,
+} from "./gates-step.js";
 import { verifyTargetImage } from "./image-check.js";
 import { appLockId, DEFAULT_LEASE_TTL_SECONDS, LEASE_CONCURRENCY, LeaseKeeper } from "./leases.js";
 import { type MachineSteps, revertMachine, updateMachine } from "./machine-steps.js";
@@ -44,6 +52,8 @@ export interface ExecuteOptions {
   timing?: Partial<RolloutTiming>;
   /** The registry to ask about the target image, and whether to go ahead when nobody can say. */
   imageCheck?: Omit<ImageCheckOptions, "signal">;
+  /** Probes, metric gates and the bake window (`--probe`, `--gate`, `--bake`, semfly.toml). */
+  gates?: RolloutGates;
 }
 
 /**
@@ -73,6 +83,10 @@ class RolloutRun {
   /** Machines whose update was sent: a revert must consider them changed. */
   private readonly touched = new Set<string>();
   private readonly warnings: string[] = [];
+  /** Judges the gates after each batch and through the bake window (always the same-image check). */
+  private readonly gateStep: GateStep;
+  /** The bake window was cut short by the user: every machine moved, not all of the window judged. */
+  private bakeInterrupted = false;
   /** The killed run's release this run finished as complete, when it had nothing else to move. */
   private finished: { id: string; version: number } | null = null;
 
@@ -109,6 +123,12 @@ class RolloutRun {
     for (const machine of plan.machines) {
       this.outcomes.set(machine.id, plannedOutcome(machine, plan));
     }
+    this.gateStep = new GateStep(
+      client,
+      plan,
+      options.gates ?? { gates: { ...EMPTY_GATES }, sources: NO_GATE_SOURCES },
+      this.emit,
+    );
   }
 
   private get interrupted(): boolean {
@@ -239,6 +259,11 @@ class RolloutRun {
       interrupted: this.interrupted,
       updated: this.count("updated"),
     });
+    if (this.bakeInterrupted && end.status === "interrupted") {
+      const reason =
+        "Interrupted during the bake window: every machine runs the target, but not every gate was judged for the whole window.";
+      return { ...end, reason, reverted };
+    }
     return { ...end, reverted };
   }
 
@@ -270,8 +295,26 @@ class RolloutRun {
       });
       const failure = cause as { machineId: string; reason: string } | null;
       if (failure) return `Machine ${failure.machineId} failed: ${failure.reason}`;
+      if (this.interrupted) return null;
+      const verdict = await this.gateStep.afterBatch(this.touched, this.userSignal);
+      if (verdict.status === "fail") return this.gateFailed(verdict, "batch");
     }
+    if (this.interrupted) return null;
+    const verdict = await this.gateStep.bake(this.touched, this.userSignal);
+    this.record.notes.gates = gateRecord(verdict, this.options.gates?.gates.bakeMs ?? 0);
+    if (verdict.status === "fail") return this.gateFailed(verdict, "bake");
+    if (verdict.status === "interrupted") this.bakeInterrupted = true;
     return null;
+  }
+
+  /** The user's Ctrl-C ends a gate's wait or the bake window; the engine's own work has its own signal. */
+  private get userSignal(): AbortSignal {
+    return this.options.signal ?? this.internal.signal;
+  }
+
+  private gateFailed(verdict: Extract<GateVerdict, { status: "fail" }>, phase: "batch" | "bake") {
+    this.record.notes.gates = gateRecord(verdict, this.options.gates?.gates.bakeMs ?? 0);
+    return gateFailureReason(verdict.failed, phase);
   }
 
   /** Put every machine whose update was sent back on the exact config it had. */
@@ -326,6 +369,12 @@ class RolloutRun {
     });
   }
 }
+
+/** Without probes or metric gates nothing is asked of these; the machines are judged all the same. */
+const NO_GATE_SOURCES: RolloutGates["sources"] = {
+  queryMetrics: async () => [],
+  probe: async (_gate, machineId) => ({ status: null, body: "", error: "no probe", machineId }),
+};
 
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message;

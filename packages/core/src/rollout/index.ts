@@ -1,5 +1,6 @@
 export * from "./events.js";
 export * from "./execute.js";
+export { gateFailureReason, hasGates, type RolloutGates } from "./gates-step.js";
 export {
   DEFAULT_LEASE_TTL_SECONDS,
   MAX_LEASE_TTL_SECONDS,

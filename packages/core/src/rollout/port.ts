@@ -10,6 +10,7 @@ export type RolloutClient = Pick<
   | "createRelease"
   | "updateRelease"
   | "getMachine"
+  | "listMachines"
   | "updateMachine"
   | "startMachine"
   | "stopMachine"

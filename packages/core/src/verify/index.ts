@@ -15,10 +15,12 @@ export type * from "./types.js";
 export { EMPTY_GATES } from "./types.js";
 export {
   CHECKS_WAIT_MS,
+  gateSummary,
   judgeFlyChecks,
   judgeMetric,
   judgeProbe,
   judgeSameImage,
+  judgeStillRunning,
   type MetricSample,
   type ProbeAnswer,
 } from "./verdict.js";

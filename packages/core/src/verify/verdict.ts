@@ -151,6 +151,25 @@ export function judgeFlyChecks(machines: readonly FlyMachine[]): GateResult {
   };
 }
 
+/** Machines that were serving before they changed must still be `started` (a crash takes them out). */
+export function judgeStillRunning(
+  machines: readonly FlyMachine[],
+  expected: ReadonlySet<string>,
+): GateResult {
+  const down = machines.filter((m) => expected.has(m.id) && m.state !== "started");
+  return {
+    name: "changed machines running",
+    kind: "checks",
+    status: down.length === 0 ? "pass" : "fail",
+    value: expected.size - down.length,
+    threshold: `${expected.size} started`,
+    detail:
+      down.length === 0
+        ? `${expected.size} started`
+        : down.map((m) => `${m.id} is ${m.state}`).join(", "),
+  };
+}
+
 /**
  * Every machine of the judged groups runs one digest (the target's, during a rollout). This is the check a
  * deploy that "succeeded" with stale machines skips.
@@ -170,6 +189,12 @@ export function judgeSameImage(machines: readonly FlyMachine[], digest: string |
         ? `${machines.length} machine${machines.length === 1 ? "" : "s"} on ${expected ? shortDigest(expected) : "one image"}`
         : `${off.length} machine${off.length === 1 ? "" : "s"} on another image: ${off.map((m) => m.id).join(", ")}`,
   };
+}
+
+/** One line for a round of gate results, as the CLI and the extension show progress. */
+export function gateSummary(results: readonly GateResult[]): string {
+  const word = { pass: "passes", fail: "FAILS", "no-data": "waits for data" } as const;
+  return results.map((r) => `${r.name} ${word[r.status]} (${r.detail})`).join("; ");
 }
 
 function shortDigest(digest: string): string {

@@ -31,6 +31,7 @@ export async function demoWorld(options: Parameters<typeof startEmulator>[0] = {
     apiBaseUrl: emulator.url,
     flapsBaseUrl: emulator.url,
     uiexBaseUrl: emulator.url,
+    metricsBaseUrl: emulator.url,
     retry: { minDelayMs: 5, maxDelayMs: 50 },
   });
   const registry = createRegistryClient({
