@@ -233,10 +233,10 @@ describe("the action, run as the runtime runs it", () => {
   });
 
   it("fails with a clear message for what this build of semfly cannot do yet", async () => {
-    const gates = await runAction({ ...DEPLOY, gates: "up == 1" }, "gates");
+    const gates = await runAction({ command: "versions", gates: "up == 1" }, "gates");
     expect(gates.exitCode).toBe(1);
     expect(gates.log).toContain(
-      "::error::Input gates is not supported by `semfly deploy` in this build (it has no --gate flag).",
+      "::error::Input gates is not supported by `semfly versions` in this build (it has no --gate flag).",
     );
     expect(emulator.mutatingRequests()).toEqual([]);
   });

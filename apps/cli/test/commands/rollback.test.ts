@@ -88,7 +88,16 @@ describe("semfly rollback", () => {
           : [`${id}: updated to 3.1.11`, `${id}: started`, `${id}: checks passing`],
       ),
     );
-    expect(progress.filter((line) => !line.startsWith("Batch ")).sort()).toEqual(perMachine.sort());
+    // After the last batch: the machines are judged once more, together (no bake window asked for).
+    expect(progress.at(-1)).toBe(
+      "Gates (bake): changed machines running passes (5 started); Fly health checks passes (5 started machines, checks passing); same image everywhere passes (7 machines on sha256:98059fbd9b6f)",
+    );
+    expect(
+      progress
+        .slice(0, -1)
+        .filter((line) => !line.startsWith("Batch "))
+        .sort(),
+    ).toEqual(perMachine.sort());
     expect(lines.slice(end).join("\n")).toBe(
       [
         "Release v28 is complete",
