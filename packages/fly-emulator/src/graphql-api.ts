@@ -10,6 +10,7 @@ import {
   type OperationDefinitionNode,
   parse,
 } from "graphql";
+import { appSecrets } from "./app-storage.js";
 import { type Route, sendJson } from "./http.js";
 import {
   type AppRecord,
@@ -309,6 +310,7 @@ const RESOLVERS: Record<string, Record<string, Resolver>> = {
       return found ? imageView(found.image, found.ref) : null;
     },
     platformVersion: () => "machines",
+    secrets: (app) => appSecrets(app as AppRecord).map((secret) => ({ ...secret })),
     release: (app, args, { state }) => {
       const record = app as AppRecord;
       let release: ReleaseRecord | null = null;

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { loadAppStorage } from "./app-storage.js";
 import { leaseNonce, machineId, machineName, opaqueId, privateIp, releaseId, ulid } from "./ids.js";
 import {
   type AppRecord,
@@ -120,6 +121,7 @@ export class EmulatorState {
       for (const machine of spec.machines ?? []) {
         this.addMachine(app.name, machine, spec.machineConfig ?? {});
       }
+      loadAppStorage(this, app, spec);
     }
   }
 

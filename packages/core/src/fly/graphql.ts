@@ -5,6 +5,8 @@
  * - No page-size cap is documented for `releases(first:)`; semfly asks for 100 per page (see DEFAULT_PAGE_SIZE).
  */
 
+import { releaseDefinitionsQuery } from "./release-definitions.js";
+
 /** Release fields semfly reads; shared by the page and current-release queries. */
 const RELEASE_FIELDS = `
       id
@@ -99,6 +101,13 @@ export const APP_ORGANIZATION_QUERY = `query SemflyAppOrganization($appName: Str
   }
 }`;
 
+/** Secret names and digests only: `Secret` has no value field, and semfly would not ask for one. */
+export const APP_SECRETS_QUERY = `query SemflyAppSecrets($appName: String!) {
+  app(name: $appName) {
+    secrets { name digest createdAt }
+  }
+}`;
+
 export const flyGraphqlDocuments: readonly FlyGraphqlDocument[] = [
   { name: "SemflyReleasesPage", document: RELEASES_PAGE_QUERY },
   { name: "SemflyCurrentRelease", document: CURRENT_RELEASE_QUERY },
@@ -106,4 +115,6 @@ export const flyGraphqlDocuments: readonly FlyGraphqlDocument[] = [
   { name: "SemflyReleasesByVersion", document: releasesByVersionQuery(2, "full") },
   { name: "SemflyReleaseImageConfigs", document: releasesByVersionQuery(2, "image-config") },
   { name: "SemflyAppOrganization", document: APP_ORGANIZATION_QUERY },
+  { name: "SemflyAppSecrets", document: APP_SECRETS_QUERY },
+  { name: "SemflyReleaseDefinitions", document: releaseDefinitionsQuery(2) },
 ];

@@ -9,6 +9,7 @@ import { configRanVersion } from "../versions/config-match.js";
 import { withFormerImages } from "../versions/former-images.js";
 import type { VersionEntry, VersionHistory } from "../versions/history.js";
 import { digestReference } from "../versions/image-ref.js";
+import type { RolloutPreflight } from "../versions/preflight.js";
 import { parseVersion } from "../versions/recognize.js";
 import { releaseInProgress, semflyMetadata } from "../versions/release-status.js";
 import {
@@ -19,11 +20,13 @@ import {
 import type { FlyRelease, MachineConfig } from "../versions/types.js";
 import { findFormerImages } from "./former-images.js";
 import { type HistoryClient, loadVersionHistory } from "./load-history.js";
+import { loadPreflight, type PreflightClient } from "./preflight.js";
 
 export type MachineVersionsClient = Pick<FlyClient, "listMachineVersions">;
 
 export type PrepareClient = HistoryClient &
   MachineVersionsClient &
+  PreflightClient &
   Pick<RolloutClient, "resolveImage">;
 
 interface RolloutChoices {
@@ -41,6 +44,8 @@ export interface PreparedRollout {
   plan: RolloutPlan;
   /** Higher versions the target's range passed over, each with why ("3.2.0: never deployed …"). */
   skippedVersions: SkippedCandidate[];
+  /** Migrations crossed, secrets changed since the target, volumes attached: what it will not give back. */
+  preflight: RolloutPreflight;
 }
 
 /** Load what a rollback needs, resolve the target, and plan it. Sends no mutating request. */
@@ -86,19 +91,24 @@ export async function prepareRollback(
     reason: input.reason ?? null,
   });
   checkBatchFits(plan, input.maxUnavailable);
-  if (!finishRelease) return { history, target, plan, skippedVersions };
+  if (!finishRelease)
+    return withPreflight(client, { history, target, plan, skippedVersions }, input.signal);
   // The move already happened: what it moved from is the version live before it.
   const from = history.previous;
-  return {
-    history,
-    target,
-    plan: {
-      ...plan,
-      finishRelease,
-      from: from ? { key: from.key, version: from.version, digest: from.digest } : null,
+  return withPreflight(
+    client,
+    {
+      history,
+      target,
+      plan: {
+        ...plan,
+        finishRelease,
+        from: from ? { key: from.key, version: from.version, digest: from.digest } : null,
+      },
+      skippedVersions,
     },
-    skippedVersions,
-  };
+    input.signal,
+  );
 }
 
 /**
@@ -238,7 +248,30 @@ export async function prepareDeploy(
     reason: input.reason ?? null,
   });
   checkBatchFits(plan, input.maxUnavailable);
-  return { history, target, plan, skippedVersions: [] };
+  return withPreflight(client, { history, target, plan, skippedVersions: [] }, input.signal);
+}
+
+/** The preflight of a prepared rollout, and the secret digests its release will record. */
+async function withPreflight(
+  client: PreflightClient,
+  prepared: Omit<PreparedRollout, "preflight">,
+  signal: AbortSignal | undefined,
+): Promise<PreparedRollout> {
+  const loaded = await loadPreflight(
+    client,
+    prepared.history,
+    prepared.plan,
+    prepared.target,
+    signal,
+  );
+  return {
+    ...prepared,
+    plan: {
+      ...prepared.plan,
+      recordMetadata: { ...prepared.plan.recordMetadata, ...loaded.recordMetadata },
+    },
+    preflight: loaded.preflight,
+  };
 }
 
 /**

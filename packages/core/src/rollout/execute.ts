@@ -520,6 +520,7 @@ class RolloutRun {
         machines: this.plan.machines.map((m) => m.id).filter((id) => this.touched.has(id)),
         ...(error ? { error } : {}),
         ...(this.imageCheck ? { imageCheck: imageCheckRecord(this.imageCheck) } : {}),
+        ...this.plan.recordMetadata,
       },
     };
     try {

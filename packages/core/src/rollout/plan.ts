@@ -56,6 +56,8 @@ export interface RolloutPlan {
   reason: string | null;
   /** A release an earlier, killed run left unfinished although every machine reached the target. */
   finishRelease?: { id: string; version: number } | null;
+  /** More keys for the release's `metadata.semfly` (promotedFrom, secret digests, volume snapshots). */
+  recordMetadata?: Record<string, unknown> | undefined;
 }
 
 export interface PlanInput {

@@ -2,6 +2,8 @@ export * from "./config-match.js";
 export * from "./freeze.js";
 export * from "./history.js";
 export * from "./image-ref.js";
+export * from "./preflight.js";
+export * from "./promote.js";
 export * from "./recognize.js";
 export * from "./release-status.js";
 export * from "./target.js";

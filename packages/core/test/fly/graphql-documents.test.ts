@@ -9,7 +9,9 @@ describe("GraphQL documents", () => {
   it("sends at least the release and image queries", () => {
     expect(flyGraphqlDocuments.map((d) => d.name).sort()).toEqual([
       "SemflyAppOrganization",
+      "SemflyAppSecrets",
       "SemflyCurrentRelease",
+      "SemflyReleaseDefinitions",
       "SemflyReleaseImageConfigs",
       "SemflyReleasesByVersion",
       "SemflyReleasesPage",
