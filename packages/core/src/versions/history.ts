@@ -1,6 +1,7 @@
 import semver from "semver";
 import { driftGroupsOf, placementsOf } from "./drift.js";
 import { type Identity, ImageIdentities, releaseHasNoImage } from "./identify.js";
+import { isKeptMachine } from "./keep.js";
 import { compareVersionsDescending, recognizeVersion } from "./recognize.js";
 import { releaseInProgress, releaseSucceeded, semflyMetadata } from "./release-status.js";
 import type { FlyMachine, FlyRelease } from "./types.js";
@@ -134,8 +135,9 @@ export const RESERVED_PROCESS_GROUPS: ReadonlySet<string> = new Set([
   "fly_app_console",
 ]);
 
+/** Not a one-off machine, and not one `semfly keep` parked to hold an image. */
 export function isAppMachine(machine: FlyMachine): boolean {
-  return !RESERVED_PROCESS_GROUPS.has(machine.processGroup);
+  return !RESERVED_PROCESS_GROUPS.has(machine.processGroup) && !isKeptMachine(machine);
 }
 
 interface Accumulator {

@@ -2,6 +2,7 @@ export * from "./config-match.js";
 export * from "./freeze.js";
 export * from "./history.js";
 export * from "./image-ref.js";
+export * from "./keep.js";
 export * from "./preflight.js";
 export * from "./promote.js";
 export * from "./recognize.js";

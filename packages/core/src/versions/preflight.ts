@@ -86,9 +86,14 @@ export function crossedVersions(
   });
 }
 
-/** Each version's deploy releases: those that carried an image, oldest first (the first ran the migration). */
+/**
+ * A version's deploy releases, oldest first: flyctl runs the release command on `deploy` only, though every
+ * release (scale, secrets) carries the whole config. Releases with an image stand in when none says deploy.
+ */
 export function deployReleases(entry: VersionEntry): FlyRelease[] {
-  return entry.releases.filter((r) => r.imageRef !== null).sort((a, b) => a.version - b.version);
+  const withImage = entry.releases.filter((r) => r.imageRef !== null);
+  const deploys = withImage.filter((r) => r.reason === "deploy");
+  return (deploys.length > 0 ? deploys : withImage).sort((a, b) => a.version - b.version);
 }
 
 /** `deploy.release_command` from a release's `definition` (the app config as JSON), if any. */
