@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { routeAppProxy } from "./app-proxy.js";
-import { appVolumes, routeVolumes, setSecret } from "./app-storage.js";
+import { appVolumes, routeVolumes, setSecret, unsetSecret } from "./app-storage.js";
 import { type FaultAction, FaultInjector, type Faults } from "./faults.js";
 import { routeGraphql } from "./graphql-api.js";
 import { type RequestContext, type Route, readBody, sendError, sendJson } from "./http.js";
@@ -367,6 +367,11 @@ export class Emulator {
   /** Sets a secret as `fly secrets set` would (new digest, new time); only its digest is ever served. */
   setSecret(app: string, name: string, value: string): void {
     setSecret(this.state, this.state.app(app), { name, value });
+  }
+
+  /** Removes a secret, as `fly secrets unset` would. */
+  unsetSecret(app: string, name: string): boolean {
+    return unsetSecret(this.state.app(app), name);
   }
 
   /** The snapshots of a volume, oldest first. */

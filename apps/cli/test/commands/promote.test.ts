@@ -67,7 +67,9 @@ describe("semfly promote", () => {
     });
     const images = emulator.machines("acme-web").map((m) => m.config?.image);
     // Fly's registry is per organisation: the target's machines pull the staging app's repository.
-    expect(new Set(images)).toEqual(new Set([`registry.fly.io/acme-web-staging@${stagingDigest()}`]));
+    expect(new Set(images)).toEqual(
+      new Set([`registry.fly.io/acme-web-staging@${stagingDigest()}`]),
+    );
   });
 
   it("refuses a version that never went live in staging, unless --force", async () => {
@@ -83,7 +85,16 @@ describe("semfly promote", () => {
     expect(emulator.mutatingRequests()).toEqual([]);
 
     const forced = await semfly(
-      ["promote", "3.3.0", "--from", "acme-web-staging", "--to", "acme-web", "--force", "--dry-run"],
+      [
+        "promote",
+        "3.3.0",
+        "--from",
+        "acme-web-staging",
+        "--to",
+        "acme-web",
+        "--force",
+        "--dry-run",
+      ],
       emulator,
     );
     expect(forced.exitCode).toBe(0);

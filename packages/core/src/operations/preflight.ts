@@ -129,7 +129,12 @@ export async function snapshotVolumes(
         );
         const done = fresh.find((s) => !SNAPSHOT_PENDING.has(s.status.toLowerCase()));
         if (done) {
-          return { ...volume, snapshotId: done.id, status: done.status };
+          return {
+            volumeId: volume.volumeId,
+            machineId: volume.machineId,
+            snapshotId: done.id,
+            status: done.status,
+          };
         }
         if (Date.now() > deadline) {
           throw new SemflyError({
