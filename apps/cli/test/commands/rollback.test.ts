@@ -33,6 +33,10 @@ const PLAN = [
   "d8d1779c4d0e18  hidden-wave-6203   iad     worker  started  3.1.12  3.1.11",
   "",
   `Note: ${NOTE}`,
+  "",
+  "Preflight",
+  "  Migrations crossed: none found.",
+  "  Secrets: none changed since 3.1.11 was deployed.",
 ];
 
 let emulator: Emulator;
