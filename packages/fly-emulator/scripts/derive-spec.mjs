@@ -25,10 +25,16 @@ const SERVED_PATHS = [
   "/apps/{app_name}/machines/{machine_id}/stop",
   "/apps/{app_name}/machines/{machine_id}/versions",
   "/apps/{app_name}/machines/{machine_id}/wait",
+  "/apps/{app_name}/volumes",
+  "/apps/{app_name}/volumes/{volume_id}/snapshots",
 ];
-// Only the operations the emulator implements (create/destroy machine are not served).
+// Only the operations the emulator implements (destroy machine is not served).
 const SERVED_OPERATIONS = new Set([
   "Machines_list",
+  "Machines_create",
+  "Volumes_list",
+  "Volumes_list_snapshots",
+  "createVolumeSnapshot",
   "Machines_show",
   "Machines_update",
   "Machines_show_lease",
