@@ -59,7 +59,7 @@ describe("semfly promote", () => {
       image: `registry.fly.io/acme-web-staging@${stagingDigest()}`,
       undo: "semfly rollback 3.1.12 --app acme-web",
     });
-    const semflyMeta = (emulator.release("acme-web", result.release)?.metadata ?? {}).semfly;
+    const semflyMeta = emulator.release("acme-web", result.release)?.metadata?.semfly;
     expect(semflyMeta).toMatchObject({
       version: "3.2.0",
       digest: stagingDigest(),
