@@ -78,10 +78,11 @@ describe("preflight in a rollback plan", () => {
     expect(stdout).not.toContain("postgres://old");
   });
 
-  it("finds a migration from a release-command machine when the config does not say", async () => {
+  it("finds a migration from a release-command machine when the release recorded no config", async () => {
     emulator = await startTestEmulator(
       await preflightScenario((app) => {
-        app.releases!.find((r) => r.version === 23)!.definition = { app: "acme-web" };
+        // `definition: {}`: the release carries no config to read a release_command from.
+        app.releases!.find((r) => r.version === 23)!.definition = {};
         app.machines!.push({
           region: "ams",
           processGroup: "fly_app_release_command",
@@ -104,6 +105,14 @@ describe("preflight in a rollback plan", () => {
         release: 23,
       },
     ]);
+  });
+
+  it("trusts a recorded config and spends no app-wide machine listing on release-command machines", async () => {
+    emulator = await startTestEmulator(await preflightScenario());
+    emulator.clearRequestLog();
+    expect((await semfly(["rollback", "3.1.11", "--dry-run"], emulator)).exitCode).toBe(0);
+    const listings = emulator.requestLog.filter((e) => e.operation === "machines.list");
+    expect(listings.map((e) => e.query)).toEqual([""]);
   });
 
   it("compares secrets by digest against what semfly recorded when it deployed the target", async () => {

@@ -18,6 +18,7 @@ import {
   secretDigestRecord,
   secretsSince,
 } from "../versions/preflight.js";
+import type { FlyMachine } from "../versions/types.js";
 
 export type PreflightClient = Pick<
   FlyClient,
@@ -45,20 +46,14 @@ export async function loadPreflight(
   const call = { signal };
   const crossed = crossedVersions(history, plan.kind, plan.from?.key ?? null, target);
   const releaseNumbers = crossed.flatMap((v) => deployReleases(v).map((r) => r.version));
-  const [definitions, machines, secrets, volumes] = await Promise.all([
-    soft(client.releaseDefinitions(app, releaseNumbers, call), new Map<number, unknown>(), () =>
-      unknown.push("the release configs of the versions crossed (release commands)"),
-    ),
-    releaseNumbers.length === 0
-      ? Promise.resolve([])
-      : soft(client.listMachines(app, { includeDeleted: true, signal }), [], () =>
-          unknown.push("the release-command machines"),
-        ),
-    soft<SecretDigest[] | null>(client.appSecrets(app, call), null, () =>
+  const [migrationFacts, secrets, volumes] = await Promise.all([
+    loadMigrationFacts(client, app, releaseNumbers, unknown, signal),
+    soft<SecretDigest[] | null>(client.appSecrets(app, call), null, signal, () =>
       unknown.push("the app's secrets"),
     ),
-    soft(client.listVolumes(app, call), [], () => unknown.push("the app's volumes")),
+    soft(client.listVolumes(app, call), [], signal, () => unknown.push("the app's volumes")),
   ]);
+  const { definitions, machines } = migrationFacts;
   const runs = machines
     .filter((m) => m.processGroup === RELEASE_COMMAND_GROUP)
     .map(releaseCommandRun)
@@ -79,13 +74,59 @@ export async function loadPreflight(
   };
 }
 
-/** A preflight fact that failed to load is noted, not fatal; cancellation still is. */
-async function soft<T>(promise: Promise<T>, fallback: T, note: () => void): Promise<T> {
+/**
+ * The release configs of the crossed releases and, only when one of them recorded no config (flyctl always
+ * records one; `definition: {}` happens), the release-command machines. That listing is an app-wide call Fly
+ * rate-limits, so it gets a short budget rather than holding the rollout back.
+ */
+async function loadMigrationFacts(
+  client: PreflightClient,
+  app: string,
+  releaseNumbers: number[],
+  unknown: string[],
+  signal: AbortSignal | undefined,
+): Promise<{ definitions: Map<number, unknown>; machines: FlyMachine[] }> {
+  if (releaseNumbers.length === 0) return { definitions: new Map(), machines: [] };
+  const definitions = await soft(
+    client.releaseDefinitions(app, releaseNumbers, { signal }),
+    new Map<number, unknown>(),
+    signal,
+    () => unknown.push("the release configs of the versions crossed (release commands)"),
+  );
+  const unrecorded = releaseNumbers.some((n) => !hasConfig(definitions.get(n)));
+  if (!unrecorded) return { definitions, machines: [] };
+  const budget = AbortSignal.timeout(MACHINE_LOOKUP_BUDGET_MS);
+  const machines = await soft(
+    client.listMachines(app, {
+      includeDeleted: true,
+      signal: signal ? AbortSignal.any([signal, budget]) : budget,
+    }),
+    [],
+    signal,
+    () => unknown.push("the release-command machines (releases without a recorded config)"),
+  );
+  return { definitions, machines };
+}
+
+const MACHINE_LOOKUP_BUDGET_MS = 750;
+
+function hasConfig(definition: unknown): boolean {
+  return (
+    typeof definition === "object" && definition !== null && Object.keys(definition).length > 0
+  );
+}
+
+/** A preflight fact that failed to load is noted, not fatal; the caller's cancellation still is. */
+async function soft<T>(
+  promise: Promise<T>,
+  fallback: T,
+  signal: AbortSignal | undefined,
+  note: () => void,
+): Promise<T> {
   try {
     return await promise;
   } catch (error) {
-    if (isSemflyError(error) && error.code === "INTERRUPTED") throw error;
-    if (error instanceof Error && error.name === "AbortError") throw error;
+    if (signal?.aborted) throw error;
     note();
     return fallback;
   }
