@@ -55,10 +55,14 @@ export function registerPreflightTool(
         const connection = await context.connect(args.app);
         const prepared = await rollbackPlanner(context, connection, args)(signal);
         await core.verifyTargetImage(connection.client, prepared.plan, signal);
-        const preflight = core.preflightOf(prepared.plan, prepared.history);
+        // The plan's summary, plus what it will not give back (migrations crossed, secrets changed, volumes).
+        const preflight = {
+          ...core.preflightOf(prepared.plan, prepared.history),
+          ...prepared.preflight,
+        };
         return toolResult(
           { planId: null, plan: planJson(context, prepared.plan), preflight },
-          `${planText(prepared.plan, TOOL_TEXT, notRestoredOf(context, prepared.plan))}${warningsText(preflight)}\n\nNothing was changed and no plan was kept.`,
+          `${planText(prepared.plan, TOOL_TEXT, notRestoredOf(context, prepared.plan))}${warningsText(preflight)}\n\n${core.preflightLines(prepared.preflight, prepared.plan.to.version ?? prepared.plan.to.key).join("\n")}\n\nNothing was changed and no plan was kept.`,
         );
       }
       const stored = store.get(args.plan_id);
