@@ -59,6 +59,19 @@ describe("semfly keep", () => {
     expect(plan.machines).toHaveLength(6);
   });
 
+  it("says plainly when Fly no longer has the image, and creates nothing", async () => {
+    // Pruned: Fly's `Release.image` answers null, so no digest of 3.1.11 is left to pin a machine to.
+    expect(emulator.removeImage("acme-web", "registry.fly.io/acme-web:v3.1.11")).toBe(true);
+    emulator.clearRequestLog();
+    const { stderr, exitCode } = await semfly(["keep", "3.1.11"], emulator);
+    expect(exitCode).toBe(2);
+    expect(stderr).toContain(
+      "Error: No digest of 3.1.11's image is known on acme-web: Fly no longer resolves it (pruned?), so there is nothing exact to keep.",
+    );
+    expect(emulator.mutatingRequests()).toEqual([]);
+    expect(emulator.machines("acme-web").some((m) => m.config?.metadata?.semfly_keep)).toBe(false);
+  });
+
   it("refuses VERSION together with --list, exit 2, nothing created", async () => {
     const { stderr, exitCode } = await semfly(["keep", "3.1.11", "--list"], emulator);
     expect(exitCode).toBe(2);

@@ -113,6 +113,24 @@ describe("semfly promote", () => {
     expect(emulator.mutatingRequests()).toEqual([]);
   });
 
+  it.each([
+    [
+      ["promote", "3.2.0", "--from", "acme-web", "--to", "acme-web"],
+      "Error: --from acme-web is the app to promote into.",
+    ],
+    [
+      ["promote", "9.9.9", "--from", "acme-web-staging", "--to", "acme-web"],
+      'Error: "9.9.9" was never deployed to acme-web-staging.',
+    ],
+    [["promote", "3.2.0", "--to", "acme-web"], "Missing required flag from"],
+  ])("refuses bad input %j with one line and exit 2, the app untouched", async (args, line) => {
+    emulator.clearRequestLog();
+    const { stderr, exitCode } = await semfly(args, emulator);
+    expect(exitCode).toBe(2);
+    expect(stderr).toContain(line);
+    expect(emulator.mutatingRequests()).toEqual([]);
+  });
+
   it("is refused by a freeze on the target, like a deploy", async () => {
     expect((await semfly(["freeze", "--reason", "incident"], emulator)).exitCode).toBe(0);
     emulator.clearRequestLog();

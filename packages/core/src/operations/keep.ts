@@ -38,8 +38,8 @@ export async function keepVersion(
   if (!entry.digest) {
     throw inputError(
       "KEEP_NO_DIGEST",
-      `${name} has no known image digest on ${app}: there is nothing exact to keep.`,
-      "Keep a version whose image Fly still resolves (see `semfly versions`).",
+      `No digest of ${name}'s image is known on ${app}: Fly no longer resolves it (pruned?), so there is nothing exact to keep.`,
+      "Keep versions while Fly still has their images (`semfly versions` shows which do); push it again to keep it from now on.",
     );
   }
   const existing = (await listKeptImages(client, app, signal)).find(
