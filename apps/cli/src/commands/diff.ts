@@ -75,7 +75,7 @@ export default class Diff extends BaseCommand {
         b: { app: against, ...diff.b },
       });
     }
-    this.out(`${app} (live) against ${against} (live)`);
-    this.out(diffText(diff, this.terminal(), this.now()));
+    this.out(`${app} against ${against}, their live versions:`);
+    this.out(diffText(diff, this.terminal(), this.now(), { releases: false }));
   }
 }

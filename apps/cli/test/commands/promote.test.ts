@@ -145,6 +145,24 @@ describe("semfly promote", () => {
 });
 
 describe("semfly diff --against", () => {
+  it("shows both apps' live versions, without a release range that two apps do not share", async () => {
+    const { stdout, exitCode } = await semfly(
+      ["diff", "--app", "acme-web", "--against", "acme-web-staging"],
+      emulator,
+    );
+    expect(exitCode).toBe(0);
+    const lines = stdout.split("\n");
+    expect(lines.slice(0, 2)).toEqual([
+      "acme-web against acme-web-staging, their live versions:",
+      "acme-web: 3.1.12 (live) → 3.2.0 (live)",
+    ]);
+    expect(stdout).toContain(
+      "  3.2.0    sha256:12d841b76eac  registry.fly.io/acme-web-staging:3.2.0",
+    );
+    expect(stdout).toContain("guest.memory_mb");
+    expect(stdout).not.toContain("Releases between");
+  });
+
   it("compares the live versions of two apps", async () => {
     const { stdout, exitCode } = await semfly(
       ["diff", "--app", "acme-web", "--against", "acme-web-staging", "--json"],
