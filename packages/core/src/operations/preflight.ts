@@ -3,7 +3,7 @@
  * the app's secrets (names and digests), its volumes. A fact Fly will not give is reported as unknown,
  * never as a failed plan. Also takes volume snapshots for `--snapshot-volumes`.
  */
-import { isSemflyError, SemflyError } from "../errors.js";
+import { SemflyError } from "../errors.js";
 import type { FlyClient } from "../fly/client.js";
 import type { RolloutPlan } from "../rollout/plan.js";
 import type { VersionEntry, VersionHistory } from "../versions/history.js";
