@@ -27,7 +27,8 @@ function createMachine(state: EmulatorState, ctx: RequestContext, appName: strin
     throw new EmulatorError(400, "config.metadata must map strings to strings");
   }
   const image = state.findImage(ref);
-  if (!image) throw new EmulatorError(400, `failed to get manifest ${ref}: manifest unknown`);
+  if (!image || !state.imageVisibleTo(app, image))
+    throw new EmulatorError(400, `failed to get manifest ${ref}: manifest unknown`);
   const region = typeof body.region === "string" && body.region ? body.region : "iad";
   const at = state.now();
   const machine: MachineRecord = {

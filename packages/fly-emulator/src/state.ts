@@ -202,6 +202,14 @@ export class EmulatorState {
   }
 
   /** Marks an image bad: its machines' checks go `critical` (now, for machines running it, and on boot). */
+  /** Fly's registry is per organisation: an app's image runs in the apps of its own organisation only. */
+  imageVisibleTo(app: AppRecord, image: ImageRecord): boolean {
+    for (const owner of this.apps.values()) {
+      if (owner.images.includes(image)) return owner.organization.slug === app.organization.slug;
+    }
+    return true;
+  }
+
   markImageBad(ref: string, bad = true): void {
     const image = this.requireImage(ref);
     image.bad = bad;
@@ -526,11 +534,11 @@ export class EmulatorState {
     options: { skipLaunch?: boolean; region?: string; name?: string } = {},
   ): void {
     const ref = config.image ?? "";
+    const app = this.app(appName);
     const image = this.findImage(ref);
-    if (!image) {
+    if (!image || !this.imageVisibleTo(app, image)) {
       throw new EmulatorError(400, `failed to get manifest ${ref}: manifest unknown`);
     }
-    const app = this.app(appName);
     const at = this.now();
     machine.versions.push({
       version: ulid(this.ids, at),

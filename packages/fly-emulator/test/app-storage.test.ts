@@ -100,3 +100,40 @@ describe("machine create", () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe("the registry is per organisation", () => {
+  const twoOrgs: Scenario = {
+    apps: [
+      { ...scenario.apps[0]!, name: "a-app" },
+      {
+        name: "b-app",
+        organization: { slug: "beta" },
+        images: [{ ref: "registry.fly.io/b-app:2.0.0" }],
+        releases: [{ version: 1, image: "registry.fly.io/b-app:2.0.0" }],
+      },
+      {
+        name: "a-staging",
+        organization: { slug: "acme" },
+        images: [{ ref: "registry.fly.io/a-staging:3.0.0" }],
+      },
+    ],
+  };
+
+  it("runs another app's image only in an app of the same organisation", async () => {
+    const emulator = await start({ scenario: twoOrgs });
+    const update = (image: string) =>
+      call(emulator, "POST", "/v1/apps/a-app/machines/m1", { body: { config: { image } } });
+    expect((await update("registry.fly.io/b-app:2.0.0")).status).toBe(400);
+    expect((await update("registry.fly.io/a-staging:3.0.0")).status).toBe(200);
+    const image = (ref: string) =>
+      gql<{ app: { image: { ref: string } | null } }>(
+        emulator,
+        'query($ref: String!) { app(name: "a-app") { image(ref: $ref) { ref } } }',
+        { ref },
+      );
+    expect((await image("registry.fly.io/b-app:2.0.0")).data?.app.image).toBeNull();
+    expect((await image("registry.fly.io/a-staging:3.0.0")).data?.app.image).toEqual({
+      ref: "registry.fly.io/a-staging:3.0.0",
+    });
+  });
+});
