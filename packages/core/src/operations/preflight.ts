@@ -11,7 +11,6 @@ import {
   attachedVolumes,
   crossedMigrations,
   crossedVersions,
-  deployReleases,
   type RolloutPreflight,
   releaseCommandRun,
   type SecretDigest,
@@ -45,7 +44,7 @@ export async function loadPreflight(
   const unknown: string[] = [];
   const call = { signal };
   const crossed = crossedVersions(history, plan.kind, plan.from?.key ?? null, target);
-  const releaseNumbers = crossed.flatMap((v) => deployReleases(v).map((r) => r.version));
+  const releaseNumbers = crossed.flatMap((c) => c.releases.map((r) => r.version));
   const [migrationFacts, secrets, volumes] = await Promise.all([
     loadMigrationFacts(client, app, releaseNumbers, unknown, signal),
     soft<SecretDigest[] | null>(client.appSecrets(app, call), null, signal, () =>

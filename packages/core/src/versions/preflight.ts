@@ -67,23 +67,52 @@ export interface ReleaseCommandRun {
   command: string | null;
 }
 
-/** Versions a move from `from` to `to` crosses whose migrations the target may not match. */
+/** A version a move crosses, with the deploy releases of it that count (whose release command matters). */
+export interface CrossedVersion {
+  entry: VersionEntry;
+  releases: FlyRelease[];
+}
+
+/**
+ * Versions whose migrations the target may not match. A rollback crosses every version deployed after the
+ * target last went live, by release number: the live one, those between, and a higher one rolled back from
+ * earlier, whose migrations were never undone either. Without such a record of the target (an image only
+ * machines knew), and for a deploy, the versions between live and target by semver.
+ */
 export function crossedVersions(
   history: VersionHistory,
   kind: "rollback" | "deploy",
   fromKey: string | null,
   to: { key: string; version: string | null },
-): VersionEntry[] {
+): CrossedVersion[] {
+  const target = history.versions.find((v) => v.key === to.key);
+  const targetLast = Math.max(
+    0,
+    ...(target?.releases ?? []).filter((r) => r.imageRef !== null).map((r) => r.version),
+  );
+  if (kind === "rollback" && targetLast > 0) {
+    return history.versions
+      .filter((v) => v.key !== to.key)
+      .map((entry) => ({
+        entry,
+        releases: deployReleases(entry).filter((r) => r.version > targetLast),
+      }))
+      .filter((c) => c.releases.length > 0);
+  }
   const from = history.versions.find((v) => v.key === fromKey) ?? null;
   const low = kind === "rollback" ? to.version : (from?.version ?? null);
   const high = kind === "rollback" ? (from?.version ?? null) : to.version;
-  if (!low || !high) return kind === "rollback" && from && from.key !== to.key ? [from] : [];
-  return history.versions.filter((v) => {
-    if (!v.version || v.key === to.key) return false;
-    if (!semver.gt(v.version, low)) return false;
-    // Rolling back undoes the live version too; a deploy only passes over what lies between.
-    return kind === "rollback" ? semver.lte(v.version, high) : semver.lt(v.version, high);
-  });
+  const between =
+    !low || !high
+      ? kind === "rollback" && from && from.key !== to.key
+        ? [from]
+        : []
+      : history.versions.filter((v) => {
+          if (!v.version || v.key === to.key || !semver.gt(v.version, low)) return false;
+          // Rolling back undoes the live version too; a deploy only passes over what lies between.
+          return kind === "rollback" ? semver.lte(v.version, high) : semver.lt(v.version, high);
+        });
+  return between.map((entry) => ({ entry, releases: deployReleases(entry) }));
 }
 
 /**
@@ -106,14 +135,13 @@ export function releaseCommandOf(definition: unknown): string | null {
 }
 
 export function crossedMigrations(
-  versions: readonly VersionEntry[],
+  crossed: readonly CrossedVersion[],
   definitions: ReadonlyMap<number, unknown>,
   runs: readonly ReleaseCommandRun[],
 ): CrossedMigration[] {
   const found: CrossedMigration[] = [];
-  for (const entry of versions) {
-    const releases = deployReleases(entry);
-    const numbers = new Set(entry.releases.map((r) => r.version));
+  for (const { entry, releases } of crossed) {
+    const numbers = new Set(releases.map((r) => r.version));
     const configured = releases
       .map((r) => ({ release: r.version, command: releaseCommandOf(definitions.get(r.version)) }))
       .find((r) => r.command !== null);

@@ -7,7 +7,7 @@ import {
   releaseCommandOf,
   secretsSince,
 } from "../../src/index.js";
-import { acmeWebHistory, release } from "../builders.js";
+import { acmeWebHistory, digestOf, release } from "../builders.js";
 
 const history = buildVersionHistory({ app: "acme-web", releases: acmeWebHistory() });
 const entry = (key: string) => history.versions.find((v) => v.key === key)!;
@@ -21,7 +21,37 @@ describe("versions a move crosses", () => {
     // A deploy passes over what lies between (it does not undo the live version).
     ["deploy", "3.1.9", "3.1.12", ["3.1.11", "3.1.10"]],
   ] as const)("a %s from %s to %s crosses %j", (kind, from, to, crossed) => {
-    expect(keys(crossedVersions(history, kind, from, entry(to)))).toEqual(crossed);
+    expect(keys(crossedVersions(history, kind, from, entry(to)).map((c) => c.entry))).toEqual(
+      crossed,
+    );
+  });
+
+  it("counts a higher version rolled back from earlier: its migrations were never undone either", () => {
+    const after = buildVersionHistory({
+      app: "acme-web",
+      releases: [
+        ...acmeWebHistory(),
+        release({
+          version: 28,
+          reason: "deploy",
+          imageRef: "registry.fly.io/acme-web:3.2.0",
+          imageDigest: digestOf("3.2.0"),
+        }),
+        // semfly's rollback to 3.1.12 made 3.1.12 live again; 3.2.0's migration stays applied.
+        release({
+          version: 29,
+          reason: "rollback",
+          imageRef: `registry.fly.io/acme-web@${digestOf("3.1.12")}`,
+          imageDigest: digestOf("3.1.12"),
+        }),
+      ],
+    });
+    const to = after.versions.find((v) => v.key === "3.1.11")!;
+    const crossed = crossedVersions(after, "rollback", "3.1.12", to);
+    expect(crossed.map((c) => [c.entry.key, c.releases.map((r) => r.version)])).toEqual([
+      ["3.2.0", [28]],
+      ["3.1.12", [23]],
+    ]);
   });
 });
 
@@ -41,7 +71,8 @@ describe("release commands", () => {
       [23, { deploy: { release_command: "migrate" } }],
       [24, { deploy: { release_command: "migrate" } }],
     ]);
-    expect(crossedMigrations([entry("3.1.12")], definitions, [])).toEqual([
+    const crossed = crossedVersions(history, "rollback", "3.1.12", entry("3.1.11"));
+    expect(crossedMigrations(crossed, definitions, [])).toEqual([
       { version: "3.1.12", command: "migrate", source: "release-config", release: 23 },
     ]);
   });
