@@ -68,6 +68,10 @@ export const rolloutFlags = {
       "After the last batch, keep judging every gate this long (e.g. 10m) before the rollout is complete; a failure reverts.",
     helpValue: "<duration>",
   }),
+  "snapshot-volumes": Flags.boolean({
+    summary:
+      "Snapshot every volume attached to a machine that changes, and wait for the snapshots, before changing anything.",
+  }),
   "skip-image-check": Flags.boolean({
     summary:
       "Go ahead when nobody can say whether the target image still exists (recorded on the release); a registry 404 still refuses.",
@@ -86,6 +90,7 @@ export interface RolloutFlagValues {
   "skip-unreachable": boolean;
   "verify-cold": boolean;
   "skip-image-check": boolean;
+  "snapshot-volumes": boolean;
   probe?: string[] | undefined;
   gate?: string[] | undefined;
   bake?: string | undefined;

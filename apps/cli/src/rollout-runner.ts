@@ -9,6 +9,7 @@ import type { CoreModule } from "./base-command.js";
 import { confirm, skipsText } from "./prompt.js";
 import { toJson } from "./render/format.js";
 import { gatesJson, gatesText } from "./render/gates.js";
+import { preflightJson, preflightText, snapshotLines } from "./render/preflight.js";
 import {
   LiveProgress,
   plainProgress,
@@ -36,6 +37,8 @@ export interface RolloutSession {
   exit(code: number): never;
   /** Runs after a complete rollout, before the result is shown (rollback's freeze); shown with it. */
   afterComplete?: ((result: RolloutResult) => Promise<AfterComplete>) | undefined;
+  /** Cancels the volume snapshots' waits when the command ends. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface AfterComplete {
@@ -74,12 +77,19 @@ export async function runRollout(session: RolloutSession): Promise<void> {
         toJson({
           ...rolloutJson({ plan, bin, notRestored, history, skippedVersions }),
           gates: gatesJson(gateSet),
+          preflight: preflightJson(prepared.preflight, check, null),
         }),
       );
       return;
     }
     session.out(planText(plan, stdout, notRestored, skippedVersions));
     if (gateLine) session.out(gateLine);
+    if (flags["snapshot-volumes"] && prepared.preflight.volumes.length > 0) {
+      session.out(
+        `  --snapshot-volumes would snapshot ${prepared.preflight.volumes.map((v) => v.volumeId).join(", ")} first.`,
+      );
+    }
+    session.out(`\n${preflightText(core, prepared.preflight, plan, stdout)}`);
     session.out(`\n${core.imageCheckLine(check)}`);
     session.out(
       `Dry run: nothing was changed. Run again without --dry-run to ${plan.kind === "rollback" ? "roll back" : "deploy"}.`,
@@ -87,8 +97,11 @@ export async function runRollout(session: RolloutSession): Promise<void> {
     return;
   }
 
-  if (!json) session.out(planText(plan, stdout, notRestored, skippedVersions));
-  if (!json && gateLine) session.out(gateLine);
+  if (!json) {
+    session.out(planText(plan, stdout, notRestored, skippedVersions));
+    session.out(`\n${preflightText(core, prepared.preflight, plan, stdout)}`);
+    if (gateLine) session.out(gateLine);
+  }
   if (!flags.yes && plan.machines.length > 0) {
     const verb = plan.kind === "rollback" ? "roll back" : "deploy to";
     if (!process.stdin.isTTY) {
@@ -106,6 +119,30 @@ export async function runRollout(session: RolloutSession): Promise<void> {
   }
 
   if (!json) session.out("");
+  // Before any lease or machine change: a snapshot that fails or never finishes leaves the app untouched.
+  const snapshots =
+    flags["snapshot-volumes"] && prepared.preflight.volumes.length > 0
+      ? await core.snapshotVolumes(client, plan.app, prepared.preflight.volumes, {
+          signal: session.signal,
+        })
+      : null;
+  const runPlan = snapshots
+    ? {
+        ...plan,
+        recordMetadata: {
+          ...plan.recordMetadata,
+          snapshots: snapshots.map((s) => ({
+            volume: s.volumeId,
+            machine: s.machineId,
+            snapshot: s.snapshotId,
+          })),
+        },
+      }
+    : plan;
+  if (snapshots)
+    (json ? session.err : session.out)(
+      `Snapshotted ${snapshots.map((s) => `${s.volumeId} → ${s.snapshotId}`).join(", ")}.`,
+    );
   const progressTerm = terminalOf(json ? process.stderr : process.stdout);
   const write = json ? session.err : session.out;
   const onEvent = progressListener(
@@ -134,7 +171,7 @@ export async function runRollout(session: RolloutSession): Promise<void> {
   process.on("SIGINT", onSigint);
   let result: RolloutResult;
   try {
-    result = await core.executeRollout(client, plan, {
+    result = await core.executeRollout(client, runPlan, {
       signal: controller.signal,
       onEvent,
       waitTimeoutMs: session.choices.waitTimeoutMs,
@@ -157,11 +194,13 @@ export async function runRollout(session: RolloutSession): Promise<void> {
     session.out(
       toJson({
         ...rolloutJson({ plan, result, bin, notRestored, history, skippedVersions }),
+        preflight: preflightJson(prepared.preflight, null, snapshots),
         ...after?.json,
       }),
     );
   } else {
     session.out(`\n${resultText(result, stdout, bin, notRestored)}`);
+    for (const line of snapshotLines(snapshots ?? [])) session.out(line);
     for (const line of after?.lines ?? []) session.out(line);
   }
   if (after?.failed) session.exit(1);

@@ -18,6 +18,7 @@ export const Commands = {
   showLog: "semfly.showLog",
   setToken: "semfly.setToken",
   signOut: "semfly.signOut",
+  promote: "semfly.promote",
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -27,6 +28,12 @@ export const ContextKeys = {
   ready: "semfly.ready",
   signedIn: "semfly.signedIn",
   hasApps: "semfly.hasApps",
+} as const;
+
+/** Context keys only menus read (not the welcome view). */
+export const MenuContextKeys = {
+  /** Two or more apps in the workspace: "Promote to …" has somewhere to go. */
+  multipleApps: "semfly.multipleApps",
 } as const;
 
 export const Settings = {

@@ -27,6 +27,8 @@ const SERVED_PATHS = [
   "/apps/{app_name}/machines/{machine_id}/stop",
   "/apps/{app_name}/machines/{machine_id}/versions",
   "/apps/{app_name}/machines/{machine_id}/wait",
+  "/apps/{app_name}/volumes",
+  "/apps/{app_name}/volumes/{volume_id}/snapshots",
 ];
 // Only the operations the emulator implements (doc.json has no suspend; the newer spec does).
 const SERVED_OPERATIONS = new Set([
@@ -35,6 +37,9 @@ const SERVED_OPERATIONS = new Set([
   "Machines_delete",
   "Machines_cordon",
   "Machines_uncordon",
+  "Volumes_list",
+  "Volumes_list_snapshots",
+  "createVolumeSnapshot",
   "Machines_show",
   "Machines_update",
   "Machines_show_lease",

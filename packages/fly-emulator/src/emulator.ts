@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { routeAppProxy } from "./app-proxy.js";
+import { appVolumes, routeVolumes, setSecret, unsetSecret } from "./app-storage.js";
 import { type FaultAction, FaultInjector, type Faults } from "./faults.js";
 import { routeGraphql } from "./graphql-api.js";
 import { type RequestContext, type Route, readBody, sendError, sendJson } from "./http.js";
@@ -401,6 +402,22 @@ export class Emulator {
     return machineJson(this.state, this.state.addMachine(app, spec));
   }
 
+  /** Sets a secret as `fly secrets set` would (new digest, new time); only its digest is ever served. */
+  setSecret(app: string, name: string, value: string): void {
+    setSecret(this.state, this.state.app(app), { name, value });
+  }
+
+  /** Removes a secret, as `fly secrets unset` would. */
+  unsetSecret(app: string, name: string): boolean {
+    return unsetSecret(this.state.app(app), name);
+  }
+
+  /** The snapshots of a volume, oldest first. */
+  volumeSnapshots(app: string, volumeId: string): { id: string; status: string }[] {
+    const volume = appVolumes(this.state.app(app)).find((v) => v.id === volumeId);
+    return (volume?.snapshots ?? []).map((s) => ({ id: s.id, status: s.status }));
+  }
+
   setMachineState(app: string, machineId: string, state: string): void {
     this.state.setMachineState(this.state.machine(app, machineId), state, "update");
   }
@@ -467,6 +484,7 @@ export class Emulator {
       routeReleases(this.state, method, url.pathname) ??
       routeMetrics(this.state, this.traffic, method, url.pathname) ??
       routeAppProxy(this.traffic, method, url.pathname) ??
+      routeVolumes(this.state, method, url.pathname) ??
       routeMachines(this.state, method, url.pathname) ?? {
         service: url.pathname.startsWith("/v1/")
           ? "machines"

@@ -10,6 +10,7 @@ import {
   type OperationDefinitionNode,
   parse,
 } from "graphql";
+import { appSecrets } from "./app-storage.js";
 import { type Route, sendJson } from "./http.js";
 import {
   type AppRecord,
@@ -309,11 +310,14 @@ const RESOLVERS: Record<string, Record<string, Resolver>> = {
     },
     deployed: (app) => (app as AppRecord).machines.size > 0,
     hostname: (app) => `${(app as AppRecord).name}.fly.dev`,
-    image: (_app, args, { state }) => {
+    image: (app, args, { state }) => {
       const found = graphqlImage(state, String(args.ref));
-      return found ? imageView(found.image, found.ref) : null;
+      // Another organisation's image is not this app's to see (the registry is per organisation).
+      if (!found || !state.imageVisibleTo(app as AppRecord, found.image)) return null;
+      return imageView(found.image, found.ref);
     },
     platformVersion: () => "machines",
+    secrets: (app) => appSecrets(app as AppRecord).map((secret) => ({ ...secret })),
     release: (app, args, { state }) => {
       const record = app as AppRecord;
       let release: ReleaseRecord | null = null;

@@ -1,4 +1,9 @@
 export {
+  type SecretSpec,
+  secretDigest,
+  type VolumeSpec,
+} from "./app-storage.js";
+export {
   Emulator,
   type EmulatorCounters,
   type EmulatorEnv,

@@ -40,10 +40,13 @@ export function exitEvent(
 export class MachineLifecycle {
   constructor(private readonly state: EmulatorState) {}
 
-  private requireImage(config: MachineConfigJson): ImageRecord {
+  /** Fly's registry is per organisation: an image of another organisation's app is not there. */
+  private requireImage(appName: string, config: MachineConfigJson): ImageRecord {
     const ref = config.image ?? "";
     const image = this.state.findImage(ref);
-    if (!image) throw new EmulatorError(400, `failed to get manifest ${ref}: manifest unknown`);
+    if (!image || !this.state.imageVisibleTo(this.state.app(appName), image)) {
+      throw new EmulatorError(400, `failed to get manifest ${ref}: manifest unknown`);
+    }
     return image;
   }
 
@@ -59,7 +62,7 @@ export class MachineLifecycle {
     config: MachineConfigJson,
     options: { skipLaunch?: boolean; region?: string; name?: string } = {},
   ): void {
-    const image = this.requireImage(config);
+    const image = this.requireImage(appName, config);
     const app = this.state.app(appName);
     const at = this.state.now();
     machine.versions.push({
@@ -86,7 +89,7 @@ export class MachineLifecycle {
     input: { config: MachineConfigJson; region?: string; name?: string; skipLaunch?: boolean },
   ): MachineRecord {
     const app = this.state.app(appName);
-    const image = this.requireImage(input.config);
+    const image = this.requireImage(appName, input.config);
     if (
       input.name &&
       [...app.machines.values()].some((m) => m.name === input.name && m.state !== "destroyed")

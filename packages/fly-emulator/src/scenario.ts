@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import type { SecretSpec, VolumeSpec } from "./app-storage.js";
 import type {
   CheckStatusJson,
   DeploymentStrategy,
@@ -58,6 +59,10 @@ export interface AppSpec {
   machines?: MachineSpec[];
   /** Requests per second per started machine, and the metrics' lag (see traffic.ts). */
   traffic?: AppTraffic;
+  /** GraphQL `App.secrets`: names and digests (app-storage.ts). */
+  secrets?: SecretSpec[];
+  /** Volumes; attached to the machine whose `config.mounts` names the id (app-storage.ts). */
+  volumes?: VolumeSpec[];
 }
 
 export interface ImageSpec {

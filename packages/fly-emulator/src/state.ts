@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { deriveAppDefinition } from "./app-definition.js";
+import { loadAppStorage } from "./app-storage.js";
 import { EmulatorError } from "./errors.js";
 import { leaseNonce, machineId, machineName, opaqueId, privateIp, releaseId, ulid } from "./ids.js";
 import { type ConfiguredCheck, configuredChecks, processGroupOf } from "./machine-config.js";
@@ -188,6 +189,7 @@ export class EmulatorState {
       for (const machine of spec.machines ?? []) {
         this.addMachine(app.name, machine, spec.machineConfig ?? {});
       }
+      loadAppStorage(this, app, spec);
     }
   }
 
@@ -267,6 +269,14 @@ export class EmulatorState {
     if (parsed.digest) return this.imageIndex.get(`${base}@${parsed.digest}`) ?? null;
     if (parsed.tag !== null) return this.imageIndex.get(`${base}:${parsed.tag}`) ?? null;
     return null;
+  }
+
+  /** Fly's registry is per organisation: an app's image runs in the apps of its own organisation only. */
+  imageVisibleTo(app: AppRecord, image: ImageRecord): boolean {
+    for (const owner of this.apps.values()) {
+      if (owner.images.includes(image)) return owner.organization.slug === app.organization.slug;
+    }
+    return true;
   }
 
   /** Marks an image bad: its machines' checks go `critical` (now, for machines running it, and on boot). */

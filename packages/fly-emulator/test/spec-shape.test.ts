@@ -239,3 +239,38 @@ describe("Machines API responses match doc.json", () => {
     }
   });
 });
+
+describe("volumes and machine create match doc.json", () => {
+  it("serves create, volume list and snapshot list bodies in the documented shapes", async () => {
+    const emulator = await start({
+      scenario: {
+        apps: [
+          {
+            name: "vol-app",
+            images: [{ ref: "registry.fly.io/vol-app:1.0.0" }],
+            releases: [{ version: 1, image: "registry.fly.io/vol-app:1.0.0" }],
+            volumes: [{ id: "vol_a", name: "data", region: "ams" }],
+            machines: [{ region: "ams", config: { mounts: [{ volume: "vol_a", path: "/data" }] } }],
+          },
+        ],
+      },
+    });
+    const created = await call(emulator, "POST", "/v1/apps/vol-app/machines", {
+      body: { config: { image: "registry.fly.io/vol-app:1.0.0" }, skip_launch: true },
+    });
+    expect(created.status).toBe(200);
+    expect(errorsOf(schemaFor("/apps/{app_name}/machines", "post", 200), created.body)).toEqual([]);
+    const volumes = await call(emulator, "GET", "/v1/apps/vol-app/volumes");
+    expect(errorsOf(schemaFor("/apps/{app_name}/volumes", "get", 200), volumes.body)).toEqual([]);
+    expect((await call(emulator, "POST", "/v1/apps/vol-app/volumes/vol_a/snapshots")).status).toBe(
+      200,
+    );
+    const snapshots = await call(emulator, "GET", "/v1/apps/vol-app/volumes/vol_a/snapshots");
+    expect(
+      errorsOf(
+        schemaFor("/apps/{app_name}/volumes/{volume_id}/snapshots", "get", 200),
+        snapshots.body,
+      ),
+    ).toEqual([]);
+  });
+});

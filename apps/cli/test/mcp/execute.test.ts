@@ -17,7 +17,14 @@ interface PlanAnswer {
   planId: string;
   expiresAt: string;
   plan: { status: string; to: string; machines: { id: string }[]; batches: string[][] };
-  preflight: { machines: unknown[]; skipped: unknown[]; strategy: string; warnings: string[] };
+  preflight: {
+    machines: unknown[];
+    skipped: unknown[];
+    strategy: string;
+    warnings: string[];
+    migrations: unknown[];
+    volumes: unknown[];
+  };
 }
 
 interface ErrorAnswer {
@@ -49,6 +56,10 @@ describe("semfly mcp: plan, then execute", () => {
     expect(plan.preflight.machines).toHaveLength(7);
     expect(plan.preflight.skipped).toEqual([]);
     expect(plan.preflight.strategy).toBe("rolling");
+    // What the rollback will not give back comes with the plan, as in the CLI's --json.
+    expect(plan.preflight.migrations).toEqual([]);
+    expect(plan.preflight.volumes).toEqual([]);
+    expect(textOf(planned)).toContain("Migrations crossed: none found.");
     expect(textOf(planned)).toContain(`Plan ${plan.planId}: call execute_plan`);
     expect(emulator.mutatingRequests()).toEqual([]);
 

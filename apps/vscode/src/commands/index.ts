@@ -7,6 +7,7 @@ import { compareWithLive } from "./compareWithLive.js";
 import type { CommandContext } from "./context.js";
 import { copyDigest } from "./copyDigest.js";
 import { openDashboard } from "./openDashboard.js";
+import { promote } from "./promote.js";
 import { refresh } from "./refresh.js";
 import { rollback } from "./rollback.js";
 import { setToken } from "./setToken.js";
@@ -25,6 +26,7 @@ export const COMMAND_HANDLERS: Record<CommandId, Handler> = {
   [Commands.showLog]: showLog,
   [Commands.setToken]: setToken,
   [Commands.signOut]: signOut,
+  [Commands.promote]: promote,
 };
 
 /** Register every command; failures become one error notification (with core's suggestion) and a log line. */

@@ -37,7 +37,7 @@ async function rollbackTo(
 ): Promise<RolloutResult | undefined> {
   const client = await ctx.session.client();
   const strategy = readRollbackStrategy();
-  const { plan } = await vscode.window.withProgress(
+  const { plan, preflight } = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: `semfly: planning the rollback of ${app}` },
     () => prepareRollback(client, app, { target: { key }, strategy }),
   );
@@ -48,7 +48,7 @@ async function rollbackTo(
     return undefined;
   }
   const ui = ctx.rollbackUi();
-  if (!(await ui.confirm(plan))) {
+  if (!(await ui.confirm(plan, preflight))) {
     ctx.log.info(`Rollback of ${app} to ${versionName(plan.to)} not confirmed`);
     return undefined;
   }

@@ -3,7 +3,7 @@ import type { AppDiscovery } from "../apps/appDiscovery.js";
 import type { FlySession } from "../auth/flySession.js";
 import type { TokenStore } from "../auth/tokenStore.js";
 import { affectsEndpoints } from "../config/settings.js";
-import { ContextKeys } from "../constants.js";
+import { ContextKeys, MenuContextKeys } from "../constants.js";
 import type { Emitter, EmitterFactory, Event } from "../model/events.js";
 import type { VersionsModel } from "../model/versionsModel.js";
 import { DisposableObject } from "../platform/lifecycle.js";
@@ -77,6 +77,11 @@ export class WorkspaceState extends DisposableObject {
     await Promise.all([
       vscode.commands.executeCommand("setContext", ContextKeys.signedIn, this.signedIn),
       vscode.commands.executeCommand("setContext", ContextKeys.hasApps, this.model.apps.length > 0),
+      vscode.commands.executeCommand(
+        "setContext",
+        MenuContextKeys.multipleApps,
+        this.model.apps.length > 1,
+      ),
       vscode.commands.executeCommand("setContext", ContextKeys.ready, true),
     ]);
     this.changed.fire();

@@ -1,4 +1,4 @@
-import type { RolloutEvent, RolloutPlan, RolloutResult } from "@semfly/core";
+import type { RolloutEvent, RolloutPlan, RolloutPreflight, RolloutResult } from "@semfly/core";
 import * as vscode from "vscode";
 import type { Log } from "../platform/log.js";
 import {
@@ -13,7 +13,8 @@ import {
  * integration tests, which cannot click a modal, can answer for the user (see extension.ts, test mode).
  */
 export interface RollbackUi {
-  confirm(plan: RolloutPlan): Promise<boolean>;
+  /** Asks before anything changes; the preflight says what the rollback will not give back. */
+  confirm(plan: RolloutPlan, preflight?: RolloutPreflight): Promise<boolean>;
   /** Runs the rollout under a cancellable progress; cancelling aborts `signal`. */
   withProgress<T>(
     plan: RolloutPlan,
@@ -35,8 +36,8 @@ export class VscodeRollbackUi implements RollbackUi {
    * A modal's first button is its default: Enter, or a keystroke queued by a task, presses it. So the first
    * button only shows the plan, and rolling production back takes a deliberate choice of the second.
    */
-  async confirm(plan: RolloutPlan): Promise<boolean> {
-    const { message, detail } = rollbackConfirmation(plan);
+  async confirm(plan: RolloutPlan, preflight?: RolloutPreflight): Promise<boolean> {
+    const { message, detail } = rollbackConfirmation(plan, preflight);
     const answer = await vscode.window.showWarningMessage(
       message,
       { modal: true, detail },

@@ -1,7 +1,9 @@
 import {
   NOT_RESTORED_NOTE,
+  preflightLines,
   type RolloutEvent,
   type RolloutPlan,
+  type RolloutPreflight,
   type RolloutResult,
   shortDigest,
   type VersionRef,
@@ -29,8 +31,11 @@ const STRATEGY_TEXT: Record<RolloutPlan["strategy"], (plan: RolloutPlan) => stri
   immediate: () => "immediate: every machine at once",
 };
 
-/** The modal's question and detail: app, from → to, how many machines and how. */
-export function rollbackConfirmation(plan: RolloutPlan): { message: string; detail: string } {
+/** The modal's question and detail: app, from → to, how many machines and how, and the preflight. */
+export function rollbackConfirmation(
+  plan: RolloutPlan,
+  preflight?: RolloutPreflight,
+): { message: string; detail: string } {
   const count = plan.machines.length;
   const regions = [...new Set(plan.machines.map((m) => m.region))].sort().join(", ");
   const message = `Roll back ${plan.app} from ${versionName(plan.from)} to ${versionName(plan.to)}?`;
@@ -45,6 +50,7 @@ export function rollbackConfirmation(plan: RolloutPlan): { message: string; deta
     ...plan.warnings.map((w) => `Warning: ${w}`),
     ...plan.notes,
     NOT_RESTORED_NOTE,
+    ...(preflight ? ["", ...preflightLines(preflight, versionName(plan.to))] : []),
   ];
   return { message, detail: lines.filter((line) => line !== null).join("\n") };
 }
@@ -173,7 +179,7 @@ export function rolloutResultMessage(result: RolloutResult): {
       updated === 0 ? "before any machine changed" : `after ${updated} of ${machineCount(total)}`;
     return {
       severity: "warning",
-      message: `Rollback of ${result.app} to ${versionName(result.to)} was interrupted ${when}${reason ? ` (${reason})` : ""}; run it again to finish${canUndo ? ", or undo" : ""}.`,
+      message: `${result.kind === "deploy" ? "Deploy" : "Rollback"} of ${result.app} to ${versionName(result.to)} was interrupted ${when}${reason ? ` (${reason})` : ""}; run it again to finish${canUndo ? ", or undo" : ""}.`,
       canUndo,
     };
   }
@@ -182,7 +188,7 @@ export function rolloutResultMessage(result: RolloutResult): {
     : "";
   return {
     severity: "error",
-    message: `Rollback of ${result.app} to ${versionName(result.to)} failed${reason ? `: ${reason}` : ""}${back}.`,
+    message: `${result.kind === "deploy" ? "Deploy" : "Rollback"} of ${result.app} to ${versionName(result.to)} failed${reason ? `: ${reason}` : ""}${back}.`,
     canUndo,
   };
 }

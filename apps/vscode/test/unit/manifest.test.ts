@@ -111,7 +111,7 @@ describe("context menus keyed on contextValue", () => {
   it("hides commands that need a tree row from the command palette", () => {
     const hidden = menus.commandPalette!.filter((e) => e.when === "false").map((e) => e.command);
     expect(hidden.sort()).toEqual(
-      [Commands.compareWithLive, Commands.copyDigest, Commands.rollback].sort(),
+      [Commands.compareWithLive, Commands.copyDigest, Commands.promote, Commands.rollback].sort(),
     );
   });
 });

@@ -37,6 +37,7 @@ import {
 } from "./machines.js";
 import { appOrganization, queryMetrics } from "./metrics.js";
 import { FLY_MACHINES_CLIENT_LIMITS, type FlyRateLimits, RateLimiter } from "./rate-limit.js";
+import { releaseDefinitions } from "./release-definitions.js";
 import {
   type ReleaseImageLabels,
   type ReleasesByVersion,
@@ -58,6 +59,14 @@ import {
   updateRelease,
 } from "./releases.js";
 import { DEFAULT_RETRY, type RetryOptions } from "./retry.js";
+import { appSecrets, type FlySecret } from "./secrets.js";
+import {
+  createVolumeSnapshot,
+  type FlyVolume,
+  type FlyVolumeSnapshot,
+  listVolumeSnapshots,
+  listVolumes,
+} from "./volumes.js";
 
 export interface FlyClientOptions {
   token: string;
@@ -193,6 +202,21 @@ export interface FlyClient {
     key: string,
     options?: CallOptions & { nonce?: string | undefined },
   ): Promise<void>;
+  /** Release number → the app config it recorded (GraphQL `Release.config { definition }`). */
+  releaseDefinitions(
+    app: string,
+    versions: readonly number[],
+    options?: CallOptions,
+  ): Promise<Map<number, unknown>>;
+  /** Names, digests and times of the app's secrets (GraphQL `App.secrets`); never values. */
+  appSecrets(app: string, options?: CallOptions): Promise<FlySecret[]>;
+  listVolumes(app: string, options?: CallOptions): Promise<FlyVolume[]>;
+  listVolumeSnapshots(
+    app: string,
+    volumeId: string,
+    options?: CallOptions,
+  ): Promise<FlyVolumeSnapshot[]>;
+  createVolumeSnapshot(app: string, volumeId: string, options?: CallOptions): Promise<void>;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -278,5 +302,10 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
     appOrganization: (app, o) => appOrganization(ctx, app, o),
     queryMetrics: (org, query, o) => queryMetrics(ctx, org, query, o),
     deleteMachineMetadata: (app, id, key, o) => deleteMachineMetadata(ctx, app, id, key, o),
+    appSecrets: (app, o) => appSecrets(ctx, app, o),
+    releaseDefinitions: (app, versions, o) => releaseDefinitions(ctx, app, versions, o),
+    listVolumes: (app, o) => listVolumes(ctx, app, o),
+    listVolumeSnapshots: (app, id, o) => listVolumeSnapshots(ctx, app, id, o),
+    createVolumeSnapshot: (app, id, o) => createVolumeSnapshot(ctx, app, id, o),
   };
 }

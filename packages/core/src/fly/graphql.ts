@@ -5,6 +5,8 @@
  * - No page-size cap is documented for `releases(first:)`; semfly asks for 100 per page (see DEFAULT_PAGE_SIZE).
  */
 
+import { releaseDefinitionsQuery } from "./release-definitions.js";
+
 /** Release fields semfly reads; shared by the page and current-release queries. */
 const RELEASE_FIELDS = `
       id
@@ -121,6 +123,13 @@ export const APP_ORGANIZATION_QUERY = `query SemflyAppOrganization($appName: Str
   }
 }`;
 
+/** Secret names and digests only: `Secret` has no value field, and semfly would not ask for one. */
+export const APP_SECRETS_QUERY = `query SemflyAppSecrets($appName: String!) {
+  app(name: $appName) {
+    secrets { name digest createdAt }
+  }
+}`;
+
 export const flyGraphqlDocuments: readonly FlyGraphqlDocument[] = [
   { name: "SemflyReleasesPage", document: RELEASES_PAGE_QUERY },
   { name: "SemflyCurrentRelease", document: CURRENT_RELEASE_QUERY },
@@ -130,4 +139,6 @@ export const flyGraphqlDocuments: readonly FlyGraphqlDocument[] = [
   { name: "SemflyAppOrganization", document: APP_ORGANIZATION_QUERY },
   { name: "SemflyCurrentReleaseConfig", document: CURRENT_RELEASE_CONFIG_QUERY },
   { name: "SemflyReleaseConfig", document: RELEASE_CONFIG_QUERY },
+  { name: "SemflyAppSecrets", document: APP_SECRETS_QUERY },
+  { name: "SemflyReleaseDefinitions", document: releaseDefinitionsQuery(2) },
 ];

@@ -372,9 +372,12 @@ export interface CreateMachineInput {
   config: MachineConfig;
   region?: string | undefined;
   name?: string | undefined;
+  /** Create it without starting it. */
+  skipLaunch?: boolean | undefined;
+  skipServiceRegistration?: boolean | undefined;
 }
 
-/** `POST /apps/{app}/machines`: used for the release command's one-off machine. */
+/** `POST /apps/{app}/machines`: the release command's one-off machine, `semfly keep`'s image holder. */
 export async function createMachine(
   ctx: FlyContext,
   app: string,
@@ -385,6 +388,8 @@ export async function createMachine(
   const body: Record<string, unknown> = { config: input.config };
   if (input.region) body.region = input.region;
   if (input.name) body.name = input.name;
+  if (input.skipLaunch) body.skip_launch = true;
+  if (input.skipServiceRegistration) body.skip_service_registration = true;
   const response = await machinesCall(ctx, {
     operation,
     method: "POST",

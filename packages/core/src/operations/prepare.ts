@@ -15,6 +15,7 @@ import { configRanVersion } from "../versions/config-match.js";
 import { withFormerImages } from "../versions/former-images.js";
 import type { VersionEntry, VersionHistory } from "../versions/history.js";
 import { digestReference } from "../versions/image-ref.js";
+import { type RolloutPreflight, releaseCommandOf } from "../versions/preflight.js";
 import { parseVersion } from "../versions/recognize.js";
 import { releaseInProgress, releaseSucceeded, semflyMetadata } from "../versions/release-status.js";
 import {
@@ -25,11 +26,13 @@ import {
 import type { MachineConfig } from "../versions/types.js";
 import { findFormerImages } from "./former-images.js";
 import { type HistoryClient, loadVersionHistory } from "./load-history.js";
+import { loadPreflight, type PreflightClient } from "./preflight.js";
 
 export type MachineVersionsClient = Pick<FlyClient, "listMachineVersions">;
 
 export type PrepareClient = HistoryClient &
   MachineVersionsClient &
+  PreflightClient &
   Pick<RolloutClient, "resolveImage"> &
   Pick<FlyClient, "currentReleaseDefinition" | "releaseDefinition">;
 
@@ -52,6 +55,8 @@ export interface PreparedRollout {
   plan: RolloutPlan;
   /** Higher versions the target's range passed over, each with why ("3.2.0: never deployed …"). */
   skippedVersions: SkippedCandidate[];
+  /** Migrations crossed, secrets changed since the target, volumes attached: what it will not give back. */
+  preflight: RolloutPreflight;
 }
 
 /** Load what a rollback needs, resolve the target, and plan it. Sends no mutating request. */
@@ -110,7 +115,7 @@ export async function prepareRollback(
     releaseCommand: null,
   });
   plan.warnings.unshift(...appConfig.warnings);
-  const command = releaseCommandOf(appConfig.definition);
+  const command = releaseCommandStep(appConfig.definition);
   if (command) {
     plan.notes.push(
       `A rollback does not run the release command (${command.command}): migrations it ran are not undone.`,
@@ -118,18 +123,24 @@ export async function prepareRollback(
   }
   refuseUnreachable(plan, input.skipUnreachable);
   checkBatchFits(plan, input.maxUnavailable);
-  if (!finishing) return { history, target, plan, skippedVersions };
+  if (!finishing) {
+    return withPreflight(client, { history, target, plan, skippedVersions }, input.signal);
+  }
   // The move already happened: what it moved from is the version live before it.
   const from = history.previous;
-  return {
-    history,
-    target,
-    plan: {
-      ...plan,
-      from: from ? { key: from.key, version: from.version, digest: from.digest } : null,
+  return withPreflight(
+    client,
+    {
+      history,
+      target,
+      plan: {
+        ...plan,
+        from: from ? { key: from.key, version: from.version, digest: from.digest } : null,
+      },
+      skippedVersions,
     },
-    skippedVersions,
-  };
+    input.signal,
+  );
 }
 
 /**
@@ -284,14 +295,10 @@ export async function releaseAppConfig(
   });
 }
 
-/** `[deploy] release_command` from an app config. */
-export function releaseCommandOf(
-  definition: Record<string, unknown> | null,
-): ReleaseCommand | null {
-  const deploy = definition?.deploy;
-  if (!deploy || typeof deploy !== "object" || Array.isArray(deploy)) return null;
-  const command = (deploy as Record<string, unknown>).release_command;
-  return typeof command === "string" && command.trim() ? { command: command.trim() } : null;
+/** The release command a deploy runs, from the app config (the rule is versions/preflight.ts's). */
+function releaseCommandStep(definition: Record<string, unknown> | null): ReleaseCommand | null {
+  const command = releaseCommandOf(definition);
+  return command ? { command } : null;
 }
 
 /**
@@ -377,7 +384,7 @@ export async function prepareDeploy(
     target: null,
     signal: input.signal,
   });
-  const command = releaseCommandOf(appConfig.definition);
+  const command = releaseCommandStep(appConfig.definition);
   const target = { key: version, version, digest: image.digest, imageRef: image.ref };
   const plan = planRollout({
     history,
@@ -401,7 +408,30 @@ export async function prepareDeploy(
   }
   refuseUnreachable(plan, input.skipUnreachable);
   checkBatchFits(plan, input.maxUnavailable);
-  return { history, target, plan, skippedVersions: [] };
+  return withPreflight(client, { history, target, plan, skippedVersions: [] }, input.signal);
+}
+
+/** The preflight of a prepared rollout, and the secret digests its release will record. */
+async function withPreflight(
+  client: PreflightClient,
+  prepared: Omit<PreparedRollout, "preflight">,
+  signal: AbortSignal | undefined,
+): Promise<PreparedRollout> {
+  const loaded = await loadPreflight(
+    client,
+    prepared.history,
+    prepared.plan,
+    prepared.target,
+    signal,
+  );
+  return {
+    ...prepared,
+    plan: {
+      ...prepared.plan,
+      recordMetadata: { ...prepared.plan.recordMetadata, ...loaded.recordMetadata },
+    },
+    preflight: loaded.preflight,
+  };
 }
 
 /**

@@ -112,6 +112,8 @@ class RolloutRun {
       emit: this.emit,
     });
     this.record = new ReleaseRecord(client, plan, this.internal.signal);
+    // What the plan asks the release to keep (promotedFrom, secret digests, volume snapshots).
+    Object.assign(this.record.notes, plan.recordMetadata ?? {});
     this.steps = {
       client,
       plan,

@@ -101,6 +101,8 @@ export interface RolloutPlan {
   warnings: string[];
   /** Facts shown with the plan that need no action (e.g. a rollback does not run the release command). */
   notes: string[];
+  /** More keys for the release's `metadata.semfly` (promotedFrom, secret digests, volume snapshots). */
+  recordMetadata?: Record<string, unknown> | undefined;
 }
 
 export interface PlanInput {

@@ -1,6 +1,7 @@
 import semver from "semver";
 import { driftGroupsOf, placementsOf } from "./drift.js";
 import { type Identity, ImageIdentities, releaseHasNoImage } from "./identify.js";
+import { isKeptMachine } from "./keep.js";
 import { compareVersionsDescending, recognizeVersion } from "./recognize.js";
 import { releaseInProgress, releaseSucceeded, semflyMetadata } from "./release-status.js";
 import type { FlyMachine, FlyRelease } from "./types.js";
@@ -155,8 +156,9 @@ export function unmanagedReason(machine: FlyMachine): string | null {
   return null;
 }
 
+/** A Fly Launch machine that is not one `semfly keep` parked to hold an image. */
 export function isAppMachine(machine: FlyMachine): boolean {
-  return unmanagedReason(machine) === null;
+  return unmanagedReason(machine) === null && !isKeptMachine(machine);
 }
 
 /** A machine semfly shows but never touches. */

@@ -9,9 +9,11 @@ describe("GraphQL documents", () => {
   it("sends at least the release and image queries", () => {
     expect(flyGraphqlDocuments.map((d) => d.name).sort()).toEqual([
       "SemflyAppOrganization",
+      "SemflyAppSecrets",
       "SemflyCurrentRelease",
       "SemflyCurrentReleaseConfig",
       "SemflyReleaseConfig",
+      "SemflyReleaseDefinitions",
       "SemflyReleaseImageConfigs",
       "SemflyReleasesByVersion",
       "SemflyReleasesPage",

@@ -81,6 +81,26 @@ describe("the rollback confirmation", () => {
     expect(detail).toContain("secrets, volumes and databases are not restored");
   });
 
+  it("ends with the preflight: migrations crossed, secrets changed since the target, volumes", () => {
+    const { detail } = rollbackConfirmation(plan(), {
+      migrations: [
+        { version: "3.2.0", command: "bin/migrate", source: "release-config", release: 5 },
+      ],
+      secrets: {
+        basis: "digests",
+        since: null,
+        changes: [{ name: "STRIPE_KEY", change: "changed", setAt: "2025-06-01T00:00:00Z" }],
+      },
+      volumes: [{ volumeId: "vol_1", name: "data", path: "/data", machineId: "m1" }],
+      unknown: [],
+    });
+    expect(detail.split("\n").slice(-3)).toEqual([
+      "Migrations crossed: 3.2.0 (v5: bin/migrate) ran a release command; the database schema may not match 3.1.11.",
+      "Secrets changed since 3.1.11: STRIPE_KEY changed. They stay as they are now.",
+      "Volumes attached: vol_1 (data) on m1: their data is not rolled back (--snapshot-volumes snapshots them first).",
+    ]);
+  });
+
   it.each([
     [
       "canary",

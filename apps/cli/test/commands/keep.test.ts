@@ -1,0 +1,81 @@
+import type { Emulator } from "@semfly/fly-emulator";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { semfly, startTestEmulator } from "../helpers.js";
+
+let emulator: Emulator;
+beforeEach(async () => {
+  emulator = await startTestEmulator();
+});
+afterEach(async () => {
+  await emulator.close();
+});
+
+const DIGEST_3_1_11 = "sha256:98059fbd9b6f5e5580e59b3cee8dd6a8e1cb0347842dfa3fe7fef51d3053ba59";
+
+describe("semfly keep", () => {
+  it("parks a stopped, service-less machine on the version's image by digest", async () => {
+    const { stdout, exitCode } = await semfly(["keep", "3.1.11", "--json"], emulator);
+    expect(exitCode).toBe(0);
+    const { kept, created } = JSON.parse(stdout);
+    expect(created).toBe(true);
+    expect(kept).toMatchObject({
+      version: "3.1.11",
+      digest: DIGEST_3_1_11,
+      name: "semfly-keep-3-1-11",
+    });
+    const machine = emulator.machine("acme-web", kept.machineId);
+    expect(machine.state).not.toBe("started");
+    expect(machine.config?.services).toBeUndefined();
+    expect(machine.config?.image).toBe(`registry.fly.io/acme-web@${DIGEST_3_1_11}`);
+    expect(machine.config?.metadata).toEqual({
+      semfly_keep: "3.1.11",
+      semfly_keep_digest: DIGEST_3_1_11,
+    });
+    const create = emulator.requestLog.find((e) => e.operation === "machines.create");
+    expect(create?.status).toBe(200);
+  });
+
+  it("keeps a version once, and lists what is kept", async () => {
+    expect((await semfly(["keep", "3.1.11"], emulator)).exitCode).toBe(0);
+    const again = await semfly(["keep", "3.1.11"], emulator);
+    expect(again.stdout).toMatch(/^3\.1\.11 is already kept on acme-web by machine \w+\.$/m);
+    const machines = emulator.machines("acme-web").filter((m) => m.config?.metadata?.semfly_keep);
+    expect(machines).toHaveLength(1);
+    const list = await semfly(["keep", "--list"], emulator);
+    expect(list.stdout.split("\n")[0]).toBe("Kept on acme-web:");
+    expect(list.stdout).toContain(`3.1.11  ${machines[0]!.id} (semfly-keep-3-1-11, created)`);
+    const empty = await semfly(["keep", "--list", "--app", "empty-app"], emulator);
+    expect(empty.stdout.trim()).toBe("No versions are kept on empty-app.");
+  });
+
+  it("is left out of status, drift and rollouts", async () => {
+    const before = JSON.parse((await semfly(["status", "--json"], emulator)).stdout);
+    expect((await semfly(["keep", "3.1.11"], emulator)).exitCode).toBe(0);
+    const after = JSON.parse((await semfly(["status", "--json"], emulator)).stdout);
+    expect(after).toEqual(before);
+    const plan = JSON.parse((await semfly(["rollback", "--dry-run", "--json"], emulator)).stdout);
+    const kept = emulator.machines("acme-web").find((m) => m.config?.metadata?.semfly_keep);
+    expect(plan.machines.map((m: { id: string }) => m.id)).not.toContain(kept!.id);
+    expect(plan.machines).toHaveLength(6);
+  });
+
+  it("says plainly when Fly no longer has the image, and creates nothing", async () => {
+    // Pruned: Fly's `Release.image` answers null, so no digest of 3.1.11 is left to pin a machine to.
+    expect(emulator.removeImage("acme-web", "registry.fly.io/acme-web:v3.1.11")).toBe(true);
+    emulator.clearRequestLog();
+    const { stderr, exitCode } = await semfly(["keep", "3.1.11"], emulator);
+    expect(exitCode).toBe(2);
+    expect(stderr).toContain(
+      "Error: No digest of 3.1.11's image is known on acme-web: Fly no longer resolves it (pruned?), so there is nothing exact to keep.",
+    );
+    expect(emulator.mutatingRequests()).toEqual([]);
+    expect(emulator.machines("acme-web").some((m) => m.config?.metadata?.semfly_keep)).toBe(false);
+  });
+
+  it("refuses VERSION together with --list, exit 2, nothing created", async () => {
+    const { stderr, exitCode } = await semfly(["keep", "3.1.11", "--list"], emulator);
+    expect(exitCode).toBe(2);
+    expect(stderr).toContain("Error: --list takes no VERSION.");
+    expect(emulator.mutatingRequests()).toEqual([]);
+  });
+});
