@@ -43,7 +43,7 @@ describe("semfly keep", () => {
     expect(machines).toHaveLength(1);
     const list = await semfly(["keep", "--list"], emulator);
     expect(list.stdout.split("\n")[0]).toBe("Kept on acme-web:");
-    expect(list.stdout).toContain(`3.1.11  ${machines[0]!.id} (semfly-keep-3-1-11, created)`);
+    expect(list.stdout).toContain(`3.1.11  ${machines[0]!.id} (semfly-keep-3-1-11, stopped)`);
     const empty = await semfly(["keep", "--list", "--app", "empty-app"], emulator);
     expect(empty.stdout.trim()).toBe("No versions are kept on empty-app.");
   });
@@ -56,7 +56,7 @@ describe("semfly keep", () => {
     const plan = JSON.parse((await semfly(["rollback", "--dry-run", "--json"], emulator)).stdout);
     const kept = emulator.machines("acme-web").find((m) => m.config?.metadata?.semfly_keep);
     expect(plan.machines.map((m: { id: string }) => m.id)).not.toContain(kept!.id);
-    expect(plan.machines).toHaveLength(6);
+    expect(plan.machines).toHaveLength(7);
   });
 
   it("says plainly when Fly no longer has the image, and creates nothing", async () => {

@@ -81,15 +81,9 @@ describe("preflight in a rollback plan", () => {
   it("finds a migration from a release-command machine when the release recorded no config", async () => {
     emulator = await startTestEmulator(
       await preflightScenario((app) => {
-        // `definition: {}`: the release carries no config to read a release_command from.
+        // `definition: {}`: the release carries no config to read a release_command from; the demo's
+        // destroyed release-command machine of v23 says what ran.
         app.releases!.find((r) => r.version === 23)!.definition = {};
-        app.machines!.push({
-          region: "ams",
-          processGroup: "fly_app_release_command",
-          state: "destroyed",
-          release: 23,
-          config: { init: { cmd: ["bin/migrate", "--up"] } },
-        });
       }),
     );
     const { stdout, exitCode } = await semfly(
@@ -100,7 +94,7 @@ describe("preflight in a rollback plan", () => {
     expect(JSON.parse(stdout).preflight.migrations).toEqual([
       {
         version: "3.1.12",
-        command: "bin/migrate --up",
+        command: "bin/migrate",
         source: "release-command-machine",
         release: 23,
       },

@@ -65,7 +65,11 @@ describe("semfly promote", () => {
       digest: stagingDigest(),
       promotedFrom: { app: "acme-web-staging", release: 2, digest: stagingDigest() },
     });
-    const images = emulator.machines("acme-web").map((m) => m.config?.image);
+    // The app's Fly Launch machines; the demo's unmanaged ones are never touched.
+    const images = emulator
+      .machines("acme-web")
+      .filter((m) => m.state !== "destroyed" && m.config?.metadata?.fly_platform_version === "v2")
+      .map((m) => m.config?.image);
     // Fly's registry is per organisation: the target's machines pull the staging app's repository.
     expect(new Set(images)).toEqual(
       new Set([`registry.fly.io/acme-web-staging@${stagingDigest()}`]),

@@ -41,7 +41,7 @@ const PLAN = [
   `Note: ${NOTE}`,
   "",
   "Preflight",
-  "  Migrations crossed: none found.",
+  "  Migrations crossed: 3.1.12 (v23: bin/migrate) ran a release command; the database schema may not match 3.1.11.",
   "  Secrets: none changed since 3.1.11 was deployed.",
 ];
 /** Spearhead, then one app and one worker machine at a time, then the cold ones together. */

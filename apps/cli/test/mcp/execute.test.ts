@@ -57,9 +57,12 @@ describe("semfly mcp: plan, then execute", () => {
     expect(plan.preflight.skipped).toEqual([]);
     expect(plan.preflight.strategy).toBe("rolling");
     // What the rollback will not give back comes with the plan, as in the CLI's --json.
-    expect(plan.preflight.migrations).toEqual([]);
+    // The demo's 3.1.12 ran its release command (bin/migrate): a rollback crosses that migration.
+    expect(plan.preflight.migrations).toEqual([
+      { version: "3.1.12", release: 23, command: "bin/migrate", source: "release-config" },
+    ]);
     expect(plan.preflight.volumes).toEqual([]);
-    expect(textOf(planned)).toContain("Migrations crossed: none found.");
+    expect(textOf(planned)).toContain("Migrations crossed: 3.1.12 (v23: bin/migrate)");
     expect(textOf(planned)).toContain(`Plan ${plan.planId}: call execute_plan`);
     expect(emulator.mutatingRequests()).toEqual([]);
 

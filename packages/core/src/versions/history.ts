@@ -304,7 +304,8 @@ export function buildVersionHistory(input: HistoryInput): VersionHistory {
     currentRelease,
     machines,
     unmanaged: (input.machines ?? []).flatMap((machine) => {
-      const reason = unmanagedReason(machine);
+      // semfly's own image holders are neither the app's machines nor someone else's.
+      const reason = isKeptMachine(machine) ? null : unmanagedReason(machine);
       return reason ? [{ machine, reason }] : [];
     }),
     drift,
