@@ -1,5 +1,10 @@
+import { dirname } from "node:path";
 import {
+  EMPTY_GATES,
   executeRollout,
+  type GateSet,
+  gateSources,
+  loadGateFile,
   parseRolloutTiming,
   prepareRollback,
   type RolloutResult,
@@ -47,8 +52,9 @@ async function rollbackTo(
     );
     return undefined;
   }
+  const gates = await appGates(ctx, app);
   const ui = ctx.rollbackUi();
-  if (!(await ui.confirm(plan, preflight))) {
+  if (!(await ui.confirm(plan, preflight, gates))) {
     ctx.log.info(`Rollback of ${app} to ${versionName(plan.to)} not confirmed`);
     return undefined;
   }
@@ -63,6 +69,8 @@ async function rollbackTo(
         signal,
         // The real delays unless the emulator suites ask for short ones (as the CLI reads them).
         timing: parseRolloutTiming(process.env.SEMFLY_ROLLOUT_TIMING),
+        // The gates of semfly.toml beside the app's fly.toml, as the CLI run there uses them.
+        gates: { gates, sources: gateSources(client, app) },
         onEvent: (event) => {
           const text = describeRolloutEvent(event, plan);
           if (text) ctx.log.info(`${app}: ${text}`);
@@ -81,4 +89,21 @@ async function rollbackTo(
     return rollbackTo(ctx, app, undoTarget.key);
   }
   return result;
+}
+
+/** The gates in semfly.toml beside the first fly.toml that names the app; none when there is no such file. */
+async function appGates(ctx: CommandContext, app: string): Promise<GateSet> {
+  const source = ctx.model
+    .get(app)
+    ?.app.sources.find((s): s is { kind: "fly.toml"; file: string } => s.kind === "fly.toml");
+  if (!source) return { ...EMPTY_GATES };
+  try {
+    return await loadGateFile(dirname(source.file));
+  } catch (error) {
+    ctx.log.error(`Ignored the gates of ${app}'s semfly.toml`, error);
+    void vscode.window.showWarningMessage(
+      `semfly: ${error instanceof Error ? error.message : String(error)} Rolling back with Fly's checks only.`,
+    );
+    return { ...EMPTY_GATES };
+  }
 }

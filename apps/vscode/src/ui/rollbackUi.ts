@@ -1,4 +1,10 @@
-import type { RolloutEvent, RolloutPlan, RolloutPreflight, RolloutResult } from "@semfly/core";
+import type {
+  GateSet,
+  RolloutEvent,
+  RolloutPlan,
+  RolloutPreflight,
+  RolloutResult,
+} from "@semfly/core";
 import * as vscode from "vscode";
 import type { Log } from "../platform/log.js";
 import {
@@ -14,7 +20,7 @@ import {
  */
 export interface RollbackUi {
   /** Asks before anything changes; the preflight says what the rollback will not give back. */
-  confirm(plan: RolloutPlan, preflight?: RolloutPreflight): Promise<boolean>;
+  confirm(plan: RolloutPlan, preflight?: RolloutPreflight, gates?: GateSet): Promise<boolean>;
   /** Runs the rollout under a cancellable progress; cancelling aborts `signal`. */
   withProgress<T>(
     plan: RolloutPlan,
@@ -36,8 +42,12 @@ export class VscodeRollbackUi implements RollbackUi {
    * A modal's first button is its default: Enter, or a keystroke queued by a task, presses it. So the first
    * button only shows the plan, and rolling production back takes a deliberate choice of the second.
    */
-  async confirm(plan: RolloutPlan, preflight?: RolloutPreflight): Promise<boolean> {
-    const { message, detail } = rollbackConfirmation(plan, preflight);
+  async confirm(
+    plan: RolloutPlan,
+    preflight?: RolloutPreflight,
+    gates?: GateSet,
+  ): Promise<boolean> {
+    const { message, detail } = rollbackConfirmation(plan, preflight, gates);
     const answer = await vscode.window.showWarningMessage(
       message,
       { modal: true, detail },

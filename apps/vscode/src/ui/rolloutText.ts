@@ -1,4 +1,5 @@
 import {
+  type GateSet,
   NOT_RESTORED_NOTE,
   preflightLines,
   type RolloutEvent,
@@ -35,6 +36,7 @@ const STRATEGY_TEXT: Record<RolloutPlan["strategy"], (plan: RolloutPlan) => stri
 export function rollbackConfirmation(
   plan: RolloutPlan,
   preflight?: RolloutPreflight,
+  gates?: GateSet,
 ): { message: string; detail: string } {
   const count = plan.machines.length;
   const regions = [...new Set(plan.machines.map((m) => m.region))].sort().join(", ");
@@ -47,12 +49,24 @@ export function rollbackConfirmation(
     ...skippedLines(plan),
     `Image: ${plan.to.image}`,
     "A machine that fails its checks puts every changed machine back.",
+    ...(gates ? gateLines(gates) : []),
     ...plan.warnings.map((w) => `Warning: ${w}`),
     ...plan.notes,
     NOT_RESTORED_NOTE,
     ...(preflight ? ["", ...preflightLines(preflight, versionName(plan.to))] : []),
   ];
   return { message, detail: lines.filter((line) => line !== null).join("\n") };
+}
+
+/** The app's gates (semfly.toml) and bake window, as the confirmation names them. */
+export function gateLines(gates: GateSet): string[] {
+  const names = [...gates.probes, ...gates.metrics].map((g) => g.name);
+  if (names.length === 0 && gates.bakeMs === 0) return [];
+  const bake =
+    gates.bakeMs > 0 ? ` Then a bake window of ${Math.round(gates.bakeMs / 1000)}s.` : "";
+  return [
+    `Gates (semfly.toml): ${names.length > 0 ? names.join("; ") : "Fly's checks only"}.${bake} A failing gate puts every changed machine back.`,
+  ];
 }
 
 /** What the rollback does not change, or changes without starting it: said before the user confirms. */

@@ -1,4 +1,11 @@
-import { planRollout, type RolloutResult, resolveRollbackTarget } from "@semfly/core";
+import {
+  EMPTY_GATES,
+  parseGateExpression,
+  parseProbeSpec,
+  planRollout,
+  type RolloutResult,
+  resolveRollbackTarget,
+} from "@semfly/core";
 import { describe, expect, it } from "vitest";
 import {
   describeRolloutEvent,
@@ -109,6 +116,27 @@ describe("the rollback confirmation", () => {
     ["immediate", "immediate: every machine at once"],
   ] as const)("explains the %s strategy", (strategy, text) => {
     expect(rollbackConfirmation(plan(strategy)).detail).toContain(text);
+  });
+});
+
+describe("the rollback confirmation with the app's gates", () => {
+  it("names semfly.toml's probes, metric gates and bake window", () => {
+    const gates = {
+      ...EMPTY_GATES,
+      probes: [parseProbeSpec("https://acme-web.fly.dev/healthz")],
+      metrics: [parseGateExpression("errors < 1", { name: "5xx" })],
+      bakeMs: 600_000,
+    };
+    const { detail } = rollbackConfirmation(plan(), undefined, gates);
+    expect(detail).toContain(
+      "Gates (semfly.toml): GET https://acme-web.fly.dev/healthz; 5xx. Then a bake window of 600s. A failing gate puts every changed machine back.",
+    );
+  });
+
+  it("says nothing of gates when the app has none", () => {
+    expect(rollbackConfirmation(plan(), undefined, { ...EMPTY_GATES }).detail).not.toContain(
+      "Gates",
+    );
   });
 });
 
