@@ -57,9 +57,17 @@ export function deployPlanner(
   connection: Connection,
   request: DeployRequest,
 ): Replan {
-  return async (signal) =>
-    context.core.prepareDeploy(connection.client, connection.app, {
-      history: await loadHistory(connection, signal),
+  return async (signal) => {
+    const history = await loadHistory(connection, signal);
+    // A freeze stops an agent's deploy as it stops `semfly deploy`: at planning, and again at execution
+    // (execute_plan plans afresh). Lifting it is a person's call (`semfly unfreeze`).
+    context.core.checkDeployAllowed(
+      connection.app,
+      context.core.historyFreeze(history, Date.now()),
+      { unfreeze: false },
+    );
+    return context.core.prepareDeploy(connection.client, connection.app, {
+      history,
       version: request.version,
       imageRef: request.image,
       allowDowngrade: request.allow_downgrade ?? false,
@@ -68,6 +76,7 @@ export function deployPlanner(
       reason: request.reason?.trim() ? request.reason.trim() : null,
       signal,
     });
+  };
 }
 
 /** What a rollback leaves as it was; null for a deploy (as the CLI says it). */

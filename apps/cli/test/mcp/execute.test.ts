@@ -1,5 +1,6 @@
 import type { Emulator } from "@semfly/fly-emulator";
 import { afterEach, describe, expect, it } from "vitest";
+import { emulatorEnv, runCli, sandbox } from "../reliability/cli.js";
 import {
   APP,
   D11,
@@ -125,6 +126,41 @@ describe("semfly mcp: plan, then execute", () => {
     const executed = await session.call("execute_plan", { plan_id: planId });
     expect(structured(executed)).toMatchObject({ kind: "deploy", status: "complete", to: "3.2.0" });
     expect(machineDigests(emulator)).toEqual(Array(7).fill(digest));
+  });
+
+  it("refuses to plan, or to execute, a deploy while the app is frozen", async () => {
+    emulator = await startMcpEmulator();
+    const fly = emulator;
+    fly.addImage(APP, {
+      ref: "registry.fly.io/acme-web:3.2.0",
+      labels: { "org.opencontainers.image.version": "3.2.0" },
+    });
+    session = await startMcp(fly);
+    const request = { version: "3.2.0", image: "registry.fly.io/acme-web:3.2.0" };
+    const { planId } = structured<PlanAnswer>(await session.call("plan_deploy", request));
+    // Someone freezes the app between the plan and its execution, as `semfly rollback` does.
+    const box = await sandbox();
+    try {
+      const frozen = await runCli(["freeze", "--reason", "incident 42", "--app", APP], {
+        cwd: box.cwd,
+        env: emulatorEnv(fly, box),
+      });
+      expect(frozen.code).toBe(0);
+    } finally {
+      await box.dispose();
+    }
+    const before = fly.mutatingRequests().length;
+    // The freeze itself changed the machines (a metadata key on each), so the old plan no longer holds.
+    const executed = await session.call("execute_plan", { plan_id: planId });
+    expect(executed.isError).toBe(true);
+    expect(["PLAN_CHANGED", "FROZEN"]).toContain(structured<ErrorAnswer>(executed).error.code);
+    const replanned = await session.call("plan_deploy", request);
+    expect(replanned.isError).toBe(true);
+    const { error } = structured<ErrorAnswer>(replanned);
+    expect(error.code).toBe("FROZEN");
+    expect(error.message).toMatch(/^acme-web is frozen by .*: incident 42$/);
+    expect(fly.mutatingRequests().length).toBe(before);
+    expect(machineDigests(fly)).toEqual(Array(7).fill(D12));
   });
 
   it("runs a plan once when two calls race to execute it", async () => {
