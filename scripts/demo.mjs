@@ -33,7 +33,15 @@ const { startEmulator } = await import(emulatorEntry);
 const emulator = await startEmulator({ scenario: "demo", bootTimeMs: 250, checkDelayMs: 150 });
 // A home of its own: no ~/.fly/config.yml and no release cache from an earlier run.
 const home = mkdtempSync(join(tmpdir(), "semfly-demo-"));
-const env = { ...process.env, ...emulator.env, HOME: home, XDG_CACHE_HOME: join(home, ".cache") };
+const env = {
+  ...process.env,
+  ...emulator.env,
+  HOME: home,
+  XDG_CACHE_HOME: join(home, ".cache"),
+  // The emulator's machines boot in milliseconds: watching each for a crash loop for 10 s, as on real
+  // Fly, would only make the demo wait.
+  SEMFLY_ROLLOUT_TIMING: JSON.stringify({ waitSliceSeconds: 1, crashWatchMs: 1000, crashPollMs: 250 }),
+};
 // A token from the user's shell would win over the emulator's (flyctl's precedence).
 delete env.FLY_ACCESS_TOKEN;
 
