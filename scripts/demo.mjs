@@ -40,7 +40,11 @@ const env = {
   XDG_CACHE_HOME: join(home, ".cache"),
   // The emulator's machines boot in milliseconds: watching each for a crash loop for 10 s, as on real
   // Fly, would only make the demo wait.
-  SEMFLY_ROLLOUT_TIMING: JSON.stringify({ waitSliceSeconds: 1, crashWatchMs: 1000, crashPollMs: 250 }),
+  SEMFLY_ROLLOUT_TIMING: JSON.stringify({
+    waitSliceSeconds: 1,
+    crashWatchMs: 1000,
+    crashPollMs: 250,
+  }),
 };
 // A token from the user's shell would win over the emulator's (flyctl's precedence).
 delete env.FLY_ACCESS_TOKEN;
