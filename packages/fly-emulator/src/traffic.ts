@@ -90,11 +90,16 @@ export class TrafficModel {
     return out;
   }
 
-  /** A request through Fly's proxy: to the forced machine, else to any started one. */
+  /**
+   * A request through Fly's proxy: to the forced machine, else to any started one. A cordoned machine is
+   * not registered with the proxy and gets nothing.
+   */
   answer(appName: string, forcedMachine: string | null): { status: number; body: string } {
     const app = this.state.apps.get(appName);
     if (!app) return { status: 404, body: `no app ${appName}` };
-    const started = [...app.machines.values()].filter((m) => m.state === "started");
+    const started = [...app.machines.values()].filter(
+      (m) => m.state === "started" && !m.cordoned,
+    );
     const machine = forcedMachine
       ? started.find((m) => m.id === forcedMachine)
       : started[Math.floor(Math.random() * started.length)];
@@ -104,3 +109,4 @@ export class TrafficModel {
     return { status: image.probeStatus ?? 200, body: image.probeBody ?? "ok" };
   }
 }
+

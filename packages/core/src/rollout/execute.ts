@@ -7,6 +7,8 @@ import {
   imageCheckRecord,
   skippedImageCheckWarning,
 } from "../registry/image-check.js";
+import { rollBluegreen } from "./bluegreen.js";
+import { DEFAULT_KEEP_PREVIOUS_MS } from "./bluegreen-rules.js";
 import { settleLimit } from "./concurrency.js";
 import type { RolloutEvent, RolloutEventListener } from "./events.js";
 import { verifyTargetImage } from "./image-check.js";
@@ -44,6 +46,8 @@ export interface ExecuteOptions {
   timing?: Partial<RolloutTiming>;
   /** The registry to ask about the target image, and whether to go ahead when nobody can say. */
   imageCheck?: Omit<ImageCheckOptions, "signal">;
+  /** Bluegreen: how long blue stays parked after the cut-over (default 24 h); 0 destroys it. */
+  keepPreviousMs?: number;
 }
 
 /**
@@ -178,9 +182,9 @@ class RolloutRun {
       throw error;
     }
 
-    let end: { status: RolloutStatus; reason: string | null; reverted: boolean };
+    let end: { status: RolloutStatus; reason: string | null; reverted: boolean; moved?: string[] };
     try {
-      end = await this.roll();
+      end = this.plan.strategy === "bluegreen" ? await this.bluegreen() : await this.roll();
     } catch (error) {
       await this.leases.releaseAll();
       throw error;
@@ -190,7 +194,7 @@ class RolloutRun {
     await Promise.all([
       this.record.setStatus(
         end.status === "partial" ? "complete" : end.status,
-        this.moved(),
+        end.moved ?? this.moved(),
         end.reason,
         this.emit,
       ),
@@ -240,6 +244,16 @@ class RolloutRun {
       updated: this.count("updated"),
     });
     return { ...end, reverted };
+  }
+
+  private bluegreen() {
+    return rollBluegreen({
+      steps: this.steps,
+      release: this.record.release!,
+      keepPreviousMs: this.options.keepPreviousMs ?? DEFAULT_KEEP_PREVIOUS_MS,
+      interrupted: () => this.interrupted,
+      setResult: (id, result, error) => this.setResult(id, result, error),
+    });
   }
 
   /** Returns the reason of the first machine failure, or null. Stops between batches when interrupted. */

@@ -11,3 +11,5 @@ export type * from "./port.js";
 export { definitionForRelease } from "./release-record.js";
 export * from "./result.js";
 export { DEFAULT_TIMING, parseRolloutTiming, type RolloutTiming } from "./timing.js";
+export { LAUNCH_ID_KEY } from "./bluegreen.js";
+export { DEFAULT_KEEP_PREVIOUS_MS } from "./bluegreen-rules.js";
