@@ -97,9 +97,7 @@ export class TrafficModel {
   answer(appName: string, forcedMachine: string | null): { status: number; body: string } {
     const app = this.state.apps.get(appName);
     if (!app) return { status: 404, body: `no app ${appName}` };
-    const started = [...app.machines.values()].filter(
-      (m) => m.state === "started" && !m.cordoned,
-    );
+    const started = [...app.machines.values()].filter((m) => m.state === "started" && !m.cordoned);
     const machine = forcedMachine
       ? started.find((m) => m.id === forcedMachine)
       : started[Math.floor(Math.random() * started.length)];
@@ -109,4 +107,3 @@ export class TrafficModel {
     return { status: image.probeStatus ?? 200, body: image.probeBody ?? "ok" };
   }
 }
-

@@ -1,11 +1,12 @@
 /** `createFlyClient`: one object for everything semfly asks of Fly (GraphQL, Machines API, release REST). */
-import { setCordon } from "./cordon.js";
+
 import type { Dispatcher } from "undici";
 import { inputError, registerSecret } from "../errors.js";
 import type { MetricSample } from "../verify/verdict.js";
 import type { FlyMachine, FlyRelease, MachineConfig, MachineEvent } from "../versions/types.js";
 import { authorizationHeader, DEFAULT_ENDPOINTS, normalizeBaseUrl } from "./config.js";
 import type { CallOptions, FlyContext } from "./context.js";
+import { setCordon } from "./cordon.js";
 import { HttpTransport } from "./http.js";
 import { type ResolvedImage, resolveImage } from "./images.js";
 import {

@@ -4,8 +4,8 @@
  * `--keep-previous 0`. Until the cut-over the blue machines are never touched: a failure destroys green.
  */
 import { isSemflyError } from "../errors.js";
-import type { FlyMachine, MachineConfig } from "../versions/types.js";
 import { parkedConfig } from "../versions/parked.js";
+import type { FlyMachine, MachineConfig } from "../versions/types.js";
 import { settleLimit } from "./concurrency.js";
 import { waitForVersion, waitHealthy } from "./health.js";
 import { LEASE_CONCURRENCY } from "./leases.js";
@@ -77,7 +77,12 @@ export async function runBluegreen(input: BluegreenInput): Promise<BluegreenEnd>
       if (pair.error) input.setResult(pair.blue.id, "failed", pair.error);
       else input.setResult(pair.blue.id, "not-started");
     }
-    return { failure, reverted: failure !== null && destroyed, moved: [], stopped: failure === null };
+    return {
+      failure,
+      reverted: failure !== null && destroyed,
+      moved: [],
+      stopped: failure === null,
+    };
   }
   // The cut-over: green takes traffic first, then blue stops taking it.
   try {
@@ -133,7 +138,10 @@ async function launchGreen(input: BluegreenInput, pairs: Pair[]): Promise<string
 }
 
 /** The blue machine's target config under this release, with the green machine's idempotency key. */
-function greenConfig(blue: PlannedMachine, release: { id: string; version: number }): MachineConfig {
+function greenConfig(
+  blue: PlannedMachine,
+  release: { id: string; version: number },
+): MachineConfig {
   const config = configForRelease(blue.targetConfig, release);
   return {
     ...config,

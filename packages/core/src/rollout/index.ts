@@ -1,3 +1,5 @@
+export { LAUNCH_ID_KEY } from "./bluegreen.js";
+export { DEFAULT_KEEP_PREVIOUS_MS } from "./bluegreen-rules.js";
 export * from "./events.js";
 export * from "./execute.js";
 export {
@@ -11,5 +13,3 @@ export type * from "./port.js";
 export { definitionForRelease } from "./release-record.js";
 export * from "./result.js";
 export { DEFAULT_TIMING, parseRolloutTiming, type RolloutTiming } from "./timing.js";
-export { LAUNCH_ID_KEY } from "./bluegreen.js";
-export { DEFAULT_KEEP_PREVIOUS_MS } from "./bluegreen-rules.js";

@@ -1,8 +1,8 @@
 import { inputError } from "../errors.js";
-import { refuseBluegreen } from "./bluegreen-rules.js";
 import type { MachineVersionInfo, VersionEntry, VersionHistory } from "../versions/history.js";
 import { digestReference, tagReference } from "../versions/image-ref.js";
 import type { FlyMachine, MachineConfig } from "../versions/types.js";
+import { refuseBluegreen } from "./bluegreen-rules.js";
 
 /** Strategies as flyctl names them. */
 export type RolloutStrategy = "rolling" | "canary" | "immediate" | "bluegreen";

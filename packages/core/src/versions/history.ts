@@ -1,7 +1,7 @@
-import { isParked, PARKED_UNTIL_KEY } from "./parked.js";
 import semver from "semver";
 import { driftGroupsOf, placementsOf } from "./drift.js";
 import { type Identity, ImageIdentities, releaseHasNoImage } from "./identify.js";
+import { isParked, PARKED_UNTIL_KEY } from "./parked.js";
 import { compareVersionsDescending, recognizeVersion } from "./recognize.js";
 import { releaseInProgress, releaseSucceeded, semflyMetadata } from "./release-status.js";
 import type { FlyMachine, FlyRelease } from "./types.js";
