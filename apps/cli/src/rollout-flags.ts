@@ -3,7 +3,12 @@ import type { RolloutStrategy, RolloutTiming } from "@semfly/core";
 import type { CoreModule } from "./base-command.js";
 import { parseDuration, parseMaxUnavailable } from "./parse.js";
 
-const STRATEGIES = ["rolling", "canary", "immediate"] as const satisfies readonly RolloutStrategy[];
+const STRATEGIES = [
+  "rolling",
+  "canary",
+  "immediate",
+  "bluegreen",
+] as const satisfies readonly RolloutStrategy[];
 
 /** The flags `rollback` and `deploy` share: the same engine, the same knobs. */
 export const rolloutFlags = {
@@ -51,6 +56,12 @@ export const rolloutFlags = {
     default: true,
   }),
   reason: Flags.string({ summary: "Why: recorded on the Fly release.", helpValue: "<text>" }),
+  "keep-previous": Flags.string({
+    summary:
+      "Bluegreen: keep the previous machines parked (cordoned, stopped, rootfs cost only) this long for `rollback --instant`; 0 destroys them.",
+    helpValue: "<duration>",
+    default: "24h",
+  }),
   "skip-image-check": Flags.boolean({
     summary:
       "Go ahead when nobody can say whether the target image still exists (recorded on the release); a registry 404 still refuses.",
@@ -69,6 +80,7 @@ export interface RolloutFlagValues {
   "skip-unreachable": boolean;
   "verify-cold": boolean;
   "skip-image-check": boolean;
+  "keep-previous": string;
   json: boolean;
 }
 
@@ -81,6 +93,8 @@ export interface RolloutChoices {
   reason: string | null;
   skipUnreachable: boolean;
   verifyCold: boolean;
+  /** Bluegreen: how long the previous machines stay parked; 0 destroys them. */
+  keepPreviousMs: number;
   /** From SEMFLY_ROLLOUT_TIMING (tests and benchmarks against the emulator); empty otherwise. */
   timing: Partial<RolloutTiming>;
 }
@@ -92,7 +106,7 @@ export function rolloutChoices(core: CoreModule, flags: RolloutFlagValues): Roll
     throw core.inputError(
       "INVALID_STRATEGY",
       `--strategy ${core.quote(flags.strategy)} is not one of ${STRATEGIES.join(", ")}.`,
-      "Pass --strategy rolling, canary or immediate.",
+      "Pass --strategy rolling, canary, immediate or bluegreen.",
     );
   }
   let maxUnavailable: number | undefined;
@@ -124,6 +138,15 @@ export function rolloutChoices(core: CoreModule, flags: RolloutFlagValues): Roll
       "Write it as flyctl does: 13s, 30s or 1m.",
     );
   }
+  const keepPreviousMs =
+    flags["keep-previous"].trim() === "0" ? 0 : parseDuration(flags["keep-previous"]);
+  if (keepPreviousMs === null) {
+    throw core.inputError(
+      "INVALID_DURATION",
+      `--keep-previous ${core.quote(flags["keep-previous"])} is not a duration.`,
+      "Write it as 24h, 90m, or 0 to destroy the previous machines.",
+    );
+  }
   const leaseTtlSeconds = leaseMs / 1000;
   core.validateLeaseTtl(leaseTtlSeconds);
   return {
@@ -135,6 +158,7 @@ export function rolloutChoices(core: CoreModule, flags: RolloutFlagValues): Roll
     reason: flags.reason?.trim() ? flags.reason.trim() : null,
     skipUnreachable: flags["skip-unreachable"],
     verifyCold: flags["verify-cold"],
+    keepPreviousMs,
     timing: core.parseRolloutTiming(process.env.SEMFLY_ROLLOUT_TIMING),
   };
 }

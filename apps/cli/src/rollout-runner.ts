@@ -128,6 +128,7 @@ export async function runRollout(session: RolloutSession): Promise<void> {
       revert: session.choices.revert,
       imageCheck,
       timing: session.choices.timing,
+      keepPreviousMs: session.choices.keepPreviousMs,
     });
   } finally {
     process.off("SIGINT", onSigint);

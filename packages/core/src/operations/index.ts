@@ -1,6 +1,7 @@
 export * from "./diff.js";
 export * from "./freeze.js";
 export * from "./image-labels.js";
+export * from "./instant.js";
 export * from "./load-history.js";
 export * from "./load-status.js";
 export * from "./prepare.js";

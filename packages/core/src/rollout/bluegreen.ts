@@ -89,7 +89,9 @@ export async function runBluegreen(input: BluegreenInput): Promise<BluegreenEnd>
     await settleAll(pairs, (pair) =>
       steps.client.setCordon(steps.plan.app, pair.green!.id, false, {}, { signal: steps.signal }),
     );
-    await settleAll(pairs, (pair) => retire(input, pair));
+    await settleAll(pairs, (pair) =>
+      retireMachine(steps, pair.blue, input.keepPreviousMs, input.release.id),
+    );
   } catch (error) {
     return {
       failure: `The cut-over to green failed: ${describe(error)}; green is serving, some blue machines may still be too.`,
@@ -191,34 +193,41 @@ function ambiguous(error: unknown): boolean {
   return error.status === undefined || error.status === 408 || error.status >= 500;
 }
 
-/** Blue after the cut-over: cordoned, stopped, then parked without services, or destroyed. */
-async function retire(input: BluegreenInput, pair: Pair): Promise<void> {
-  const { steps, keepPreviousMs, release } = input;
+/**
+ * A machine that stops serving at a cut-over (blue, or the current set of an instant rollback): cordoned,
+ * stopped, then parked without services for `keepPreviousMs`, or destroyed when that is 0.
+ */
+export async function retireMachine(
+  steps: MachineSteps,
+  machine: PlannedMachine,
+  keepPreviousMs: number,
+  set: string,
+): Promise<void> {
   const { client, plan, leases, signal } = steps;
-  const blue = pair.blue;
-  const nonce = () => ({ nonce: leases.nonce(blue.id) });
-  await client.setCordon(plan.app, blue.id, true, nonce(), { signal });
+  const nonce = () => ({ nonce: leases.nonce(machine.id) });
+  await client.setCordon(plan.app, machine.id, true, nonce(), { signal });
   if (keepPreviousMs <= 0) {
-    await client.destroyMachine(plan.app, blue.id, { signal, ...nonce() });
+    await client.destroyMachine(plan.app, machine.id, { signal, ...nonce() });
     return;
   }
-  if (!blue.cold) {
-    await client.stopMachine(plan.app, blue.id, nonce(), { signal });
+  if (!machine.cold) {
+    await client.stopMachine(plan.app, machine.id, nonce(), { signal });
     const deadline = Date.now() + steps.waiter.waitTimeoutMs;
-    await waitForVersion(steps.waiter, blue.id, blue.instanceId, "cold", deadline, signal);
+    await waitForVersion(steps.waiter, machine.id, machine.instanceId, "cold", deadline, signal);
   }
   await client.updateMachine(
     plan.app,
-    blue.id,
+    machine.id,
     {
-      config: parkedConfig(blue.currentConfig, {
-        set: release.id,
-        version: blue.from?.version ?? blue.from?.key ?? null,
-        digest: blue.from?.digest ?? null,
+      config: parkedConfig(machine.currentConfig, {
+        set,
+        version: machine.from?.version ?? machine.from?.key ?? null,
+        digest: machine.from?.digest ?? null,
         expiresAt: new Date(Date.now() + keepPreviousMs).toISOString(),
+        cold: machine.cold,
       }),
-      nonce: leases.nonce(blue.id),
-      region: blue.region,
+      nonce: leases.nonce(machine.id),
+      region: machine.region,
       // Parked machines stay asleep: an update would otherwise start a stopped machine.
       skipLaunch: true,
     },

@@ -12,6 +12,8 @@ export const PARKED_DIGEST_KEY = "semfly_parked_digest";
 export const PARKED_SERVICES_KEY = "semfly_parked_services";
 /** Which park (one bluegreen cut-over) it belongs to: a set is rolled back to, or destroyed, whole. */
 export const PARKED_SET_KEY = "semfly_parked_set";
+/** "1" when it was stopped or suspended before parking: un-parked, it stays cold. */
+export const PARKED_COLD_KEY = "semfly_parked_cold";
 
 const PARK_KEYS = [
   PARKED_UNTIL_KEY,
@@ -19,6 +21,7 @@ const PARK_KEYS = [
   PARKED_DIGEST_KEY,
   PARKED_SERVICES_KEY,
   PARKED_SET_KEY,
+  PARKED_COLD_KEY,
 ];
 
 export interface ParkedMachine {
@@ -31,6 +34,7 @@ export interface ParkedMachine {
   version: string | null;
   digest: string | null;
   expiresAt: string;
+  cold: boolean;
 }
 
 export interface ParkedSet {
@@ -60,6 +64,7 @@ export function parkedMachine(machine: FlyMachine): ParkedMachine | null {
     version: machine.metadata[PARKED_VERSION_KEY] || null,
     digest: machine.metadata[PARKED_DIGEST_KEY] || null,
     expiresAt: until,
+    cold: machine.metadata[PARKED_COLD_KEY] === "1",
   };
 }
 
@@ -91,6 +96,7 @@ export interface ParkLabel {
   version: string | null;
   digest: string | null;
   expiresAt: string;
+  cold: boolean;
 }
 
 /**
@@ -108,6 +114,7 @@ export function parkedConfig(config: MachineConfig, label: ParkLabel): MachineCo
       [PARKED_DIGEST_KEY]: label.digest ?? "",
       [PARKED_SERVICES_KEY]: JSON.stringify(services ?? null),
       [PARKED_SET_KEY]: label.set,
+      [PARKED_COLD_KEY]: label.cold ? "1" : "0",
     },
   };
 }
