@@ -4,6 +4,7 @@ export * from "./image-labels.js";
 export * from "./instant.js";
 export * from "./load-history.js";
 export * from "./load-status.js";
+export * from "./parked-gc.js";
 export * from "./prepare.js";
 export * from "./release-cache.js";
 export * from "./verify.js";

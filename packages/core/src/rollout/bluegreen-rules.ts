@@ -5,6 +5,8 @@ import { configuredCheckCount } from "./plan.js";
 
 /** flyctl's default for `--keep-previous` is none; semfly keeps blue parked a day for an instant rollback. */
 export const DEFAULT_KEEP_PREVIOUS_MS = 24 * 60 * 60_000;
+/** Parked sets a bluegreen deploy leaves, its own included: each costs a full set of rootfs. */
+export const KEEP_PARKED_SETS = 1;
 
 export function refuseBluegreen(machines: readonly PlannedMachine[]): void {
   const withVolume = machines.find(
