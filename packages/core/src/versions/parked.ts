@@ -12,6 +12,11 @@ export const PARKED_DIGEST_KEY = "semfly_parked_digest";
 export const PARKED_SERVICES_KEY = "semfly_parked_services";
 /** Which park (one bluegreen cut-over) it belongs to: a set is rolled back to, or destroyed, whole. */
 export const PARKED_SET_KEY = "semfly_parked_set";
+/**
+ * The machine's `fly_platform_version` before parking. Parked, it has none, so flyctl (fly-go
+ * `ListFlyAppsMachines`) leaves it alone too: a `fly deploy` must not give it services back.
+ */
+export const PARKED_PLATFORM_KEY = "semfly_parked_platform_version";
 /** "1" when it was stopped or suspended before parking: un-parked, it stays cold. */
 export const PARKED_COLD_KEY = "semfly_parked_cold";
 
@@ -22,6 +27,7 @@ const PARK_KEYS = [
   PARKED_SERVICES_KEY,
   PARKED_SET_KEY,
   PARKED_COLD_KEY,
+  PARKED_PLATFORM_KEY,
 ];
 
 export interface ParkedMachine {
@@ -105,10 +111,12 @@ export interface ParkLabel {
  */
 export function parkedConfig(config: MachineConfig, label: ParkLabel): MachineConfig {
   const { services, ...rest } = config;
+  const { fly_platform_version: platform, ...metadata } = config.metadata ?? {};
   return {
     ...rest,
     metadata: {
-      ...(config.metadata ?? {}),
+      ...metadata,
+      ...(platform === undefined ? {} : { [PARKED_PLATFORM_KEY]: platform }),
       [PARKED_UNTIL_KEY]: label.expiresAt,
       [PARKED_VERSION_KEY]: label.version ?? "",
       [PARKED_DIGEST_KEY]: label.digest ?? "",
@@ -123,7 +131,9 @@ export function parkedConfig(config: MachineConfig, label: ParkLabel): MachineCo
 export function unparkedConfig(config: MachineConfig): MachineConfig {
   const metadata = { ...(config.metadata ?? {}) };
   const services = JSON.parse(metadata[PARKED_SERVICES_KEY] ?? "null") as unknown;
+  const platform = metadata[PARKED_PLATFORM_KEY];
   for (const key of PARK_KEYS) delete metadata[key];
+  if (platform !== undefined) metadata.fly_platform_version = platform;
   const { services: _none, ...rest } = config;
   return services === null ? { ...rest, metadata } : { ...rest, services, metadata };
 }

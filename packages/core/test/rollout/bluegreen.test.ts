@@ -70,6 +70,8 @@ describe("bluegreen over the emulator", () => {
       expect(machine.cordoned).toBe(true);
       expect(["stopped", "suspended"]).toContain(machine.state);
       expect(machine.config?.services).toBeUndefined();
+      // Not a Fly Launch machine while parked: a `fly deploy` leaves it alone too.
+      expect(machine.config?.metadata?.fly_platform_version).toBeUndefined();
       expect(machine.config?.metadata?.semfly_parked_version).toBe("3.1.12");
       expect(JSON.parse(machine.config!.metadata!.semfly_parked_services!)).toEqual(
         original.config?.services ?? null,

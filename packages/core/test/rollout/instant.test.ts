@@ -40,7 +40,9 @@ afterEach(async () => {
 const serving = () =>
   managedMachines(world.emulator).filter((m) => !m.config?.metadata?.[PARKED_UNTIL_KEY]);
 const parked = () =>
-  managedMachines(world.emulator).filter((m) => m.config?.metadata?.[PARKED_UNTIL_KEY]);
+  world.emulator
+    .machines(APP)
+    .filter((m) => m.state !== "destroyed" && m.config?.metadata?.[PARKED_UNTIL_KEY]);
 
 /** The digest a parked set runs: what semfly resolves the rollback target by. */
 const parkedDigest = () => parked()[0]!.config!.metadata!.semfly_parked_digest!;
