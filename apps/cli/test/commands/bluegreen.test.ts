@@ -54,6 +54,11 @@ describe("semfly bluegreen, parked and instant rollback", () => {
       /3\.1\.12 \(sha256:[0-9a-f]{12}\): 7 machines \(rootfs cost only\), parked until /,
     );
 
+    const versions = await semfly(["versions"], emulator);
+    expect(versions.stdout).toMatch(
+      /Parked: 3\.1\.12 \(sha256:[0-9a-f]{12}\), 7 machines, parked until /,
+    );
+
     const back = await semfly(["rollback", "--yes", "--json", "--no-freeze"], emulator);
     expect(back.exitCode).toBe(0);
     expect(JSON.parse(back.stdout)).toMatchObject({ status: "complete", mode: "instant" });
