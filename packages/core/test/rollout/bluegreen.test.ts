@@ -211,3 +211,25 @@ describe("bluegreen over the emulator", () => {
     expect(world.emulator.mutatingRequests()).toEqual([]);
   });
 });
+
+describe("interrupting bluegreen", () => {
+  it("destroys green and leaves blue serving when interrupted before the cut-over", async () => {
+    const before = managedMachines(world.emulator).map((m) => ({ id: m.id, state: m.state }));
+    const controller = new AbortController();
+    const result = await executeRollout(world.client, await deploy320(), {
+      timing: FAST_TIMING,
+      signal: controller.signal,
+      // Interrupted as soon as the first green machine exists.
+      onEvent: (event) => {
+        if (event.type === "machine-updated") controller.abort();
+      },
+    });
+    expect(result.status).toBe("interrupted");
+    expect(result.reason).toMatch(/before the cut-over/);
+    expect(managedMachines(world.emulator).map((m) => ({ id: m.id, state: m.state }))).toEqual(
+      before,
+    );
+    expect(live().filter((m) => m.config?.metadata?.[LAUNCH_ID_KEY])).toEqual([]);
+    expect(latestRelease(world.emulator).status).toBe("interrupted");
+  });
+});
