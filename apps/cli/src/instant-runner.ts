@@ -10,6 +10,7 @@ import type { CoreModule } from "./base-command.js";
 import { confirm } from "./prompt.js";
 import { shortDigest, toJson, versionLabel } from "./render/format.js";
 import type { RolloutChoices, RolloutFlagValues } from "./rollout-flags.js";
+import type { AfterComplete } from "./rollout-runner.js";
 
 export interface InstantSession {
   core: CoreModule;
@@ -23,6 +24,8 @@ export interface InstantSession {
   out(text: string): void;
   err(text: string): void;
   exit(code: number): never;
+  /** Runs after a complete instant rollback (rollback's freeze); shown with the result. */
+  afterComplete?: ((result: InstantResult) => Promise<AfterComplete>) | undefined;
 }
 
 /** `rollback --instant`: the plan in two lines, the confirmation, the run, the result. */
@@ -70,12 +73,18 @@ export async function runInstant(session: InstantSession): Promise<void> {
       keepPreviousMs: session.choices.keepPreviousMs,
     },
   );
-  if (flags.json) session.out(toJson({ ...result, mode: "instant" }));
+  const after =
+    result.status === "complete" && session.afterComplete
+      ? await session.afterComplete(result)
+      : null;
+  if (flags.json) session.out(toJson({ ...result, mode: "instant", ...after?.json }));
   else if (result.status === "complete") {
     session.out(
       `\nRolled back ${plan.app} to ${to} instantly (release v${result.release?.version}); the previous version is ${kept}: \`semfly rollback --instant ${plan.from?.digest ?? ""}\` undoes it.`,
     );
+    for (const line of after?.lines ?? []) session.out(line);
   }
+  if (after?.failed) session.exit(1);
   for (const warning of result.warnings) session.err(`Warning: ${warning}`);
   if (result.status !== "complete") {
     session.err(`Error: ${result.reason}`);

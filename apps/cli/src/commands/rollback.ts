@@ -108,6 +108,20 @@ export default class Rollback extends BaseCommand {
           out: (text) => this.out(text),
           err: (text) => this.err(text),
           exit: (code) => this.exit(code),
+          // The freeze goes on the machines that serve now: the history is read again after the cut-over.
+          afterComplete: flags.freeze
+            ? async (result) =>
+                freezeAfterRollback({
+                  core,
+                  client,
+                  prepared: { ...prepared, history: await this.loadHistory(connection) },
+                  result,
+                  reason: choices.reason,
+                  now: this.now(),
+                  bin: this.config.bin,
+                  signal: this.signal,
+                })
+            : undefined,
         });
       }
     }

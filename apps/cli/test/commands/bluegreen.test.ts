@@ -72,6 +72,20 @@ describe("semfly bluegreen, parked and instant rollback", () => {
     expect(parkedIds()).toEqual(parkedAfterDeploy);
   });
 
+  it("freezes the app on the restored machines after an instant rollback, as after any rollback", async () => {
+    expect((await deployBluegreen()).exitCode).toBe(0);
+    const back = await semfly(["rollback", "--yes", "--json"], emulator);
+    expect(back.exitCode).toBe(0);
+    const result = JSON.parse(back.stdout);
+    expect(result).toMatchObject({ status: "complete", mode: "instant" });
+    expect(result.freeze).toMatchObject({ frozen: true, machines: { carrying: 7, of: 7 } });
+    const carrying = emulator
+      .machines("acme-web")
+      .filter((m) => m.state !== "destroyed" && m.config?.metadata?.semfly_freeze)
+      .map((m) => m.id);
+    expect(carrying.sort()).toEqual(result.restored.sort());
+  });
+
   it("leaves parked machines out of status totals and drift, and names them parked", async () => {
     expect((await deployBluegreen()).exitCode).toBe(0);
     const status = JSON.parse((await semfly(["status", "--json"], emulator)).stdout);
