@@ -13,7 +13,8 @@ export async function freezeAfterRollback(input: {
   core: CoreModule;
   client: FreezeClient;
   prepared: PreparedRollout;
-  result: RolloutResult;
+  /** What it rolled back from and to (a rollout's result, or an instant rollback's). */
+  result: Pick<RolloutResult, "from" | "to">;
   reason: string | null;
   now: number;
   bin: string;

@@ -3,7 +3,12 @@ import type { RolloutStrategy, RolloutTiming } from "@semfly/core";
 import type { CoreModule } from "./base-command.js";
 import { parseDuration, parseMaxUnavailable } from "./parse.js";
 
-const STRATEGIES = ["rolling", "canary", "immediate"] as const satisfies readonly RolloutStrategy[];
+const STRATEGIES = [
+  "rolling",
+  "canary",
+  "immediate",
+  "bluegreen",
+] as const satisfies readonly RolloutStrategy[];
 
 /** The flags `rollback` and `deploy` share: the same engine, the same knobs. */
 export const rolloutFlags = {
@@ -72,6 +77,12 @@ export const rolloutFlags = {
     summary:
       "Snapshot every volume attached to a machine that changes, and wait for the snapshots, before changing anything.",
   }),
+  "keep-previous": Flags.string({
+    summary:
+      "Bluegreen: keep the previous machines parked (cordoned, stopped, rootfs cost only) this long for `rollback --instant`; 0 destroys them.",
+    helpValue: "<duration>",
+    default: "24h",
+  }),
   "skip-image-check": Flags.boolean({
     summary:
       "Go ahead when nobody can say whether the target image still exists (recorded on the release); a registry 404 still refuses.",
@@ -94,6 +105,7 @@ export interface RolloutFlagValues {
   probe?: string[] | undefined;
   gate?: string[] | undefined;
   bake?: string | undefined;
+  "keep-previous": string;
   json: boolean;
 }
 
@@ -112,6 +124,8 @@ export interface RolloutChoices {
     gate?: string[] | undefined;
     bake?: string | undefined;
   };
+  /** Bluegreen: how long the previous machines stay parked; 0 destroys them. */
+  keepPreviousMs: number;
   /** From SEMFLY_ROLLOUT_TIMING (tests and benchmarks against the emulator); empty otherwise. */
   timing: Partial<RolloutTiming>;
 }
@@ -123,7 +137,7 @@ export function rolloutChoices(core: CoreModule, flags: RolloutFlagValues): Roll
     throw core.inputError(
       "INVALID_STRATEGY",
       `--strategy ${core.quote(flags.strategy)} is not one of ${STRATEGIES.join(", ")}.`,
-      "Pass --strategy rolling, canary or immediate.",
+      "Pass --strategy rolling, canary, immediate or bluegreen.",
     );
   }
   let maxUnavailable: number | undefined;
@@ -155,6 +169,15 @@ export function rolloutChoices(core: CoreModule, flags: RolloutFlagValues): Roll
       "Write it as flyctl does: 13s, 30s or 1m.",
     );
   }
+  const keepPreviousMs =
+    flags["keep-previous"].trim() === "0" ? 0 : parseDuration(flags["keep-previous"]);
+  if (keepPreviousMs === null) {
+    throw core.inputError(
+      "INVALID_DURATION",
+      `--keep-previous ${core.quote(flags["keep-previous"])} is not a duration.`,
+      "Write it as 24h, 90m, or 0 to destroy the previous machines.",
+    );
+  }
   const leaseTtlSeconds = leaseMs / 1000;
   core.validateLeaseTtl(leaseTtlSeconds);
   const gateFlags = { probe: flags.probe, gate: flags.gate, bake: flags.bake };
@@ -170,6 +193,7 @@ export function rolloutChoices(core: CoreModule, flags: RolloutFlagValues): Roll
     skipUnreachable: flags["skip-unreachable"],
     verifyCold: flags["verify-cold"],
     gateFlags,
+    keepPreviousMs,
     timing: core.parseRolloutTiming(process.env.SEMFLY_ROLLOUT_TIMING),
   };
 }

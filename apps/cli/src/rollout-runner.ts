@@ -180,6 +180,7 @@ export async function runRollout(session: RolloutSession): Promise<void> {
       imageCheck,
       gates,
       timing: session.choices.timing,
+      keepPreviousMs: session.choices.keepPreviousMs,
     });
   } finally {
     process.off("SIGINT", onSigint);

@@ -86,7 +86,14 @@ export class MachineLifecycle {
   /** `POST /apps/{app}/machines`: a new machine, `created`, then booted unless `skipLaunch` (then `stopped`). */
   create(
     appName: string,
-    input: { config: MachineConfigJson; region?: string; name?: string; skipLaunch?: boolean },
+    input: {
+      config: MachineConfigJson;
+      region?: string;
+      name?: string;
+      skipLaunch?: boolean;
+      /** Fly registers no service for it: the proxy sends it nothing until it is uncordoned. */
+      skipServiceRegistration?: boolean;
+    },
   ): MachineRecord {
     const app = this.state.app(appName);
     const image = this.requireImage(appName, input.config);
@@ -119,7 +126,7 @@ export class MachineLifecycle {
       lease: null,
       generation: 0,
       hostStatus: "ok",
-      cordoned: false,
+      cordoned: input.skipServiceRegistration === true,
       restartCount: 0,
     };
     app.machines.set(machine.id, machine);

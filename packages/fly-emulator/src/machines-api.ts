@@ -312,6 +312,7 @@ function createMachine(state: EmulatorState, ctx: RequestContext, app: AppRecord
     region: typeof body.region === "string" ? body.region : undefined,
     name: typeof body.name === "string" ? body.name : undefined,
     skipLaunch: body.skip_launch === true,
+    skipServiceRegistration: body.skip_service_registration === true,
   });
   let nonce: string | undefined;
   if (typeof body.lease_ttl === "number" && body.lease_ttl > 0) {

@@ -90,14 +90,18 @@ export class TrafficModel {
     return out;
   }
 
-  /** A request through Fly's proxy: to the forced machine, else to any started one. */
+  /**
+   * A request through Fly's proxy: to the forced machine, else to any started one that is not cordoned (a
+   * cordoned machine is out of the proxy's balancing; `fly-force-instance-id` names one explicitly).
+   */
   answer(appName: string, forcedMachine: string | null): { status: number; body: string } {
     const app = this.state.apps.get(appName);
     if (!app) return { status: 404, body: `no app ${appName}` };
     const started = [...app.machines.values()].filter((m) => m.state === "started");
+    const balanced = started.filter((m) => !m.cordoned);
     const machine = forcedMachine
       ? started.find((m) => m.id === forcedMachine)
-      : started[Math.floor(Math.random() * started.length)];
+      : balanced[Math.floor(Math.random() * balanced.length)];
     // Fly's proxy answers 503 when no machine can take the request.
     if (!machine) return { status: 503, body: "no machine available" };
     const image = this.imageOf(machine);

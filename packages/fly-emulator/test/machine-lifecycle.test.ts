@@ -196,3 +196,20 @@ describe("suspend, cordon and uncordon", () => {
     expect(emulator.machine(APP, id).cordoned).toBe(false);
   });
 });
+
+describe("skip_service_registration", () => {
+  it("creates the machine cordoned, so the proxy sends it nothing until it is uncordoned", async () => {
+    const emulator = await start({ scenario: life() });
+    await call(emulator, "POST", `${base}/00000000000f01/cordon`);
+    const created = await call<MachineJson>(emulator, "POST", base, {
+      body: { config: { image: `registry.fly.io/${APP}:1.0.0` }, skip_service_registration: true },
+    });
+    expect(created.status).toBe(200);
+    await until(() => emulator.machine(APP, created.body.id).state === "started");
+    expect(emulator.machine(APP, created.body.id).cordoned).toBe(true);
+    // Every started machine is cordoned: nothing in the proxy's balancing.
+    expect((await fetch(emulator.appUrl(APP, "/"))).status).toBe(503);
+    await call(emulator, "POST", `${base}/${created.body.id}/uncordon`);
+    expect((await fetch(emulator.appUrl(APP, "/"))).status).toBe(200);
+  });
+});

@@ -1,8 +1,20 @@
 import { Args, Flags } from "@oclif/core";
+import type { PreparedRollout } from "@semfly/core";
+import type { CoreModule } from "../base-command.js";
 import { BaseCommand } from "../base-command.js";
+import { runInstant } from "../instant-runner.js";
 import { freezeAfterRollback } from "../rollback-freeze.js";
 import { rolloutChoices, rolloutFlags } from "../rollout-flags.js";
 import { runRollout } from "../rollout-runner.js";
+
+function refuseNotParked(core: CoreModule, prepared: PreparedRollout): never {
+  const { plan } = prepared;
+  throw core.inputError(
+    "NOT_PARKED",
+    `${plan.to.version ?? plan.to.key} is not parked on ${plan.app}: an instant rollback is impossible.`,
+    "Run `semfly parked` to see what is parked, or pass --no-instant to redeploy.",
+  );
+}
 
 export default class Rollback extends BaseCommand {
   static override summary = "Roll the app back to an earlier version.";
@@ -30,6 +42,11 @@ export default class Rollback extends BaseCommand {
     "with-config": Flags.boolean({
       summary: "Also restore each machine's config from when it ran the target.",
     }),
+    instant: Flags.boolean({
+      summary:
+        "Start the parked machines of the target (kept by a bluegreen deploy) instead of redeploying; the default when the target is parked (--no-instant redeploys).",
+      allowNo: true,
+    }),
     freeze: Flags.boolean({
       summary:
         "Freeze the app after the rollback, with its reason, so deploys are refused until unfrozen (--no-freeze skips it).",
@@ -53,9 +70,20 @@ export default class Rollback extends BaseCommand {
     }
     const connection = await this.connect(flags);
     const { app, client } = connection;
+    const tryInstant = flags.instant !== false && !flags["with-config"];
+    const machines = tryInstant ? await client.listMachines(app, { signal: this.signal }) : [];
+    const history = await this.loadHistory(connection);
+    // `previous` with a parked set is that set: the version a bluegreen deploy just replaced.
+    const newest = core
+      .parkedSets(machines, this.now())
+      .find((s) => !s.expired && s.digest && s.digest !== history.live?.digest);
+    const spec =
+      newest && release === undefined && !raw.some((token) => token.type === "arg")
+        ? newest.digest!
+        : args.target;
     const prepared = await core.prepareRollback(client, app, {
-      history: await this.loadHistory(connection),
-      target: release === undefined ? { spec: args.target } : { release },
+      history,
+      target: release === undefined ? { spec } : { release },
       strategy: choices.strategy,
       ...(choices.maxUnavailable === undefined ? {} : { maxUnavailable: choices.maxUnavailable }),
       withConfig: flags["with-config"],
@@ -64,6 +92,39 @@ export default class Rollback extends BaseCommand {
       verifyCold: choices.verifyCold,
       signal: this.signal,
     });
+    if (tryInstant) {
+      const set = core.parkedSetFor(prepared.plan, machines, this.now());
+      if (set || flags.instant === true) {
+        if (!set) refuseNotParked(core, prepared);
+        return runInstant({
+          core,
+          client,
+          flags,
+          choices,
+          prepared,
+          set: set!,
+          machines,
+          signal: this.signal,
+          out: (text) => this.out(text),
+          err: (text) => this.err(text),
+          exit: (code) => this.exit(code),
+          // The freeze goes on the machines that serve now: the history is read again after the cut-over.
+          afterComplete: flags.freeze
+            ? async (result) =>
+                freezeAfterRollback({
+                  core,
+                  client,
+                  prepared: { ...prepared, history: await this.loadHistory(connection) },
+                  result,
+                  reason: choices.reason,
+                  now: this.now(),
+                  bin: this.config.bin,
+                  signal: this.signal,
+                })
+            : undefined,
+        });
+      }
+    }
     await runRollout({
       core,
       client,

@@ -1,6 +1,21 @@
+import type { VersionHistory } from "@semfly/core";
+import type { CoreModule } from "../base-command.js";
 import { BaseCommand } from "../base-command.js";
+import { shortDigest } from "../render/format.js";
 import { freezeBanner } from "../render/freeze.js";
 import { versionsJson, versionsTable } from "../render/versions.js";
+
+/** Parked previous versions (never the app's machines, so not in the table): what `--instant` can start. */
+function parkedLines(core: CoreModule, history: VersionHistory, now: number): string[] {
+  const sets = core.parkedSets(
+    history.unmanaged.map((u) => u.machine),
+    now,
+  );
+  return sets.map(
+    (set) =>
+      `Parked: ${set.version ?? "-"} (${shortDigest(set.digest)}), ${set.machines.length} machine${set.machines.length === 1 ? "" : "s"}, ${set.expired ? `expired ${set.expiresAt}` : `parked until ${set.expiresAt}: \`semfly rollback --instant\` starts them`}`,
+  );
+}
 
 export default class Versions extends BaseCommand {
   static override summary = "List the app's versions, highest semver first.";
@@ -26,6 +41,7 @@ export default class Versions extends BaseCommand {
       [
         ...freezeBanner(freeze, term.colors, this.config.bin),
         versionsTable(history, term, this.now()),
+        ...parkedLines(connection.core, history, this.now()),
       ].join("\n"),
     );
   }

@@ -103,6 +103,9 @@ export function rolloutTitle(plan: RolloutPlan): string {
 function strategyLine(plan: RolloutPlan): string {
   if (plan.machines.length === 0) return plan.strategy;
   if (plan.strategy === "immediate") return "immediate, every machine at once";
+  if (plan.strategy === "bluegreen") {
+    return "bluegreen: a green machine beside each one, all healthy before the cut-over; blue is then parked (or destroyed with --keep-previous 0)";
+  }
   const batches = `${plan.batches.length} batch${plan.batches.length === 1 ? "" : "es"}`;
   const share =
     plan.maxUnavailable < 1

@@ -426,7 +426,7 @@ describe("semfly rollback refuses bad input with exit 2 and sends nothing", () =
     [
       "an unknown strategy",
       ["rollback", "3.1.11", "--strategy", "yolo"],
-      'Error: --strategy "yolo" is not one of rolling, canary, immediate.',
+      'Error: --strategy "yolo" is not one of rolling, canary, immediate, bluegreen.',
     ],
     [
       "a max-unavailable above 1 that is no count",

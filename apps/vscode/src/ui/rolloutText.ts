@@ -30,6 +30,8 @@ const STRATEGY_TEXT: Record<RolloutPlan["strategy"], (plan: RolloutPlan) => stri
   canary: (plan) =>
     `canary: one machine first, then ${share(plan)} of each process group once it passes its checks`,
   immediate: () => "immediate: every machine at once",
+  bluegreen: () =>
+    "bluegreen: a new machine beside each one, all healthy before the switch; the old ones are parked",
 };
 
 /** The modal's question and detail: app, from → to, how many machines and how, and the preflight. */

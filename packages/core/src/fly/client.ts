@@ -1,10 +1,12 @@
 /** `createFlyClient`: one object for everything semfly asks of Fly (GraphQL, Machines API, release REST). */
+
 import type { Dispatcher } from "undici";
 import { inputError, registerSecret } from "../errors.js";
 import type { MetricSample } from "../verify/verdict.js";
 import type { FlyMachine, FlyRelease, MachineConfig, MachineEvent } from "../versions/types.js";
 import { authorizationHeader, DEFAULT_ENDPOINTS, normalizeBaseUrl } from "./config.js";
 import type { CallOptions, FlyContext } from "./context.js";
+import { setCordon } from "./cordon.js";
 import { HttpTransport } from "./http.js";
 import { type ResolvedImage, resolveImage } from "./images.js";
 import {
@@ -154,7 +156,19 @@ export interface FlyClient {
   ): Promise<void>;
   machineEvents(app: string, id: string, options?: CallOptions): Promise<MachineEvent[]>;
   createMachine(app: string, input: CreateMachineInput, options?: CallOptions): Promise<FlyMachine>;
-  destroyMachine(app: string, id: string, options?: CallOptions): Promise<void>;
+  destroyMachine(
+    app: string,
+    id: string,
+    options?: CallOptions & { nonce?: string | undefined },
+  ): Promise<void>;
+  /** Cordon (true) or uncordon (false): whether Fly's proxy may route to the machine. */
+  setCordon(
+    app: string,
+    id: string,
+    cordoned: boolean,
+    input?: { nonce?: string | undefined },
+    options?: CallOptions,
+  ): Promise<void>;
   waitForState(
     app: string,
     id: string,
@@ -292,6 +306,7 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
     machineEvents: (app, id, o) => machineEvents(ctx, app, id, o),
     createMachine: (app, input, o) => createMachine(ctx, app, input, o),
     destroyMachine: (app, id, o) => destroyMachine(ctx, app, id, o),
+    setCordon: (app, id, cordoned, input, o) => setCordon(ctx, app, id, cordoned, input, o),
     waitForState: (app, id, input, o) => waitForState(ctx, app, id, input, o),
     listMachineVersions: (app, id, o) => listMachineVersions(ctx, app, id, o),
     acquireLease: (app, id, input, o) => acquireLease(ctx, app, id, input, o),

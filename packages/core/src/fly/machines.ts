@@ -372,12 +372,13 @@ export interface CreateMachineInput {
   config: MachineConfig;
   region?: string | undefined;
   name?: string | undefined;
-  /** Create it without starting it. */
+  /** Create it and leave it `created`/`stopped` (a green machine for a cold blue one). */
   skipLaunch?: boolean | undefined;
+  /** Register no service: the proxy sends it nothing until it is uncordoned (bluegreen's green machines). */
   skipServiceRegistration?: boolean | undefined;
 }
 
-/** `POST /apps/{app}/machines`: the release command's one-off machine, `semfly keep`'s image holder. */
+/** `POST /apps/{app}/machines`: the release command's one-off machine and bluegreen's green machines. */
 export async function createMachine(
   ctx: FlyContext,
   app: string,
@@ -410,7 +411,7 @@ export async function destroyMachine(
   ctx: FlyContext,
   app: string,
   id: string,
-  options: CallOptions = {},
+  options: CallOptions & { nonce?: string | undefined } = {},
 ): Promise<void> {
   await machinesCall(ctx, {
     operation: "destroy a machine",
@@ -419,6 +420,7 @@ export async function destroyMachine(
     machineId: id,
     path: idPath(id),
     query: new URLSearchParams({ force: "true" }),
+    nonce: options.nonce,
     repeatable: true,
     action: "destroy_machine",
     signal: options.signal,

@@ -8,6 +8,8 @@ import {
   skippedImageCheckWarning,
 } from "../registry/image-check.js";
 import { EMPTY_GATES } from "../verify/types.js";
+import { rollBluegreen } from "./bluegreen.js";
+import { DEFAULT_KEEP_PREVIOUS_MS } from "./bluegreen-rules.js";
 import { settleLimit } from "./concurrency.js";
 import type { RolloutEvent, RolloutEventListener } from "./events.js";
 import {
@@ -54,6 +56,8 @@ export interface ExecuteOptions {
   imageCheck?: Omit<ImageCheckOptions, "signal">;
   /** Probes, metric gates and the bake window (`--probe`, `--gate`, `--bake`, semfly.toml). */
   gates?: RolloutGates;
+  /** Bluegreen: how long blue stays parked after the cut-over (default 24 h); 0 destroys it. */
+  keepPreviousMs?: number;
 }
 
 /**
@@ -200,9 +204,9 @@ class RolloutRun {
       throw error;
     }
 
-    let end: { status: RolloutStatus; reason: string | null; reverted: boolean };
+    let end: { status: RolloutStatus; reason: string | null; reverted: boolean; moved?: string[] };
     try {
-      end = await this.roll();
+      end = this.plan.strategy === "bluegreen" ? await this.bluegreen() : await this.roll();
     } catch (error) {
       await this.leases.releaseAll();
       throw error;
@@ -212,7 +216,7 @@ class RolloutRun {
     await Promise.all([
       this.record.setStatus(
         end.status === "partial" ? "complete" : end.status,
-        this.moved(),
+        end.moved ?? this.moved(),
         end.reason,
         this.emit,
       ),
@@ -267,6 +271,16 @@ class RolloutRun {
       return { ...end, reason, reverted };
     }
     return { ...end, reverted };
+  }
+
+  private bluegreen() {
+    return rollBluegreen({
+      steps: this.steps,
+      release: this.record.release!,
+      keepPreviousMs: this.options.keepPreviousMs ?? DEFAULT_KEEP_PREVIOUS_MS,
+      interrupted: () => this.interrupted,
+      setResult: (id, result, error) => this.setResult(id, result, error),
+    });
   }
 
   /** Returns the reason of the first machine failure, or null. Stops between batches when interrupted. */

@@ -2,10 +2,16 @@ import { inputError } from "../errors.js";
 import type { MachineVersionInfo, VersionEntry, VersionHistory } from "../versions/history.js";
 import { digestReference, tagReference } from "../versions/image-ref.js";
 import type { FlyMachine, MachineConfig } from "../versions/types.js";
+import { refuseBluegreen } from "./bluegreen-rules.js";
 
 /** Strategies as flyctl names them. */
-export type RolloutStrategy = "rolling" | "canary" | "immediate";
-export const ROLLOUT_STRATEGIES: readonly RolloutStrategy[] = ["rolling", "canary", "immediate"];
+export type RolloutStrategy = "rolling" | "canary" | "immediate" | "bluegreen";
+export const ROLLOUT_STRATEGIES: readonly RolloutStrategy[] = [
+  "rolling",
+  "canary",
+  "immediate",
+  "bluegreen",
+];
 export type RolloutKind = "rollback" | "deploy";
 
 /** flyctl's default `--max-unavailable`: a third of the machines at a time. */
@@ -205,6 +211,7 @@ export function planRollout(input: PlanInput): RolloutPlan {
     });
   }
   if (input.skipUnreachable) skipped.push(...unreachable);
+  if (strategy === "bluegreen") refuseBluegreen(machines);
 
   const batchSize =
     strategy === "immediate"

@@ -18,6 +18,8 @@ export type RolloutClient = Pick<
   | "machineEvents"
   | "createMachine"
   | "destroyMachine"
+  | "setCordon"
+  | "listMachines"
   | "waitForState"
   | "acquireLease"
   | "refreshLease"

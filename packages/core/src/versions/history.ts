@@ -2,6 +2,7 @@ import semver from "semver";
 import { driftGroupsOf, placementsOf } from "./drift.js";
 import { type Identity, ImageIdentities, releaseHasNoImage } from "./identify.js";
 import { isKeptMachine } from "./keep.js";
+import { isParked, PARKED_UNTIL_KEY } from "./parked.js";
 import { compareVersionsDescending, recognizeVersion } from "./recognize.js";
 import { releaseInProgress, releaseSucceeded, semflyMetadata } from "./release-status.js";
 import type { FlyMachine, FlyRelease } from "./types.js";
@@ -144,6 +145,8 @@ export const RESERVED_PROCESS_GROUPS: ReadonlySet<string> = new Set([
  */
 export function unmanagedReason(machine: FlyMachine): string | null {
   if (machine.state === "destroyed" || machine.state === "destroying") return `${machine.state}`;
+  // A parked previous version takes no traffic and no rollout: `semfly parked` shows it.
+  if (isParked(machine)) return `parked until ${machine.metadata[PARKED_UNTIL_KEY]}`;
   if (machine.metadata.fly_platform_version !== "v2") return "not a Fly Launch machine";
   if (
     machine.processGroup === "fly_app_release_command" ||

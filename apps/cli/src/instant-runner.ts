@@ -1,0 +1,93 @@
+import type {
+  FlyClient,
+  FlyMachine,
+  InstantResult,
+  ParkedSet,
+  PreparedRollout,
+} from "@semfly/core";
+import { formatDuration } from "@semfly/core/duration";
+import type { CoreModule } from "./base-command.js";
+import { confirm } from "./prompt.js";
+import { shortDigest, toJson, versionLabel } from "./render/format.js";
+import type { RolloutChoices, RolloutFlagValues } from "./rollout-flags.js";
+import type { AfterComplete } from "./rollout-runner.js";
+
+export interface InstantSession {
+  core: CoreModule;
+  client: FlyClient;
+  flags: RolloutFlagValues;
+  choices: RolloutChoices;
+  prepared: PreparedRollout;
+  set: ParkedSet;
+  machines: FlyMachine[];
+  signal: AbortSignal;
+  out(text: string): void;
+  err(text: string): void;
+  exit(code: number): never;
+  /** Runs after a complete instant rollback (rollback's freeze); shown with the result. */
+  afterComplete?: ((result: InstantResult) => Promise<AfterComplete>) | undefined;
+}
+
+/** `rollback --instant`: the plan in two lines, the confirmation, the run, the result. */
+export async function runInstant(session: InstantSession): Promise<void> {
+  const { core, flags, prepared, set } = session;
+  const plan = prepared.plan;
+  const to = `${versionLabel(plan.to)} (${shortDigest(plan.to.digest)})`;
+  const kept =
+    session.choices.keepPreviousMs > 0
+      ? `parked for ${formatDuration(session.choices.keepPreviousMs)}`
+      : "destroyed";
+  const lines = [
+    `Instant rollback of ${plan.app} from ${versionLabel(plan.from)} to ${to}`,
+    `  Start:  ${set.machines.length} parked machine${set.machines.length === 1 ? "" : "s"} (${set.machines.map((m) => m.id).join(", ")}), parked until ${set.expiresAt}`,
+    `  Park:   ${plan.machines.length} current machine${plan.machines.length === 1 ? "" : "s"} in exchange, ${kept}`,
+  ];
+  if (flags["dry-run"]) {
+    if (flags.json) session.out(toJson({ app: plan.app, mode: "instant", dryRun: true, set }));
+    else session.out(`${lines.join("\n")}\nDry run: nothing was changed.`);
+    return;
+  }
+  if (!flags.json) session.out(lines.join("\n"));
+  if (!flags.yes) {
+    if (!process.stdin.isTTY) {
+      throw core.inputError(
+        "CONFIRMATION_REQUIRED",
+        `Refusing to roll back ${plan.app} without confirmation: stdin is not a terminal.`,
+        "Pass --yes to go ahead, or --dry-run to see the plan only.",
+      );
+    }
+    if (!(await confirm("\nRoll back instantly? [y/N] ", process.stdout))) {
+      session.err("Cancelled: nothing was changed.");
+      return;
+    }
+  }
+  const result: InstantResult = await core.instantRollback(
+    session.client,
+    { ...plan, strategy: "bluegreen" },
+    session.machines,
+    {
+      signal: session.signal,
+      waitTimeoutMs: session.choices.waitTimeoutMs,
+      leaseTtlSeconds: session.choices.leaseTtlSeconds,
+      timing: session.choices.timing,
+      keepPreviousMs: session.choices.keepPreviousMs,
+    },
+  );
+  const after =
+    result.status === "complete" && session.afterComplete
+      ? await session.afterComplete(result)
+      : null;
+  if (flags.json) session.out(toJson({ ...result, mode: "instant", ...after?.json }));
+  else if (result.status === "complete") {
+    session.out(
+      `\nRolled back ${plan.app} to ${to} instantly (release v${result.release?.version}); the previous version is ${kept}: \`semfly rollback --instant ${plan.from?.digest ?? ""}\` undoes it.`,
+    );
+    for (const line of after?.lines ?? []) session.out(line);
+  }
+  if (after?.failed) session.exit(1);
+  for (const warning of result.warnings) session.err(`Warning: ${warning}`);
+  if (result.status !== "complete") {
+    session.err(`Error: ${result.reason}`);
+    session.exit(1);
+  }
+}

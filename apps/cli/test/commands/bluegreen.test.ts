@@ -1,0 +1,131 @@
+import type { Emulator } from "@semfly/fly-emulator";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { semfly, startTestEmulator } from "../helpers.js";
+
+let emulator: Emulator;
+beforeEach(async () => {
+  emulator = await startTestEmulator();
+  emulator.addImage("acme-web", {
+    ref: "registry.fly.io/acme-web:3.2.0",
+    labels: { "org.opencontainers.image.version": "3.2.0" },
+  });
+});
+afterEach(async () => {
+  await emulator.close();
+});
+
+const parkedIds = () =>
+  emulator
+    .machines("acme-web")
+    .filter((m) => m.state !== "destroyed" && m.config?.metadata?.semfly_parked_until)
+    .map((m) => m.id)
+    .sort();
+
+const deployBluegreen = (...extra: string[]) =>
+  semfly(
+    [
+      "deploy",
+      "3.2.0",
+      "--image",
+      "registry.fly.io/acme-web:3.2.0",
+      "--yes",
+      "--json",
+      "--strategy",
+      "bluegreen",
+      ...extra,
+    ],
+    emulator,
+  );
+
+describe("semfly bluegreen, parked and instant rollback", () => {
+  it("deploys bluegreen, lists the parked set, rolls back instantly and undoes it instantly", async () => {
+    const deployed = await deployBluegreen();
+    expect(deployed.exitCode).toBe(0);
+    expect(JSON.parse(deployed.stdout)).toMatchObject({
+      status: "complete",
+      strategy: "bluegreen",
+    });
+    const parkedAfterDeploy = parkedIds();
+    expect(parkedAfterDeploy).toHaveLength(7);
+
+    const listed = await semfly(["parked"], emulator);
+    expect(listed.exitCode).toBe(0);
+    expect(listed.stdout).toMatch(
+      /3\.1\.12 \(sha256:[0-9a-f]{12}\): 7 machines \(rootfs cost only\), parked until /,
+    );
+
+    const versions = await semfly(["versions"], emulator);
+    expect(versions.stdout).toMatch(
+      /Parked: 3\.1\.12 \(sha256:[0-9a-f]{12}\), 7 machines, parked until /,
+    );
+
+    const back = await semfly(["rollback", "--yes", "--json", "--no-freeze"], emulator);
+    expect(back.exitCode).toBe(0);
+    expect(JSON.parse(back.stdout)).toMatchObject({ status: "complete", mode: "instant" });
+    const parkedAfterRollback = parkedIds();
+    expect(parkedAfterRollback).toHaveLength(7);
+    expect(parkedAfterRollback).not.toEqual(parkedAfterDeploy);
+
+    const undo = await semfly(["rollback", "--yes", "--json", "--no-freeze"], emulator);
+    expect(undo.exitCode).toBe(0);
+    expect(JSON.parse(undo.stdout)).toMatchObject({ status: "complete", mode: "instant" });
+    expect(parkedIds()).toEqual(parkedAfterDeploy);
+  });
+
+  it("freezes the app on the restored machines after an instant rollback, as after any rollback", async () => {
+    expect((await deployBluegreen()).exitCode).toBe(0);
+    const back = await semfly(["rollback", "--yes", "--json"], emulator);
+    expect(back.exitCode).toBe(0);
+    const result = JSON.parse(back.stdout);
+    expect(result).toMatchObject({ status: "complete", mode: "instant" });
+    expect(result.freeze).toMatchObject({ frozen: true, machines: { carrying: 7, of: 7 } });
+    const carrying = emulator
+      .machines("acme-web")
+      .filter((m) => m.state !== "destroyed" && m.config?.metadata?.semfly_freeze)
+      .map((m) => m.id);
+    expect(carrying.sort()).toEqual(result.restored.sort());
+  });
+
+  it("leaves parked machines out of status totals and drift, and names them parked", async () => {
+    expect((await deployBluegreen()).exitCode).toBe(0);
+    const status = JSON.parse((await semfly(["status", "--json"], emulator)).stdout);
+    expect(status).toMatchObject({ version: "3.2.0", drift: false });
+    expect(status.machines).toHaveLength(7);
+    expect(status.machines.some((m: { id: string }) => parkedIds().includes(m.id))).toBe(false);
+    const parked = status.unmanaged.filter((u: { reason: string }) =>
+      u.reason.startsWith("parked until"),
+    );
+    expect(parked.map((u: { id: string }) => u.id).sort()).toEqual(parkedIds());
+  });
+
+  it("destroys blue with --keep-previous 0, and gc --all destroys parked machines only", async () => {
+    expect((await deployBluegreen("--keep-previous", "0")).exitCode).toBe(0);
+    expect(parkedIds()).toEqual([]);
+    const gc = await semfly(["gc", "--all"], emulator);
+    expect(gc.exitCode).toBe(0);
+    expect(gc.stdout).toContain("Destroyed 0 parked machines of acme-web.");
+  });
+
+  it("gc --all destroys a parked set and nothing else", async () => {
+    expect((await deployBluegreen()).exitCode).toBe(0);
+    const others = emulator
+      .machines("acme-web")
+      .filter((m) => m.state !== "destroyed" && !parkedIds().includes(m.id))
+      .map((m) => m.id);
+    const gc = await semfly(["gc", "--all"], emulator);
+    expect(gc.exitCode).toBe(0);
+    expect(gc.stdout).toContain("Destroyed 7 parked machines of acme-web.");
+    const live = emulator
+      .machines("acme-web")
+      .filter((m) => m.state !== "destroyed" && m.state !== "destroying")
+      .map((m) => m.id);
+    expect(live.sort()).toEqual(others.sort());
+  });
+
+  it("refuses a bad --keep-previous in one line with exit 2, the app untouched", async () => {
+    const run = await deployBluegreen("--keep-previous", "soon");
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain("--keep-previous");
+    expect(emulator.mutatingRequests()).toEqual([]);
+  });
+});

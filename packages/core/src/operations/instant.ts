@@ -1,0 +1,267 @@
+/**
+ * Instant rollback: the target version is parked (a bluegreen cut-over kept it), so going back is one
+ * machine start, not a redeploy. Lease current and parked machines, un-park the parked set (its exact
+ * config back, services included) while still cordoned, wait until healthy, uncordon it, then retire the
+ * current machines, which become the parked previous version (so the undo is instant too). Until the
+ * cut-over the current machines serve; a failure puts the parked set back to sleep, parked.
+ */
+import { inputError } from "../errors.js";
+import { retireMachine } from "../rollout/bluegreen.js";
+import { DEFAULT_KEEP_PREVIOUS_MS } from "../rollout/bluegreen-rules.js";
+import { settleLimit } from "../rollout/concurrency.js";
+import type { RolloutEvent, RolloutEventListener } from "../rollout/events.js";
+import { DEFAULT_WAIT_TIMEOUT_MS } from "../rollout/execute.js";
+import { waitForVersion, waitHealthy } from "../rollout/health.js";
+import {
+  appLockId,
+  DEFAULT_LEASE_TTL_SECONDS,
+  LEASE_CONCURRENCY,
+  LeaseKeeper,
+} from "../rollout/leases.js";
+import type { MachineSteps } from "../rollout/machine-steps.js";
+import { configForRelease, type RolloutPlan } from "../rollout/plan.js";
+import type { RolloutClient } from "../rollout/port.js";
+import { ReleaseRecord } from "../rollout/release-record.js";
+import { leaseRefreshMs, type RolloutTiming, resolveTiming } from "../rollout/timing.js";
+import { type ParkedSet, parkedMachine, parkedSets, unparkedConfig } from "../versions/parked.js";
+import type { FlyMachine } from "../versions/types.js";
+
+export interface InstantOptions {
+  signal?: AbortSignal;
+  onEvent?: RolloutEventListener;
+  waitTimeoutMs?: number;
+  leaseTtlSeconds?: number;
+  timing?: Partial<RolloutTiming>;
+  /** How long the machines it replaces stay parked (default 24 h); 0 destroys them. */
+  keepPreviousMs?: number;
+}
+
+export interface InstantResult {
+  app: string;
+  status: "complete" | "failed" | "interrupted";
+  reason: string | null;
+  release: { id: string; version: number } | null;
+  from: RolloutPlan["from"];
+  to: RolloutPlan["to"];
+  /** The parked machines that serve now. */
+  restored: string[];
+  /** The machines that served before, parked now (or destroyed with keepPreviousMs 0). */
+  parked: string[];
+  warnings: string[];
+}
+
+/** The unexpired parked set that runs the plan's target digest, or null (then only a redeploy can do it). */
+export function parkedSetFor(
+  plan: Pick<RolloutPlan, "to">,
+  machines: readonly FlyMachine[],
+  now: number,
+): ParkedSet | null {
+  return parkedSets(machines, now).find((s) => !s.expired && s.digest === plan.to.digest) ?? null;
+}
+
+/**
+ * Run an instant rollback for a plan from `prepareRollback` whose target is parked. The plan's machines
+ * are the current ones; `machines` is the app's machine list the parked set is read from.
+ */
+export async function instantRollback(
+  client: RolloutClient,
+  plan: RolloutPlan,
+  machines: readonly FlyMachine[],
+  options: InstantOptions = {},
+): Promise<InstantResult> {
+  const set = parkedSetFor(plan, machines, Date.now());
+  if (!set) {
+    throw inputError(
+      "NOT_PARKED",
+      `${plan.to.version ?? plan.to.key} is not parked on ${plan.app}: an instant rollback is impossible.`,
+      "Run `semfly parked` to see what is parked, or pass --no-instant to redeploy.",
+    );
+  }
+  if (!plan.definition) {
+    throw inputError(
+      "APP_CONFIG_UNKNOWN",
+      `The app config of ${plan.app}'s current release could not be read; nothing was changed.`,
+    );
+  }
+  const parked = set.machines.map((m) => machines.find((x) => x.id === m.id)!);
+  const warnings: string[] = [...plan.warnings];
+  const emit = (event: RolloutEvent) => {
+    if (event.type === "warning") warnings.push(event.message);
+    options.onEvent?.(event);
+  };
+  const internal = new AbortController();
+  const timing = resolveTiming(options.timing);
+  const ttlSeconds = options.leaseTtlSeconds ?? DEFAULT_LEASE_TTL_SECONDS;
+  const waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+  const leases = new LeaseKeeper(client, {
+    app: plan.app,
+    ttlSeconds,
+    refreshMs: leaseRefreshMs(timing, ttlSeconds),
+    description: `semfly instant rollback to ${plan.to.version ?? plan.to.key}`,
+    signal: internal.signal,
+    emit,
+  });
+  const steps: MachineSteps = {
+    client,
+    plan,
+    leases,
+    waiter: { client, app: plan.app, timing, waitTimeoutMs },
+    signal: internal.signal,
+    emit,
+  };
+  const record = new ReleaseRecord(client, plan, internal.signal);
+  record.notes.mode = "instant";
+  record.notes.parkedSet = set.set;
+  const end = (
+    status: InstantResult["status"],
+    reason: string | null,
+    restored: string[] = [],
+    retired: string[] = [],
+  ): InstantResult => ({
+    app: plan.app,
+    status,
+    reason,
+    release: record.release,
+    from: plan.from,
+    to: plan.to,
+    restored,
+    parked: retired,
+    warnings,
+  });
+
+  const lock = appLockId(plan) ?? parked[0]!.id;
+  try {
+    await leases.takeAll(lock, [...plan.machines.map((m) => m.id), ...parked.map((m) => m.id)]);
+    await record.create(plan.definition, emit);
+    await record.setStatus("running", [], null, emit);
+  } catch (error) {
+    await leases.releaseAll();
+    throw error;
+  }
+  const release = record.release!;
+
+  const failure = await wakeParked(steps, parked, release);
+  if (failure !== null || options.signal?.aborted) {
+    const reparked = await reparkAll(steps, parked);
+    const reason =
+      failure === null
+        ? "Interrupted before the cut-over: the current version still serves and the parked set is parked."
+        : `${failure}; the current version still serves${reparked ? " and the parked set is parked again" : ", but some parked machines could not be put back to sleep"}.`;
+    await record.setStatus(failure === null ? "interrupted" : "failed", [], reason, emit);
+    await leases.releaseAll();
+    return end(failure === null ? "interrupted" : "failed", reason);
+  }
+
+  const restored = parked.map((m) => m.id);
+  let reason: string | null = null;
+  try {
+    await settleOrThrow(parked, (m) =>
+      client.setCordon(
+        plan.app,
+        m.id,
+        false,
+        { nonce: leases.nonce(m.id) },
+        { signal: steps.signal },
+      ),
+    );
+    await settleOrThrow(plan.machines, (m) =>
+      retireMachine(steps, m, options.keepPreviousMs ?? DEFAULT_KEEP_PREVIOUS_MS, release.id),
+    );
+  } catch (error) {
+    reason = `The cut-over failed: ${describe(error)}; the restored version serves, some current machines may still serve too.`;
+  }
+  await record.setStatus(reason ? "failed" : "complete", restored, reason, emit);
+  await leases.releaseAll();
+  return end(
+    reason ? "failed" : "complete",
+    reason,
+    restored,
+    plan.machines.map((m) => m.id),
+  );
+}
+
+/** Un-park every machine of the set (still cordoned) and wait until it is healthy or settled cold. */
+async function wakeParked(
+  steps: MachineSteps,
+  parked: readonly FlyMachine[],
+  release: { id: string; version: number },
+): Promise<string | null> {
+  const { client, plan, leases, waiter } = steps;
+  const stop = new AbortController();
+  const signal = AbortSignal.any([steps.signal, stop.signal]);
+  let cause: string | null = null;
+  await settleLimit(parked, LEASE_CONCURRENCY, async (machine) => {
+    const cold = parkedMachine(machine)?.cold ?? false;
+    try {
+      const sentAt = Date.now();
+      const updated = await client.updateMachine(
+        plan.app,
+        machine.id,
+        {
+          config: configForRelease(unparkedConfig(machine.config), release),
+          nonce: leases.nonce(machine.id),
+          currentVersion: machine.instanceId,
+          region: machine.region,
+          // A stopped machine that is updated starts: exactly the one start an instant rollback costs.
+          skipLaunch: cold,
+        },
+        { signal },
+      );
+      const deadline = Date.now() + waiter.waitTimeoutMs;
+      if (cold) {
+        await waitForVersion(waiter, machine.id, updated.instanceId, "cold", deadline, signal);
+        return;
+      }
+      await waitForVersion(waiter, machine.id, updated.instanceId, "started", deadline, signal);
+      steps.emit({ type: "machine-started", machineId: machine.id });
+      await waitHealthy(waiter, machine.id, sentAt, deadline, signal);
+      steps.emit({ type: "checks-passing", machineId: machine.id });
+    } catch (error) {
+      const reason = describe(error);
+      steps.emit({ type: "machine-failed", machineId: machine.id, reason });
+      cause ??= `Parked machine ${machine.id} failed: ${reason}`;
+      stop.abort();
+    }
+  });
+  return cause;
+}
+
+/** Before the cut-over: every parked machine back to its exact parked config, asleep. */
+async function reparkAll(steps: MachineSteps, parked: readonly FlyMachine[]): Promise<boolean> {
+  const { client, plan, leases, signal } = steps;
+  const results = await settleLimit(parked, LEASE_CONCURRENCY, async (machine) => {
+    const now = await client.getMachine(plan.app, machine.id, { signal });
+    if (!["stopped", "suspended", "created", "failed"].includes(now.state)) {
+      await client.stopMachine(
+        plan.app,
+        machine.id,
+        { nonce: leases.nonce(machine.id) },
+        { signal },
+      );
+      const deadline = Date.now() + steps.waiter.waitTimeoutMs;
+      await waitForVersion(steps.waiter, machine.id, now.instanceId, "cold", deadline, signal);
+    }
+    await client.updateMachine(
+      plan.app,
+      machine.id,
+      {
+        config: machine.config,
+        nonce: leases.nonce(machine.id),
+        region: machine.region,
+        skipLaunch: true,
+      },
+      { signal, retry: { repeatable: true } },
+    );
+  });
+  return results.every((r) => r.status === "fulfilled");
+}
+
+async function settleOrThrow<T>(items: readonly T[], work: (item: T) => Promise<void>) {
+  const results = await settleLimit(items, LEASE_CONCURRENCY, work);
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

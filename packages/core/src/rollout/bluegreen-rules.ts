@@ -1,0 +1,29 @@
+/** When bluegreen can run at all (as flyctl): no volumes, and at least one health check to judge green by. */
+import { inputError } from "../errors.js";
+import type { PlannedMachine } from "./plan.js";
+import { configuredCheckCount } from "./plan.js";
+
+/** flyctl's default for `--keep-previous` is none; semfly keeps blue parked a day for an instant rollback. */
+export const DEFAULT_KEEP_PREVIOUS_MS = 24 * 60 * 60_000;
+/** Parked sets a bluegreen deploy leaves, its own included: each costs a full set of rootfs. */
+export const KEEP_PARKED_SETS = 1;
+
+export function refuseBluegreen(machines: readonly PlannedMachine[]): void {
+  const withVolume = machines.find(
+    (m) => Array.isArray(m.currentConfig.mounts) && m.currentConfig.mounts.length > 0,
+  );
+  if (withVolume) {
+    throw inputError(
+      "BLUEGREEN_VOLUMES",
+      `--strategy bluegreen cannot run: machine ${withVolume.id} has a volume, and a volume attaches to one machine only.`,
+      "Use --strategy rolling for apps with volumes.",
+    );
+  }
+  if (machines.length > 0 && machines.every((m) => configuredCheckCount(m.targetConfig) === 0)) {
+    throw inputError(
+      "BLUEGREEN_NO_CHECKS",
+      "--strategy bluegreen needs at least one health check to know green is healthy; the app has none.",
+      "Add [[http_service.checks]] or [checks] to fly.toml, or use --strategy rolling.",
+    );
+  }
+}

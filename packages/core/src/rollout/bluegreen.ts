@@ -1,0 +1,286 @@
+/**
+ * Bluegreen: a green machine beside every blue one, the cut-over only once every green is healthy, and the
+ * blue machines parked (cordoned, stopped, no services) for an instant rollback, or destroyed with
+ * `--keep-previous 0`. Until the cut-over the blue machines are never touched: a failure destroys green.
+ */
+import { isSemflyError } from "../errors.js";
+import { parkedConfig, parkedSets } from "../versions/parked.js";
+import type { FlyMachine, MachineConfig } from "../versions/types.js";
+import { KEEP_PARKED_SETS } from "./bluegreen-rules.js";
+import { settleLimit } from "./concurrency.js";
+import { destroyParked } from "./destroy-parked.js";
+import { waitForVersion, waitHealthy } from "./health.js";
+import { LEASE_CONCURRENCY } from "./leases.js";
+import type { MachineSteps } from "./machine-steps.js";
+import { configForRelease, type PlannedMachine } from "./plan.js";
+import { endOfRun, type MachineResult, type RolloutStatus } from "./result.js";
+
+/** The idempotency key of a green machine: after an ambiguous create, the machine is found by it. */
+export const LAUNCH_ID_KEY = "semfly_bluegreen_launch_id";
+/** Creates tried per green machine when each answer was ambiguous and no machine was found by its key. */
+const CREATE_TRIES = 3;
+
+export interface BluegreenInput {
+  steps: MachineSteps;
+  release: { id: string; version: number };
+  /** How long blue stays parked; 0 destroys it after the cut-over. */
+  keepPreviousMs: number;
+  interrupted: () => boolean;
+  setResult: (id: string, result: MachineResult, error?: string) => void;
+}
+
+export interface BluegreenEnd {
+  /** The first failure, or null. */
+  failure: string | null;
+  /** Before the cut-over, every green machine was destroyed and blue is as it was. */
+  reverted: boolean;
+  /** The green machines now serving (what the release names as moved). */
+  moved: string[];
+  /** Interrupted before the cut-over: nothing changed. */
+  stopped: boolean;
+}
+
+/** The run's end as the engine reports it. */
+export async function rollBluegreen(input: BluegreenInput): Promise<{
+  status: RolloutStatus;
+  reason: string | null;
+  reverted: boolean;
+  moved: string[];
+}> {
+  const end = await runBluegreen(input);
+  const untouched = "every green machine was destroyed and blue was not touched";
+  if (end.failure) {
+    const reason = end.reverted ? `${end.failure}; ${untouched}.` : `${end.failure}.`;
+    return { status: "failed", reason, reverted: end.reverted, moved: end.moved };
+  }
+  if (end.stopped) {
+    const reason = `Interrupted before the cut-over: ${untouched}.`;
+    return { status: "interrupted", reason, reverted: false, moved: [] };
+  }
+  const { plan, client, emit } = input.steps;
+  if (input.keepPreviousMs > 0) await trimParked(input, client, emit);
+  const done = endOfRun({ plan, failure: null, reverted: false, interrupted: false, updated: 0 });
+  return { ...done, reverted: false, moved: end.moved };
+}
+
+/** A deploy never leaves more than KEEP_PARKED_SETS parked sets: older ones are destroyed. */
+async function trimParked(
+  input: BluegreenInput,
+  client: MachineSteps["client"],
+  emit: MachineSteps["emit"],
+): Promise<void> {
+  const { plan, signal } = input.steps;
+  try {
+    const sets = parkedSets(await client.listMachines(plan.app, { signal }), Date.now());
+    const older = sets.filter((s) => s.set !== input.release.id).slice(KEEP_PARKED_SETS - 1);
+    const outcome = await destroyParked(
+      client,
+      plan.app,
+      older.flatMap((s) => s.machines),
+      signal,
+    );
+    for (const { id, reason } of outcome.failed) {
+      emit({
+        type: "warning",
+        message: `Parked machine ${id} of an older set was kept: ${reason}`,
+      });
+    }
+  } catch (error) {
+    emit({ type: "warning", message: `Older parked sets were not checked: ${describe(error)}` });
+  }
+}
+
+interface Pair {
+  blue: PlannedMachine;
+  green: FlyMachine | null;
+  error?: string;
+}
+
+export async function runBluegreen(input: BluegreenInput): Promise<BluegreenEnd> {
+  const { steps } = input;
+  const pairs: Pair[] = steps.plan.machines.map((blue) => ({ blue, green: null }));
+  const failure = await launchGreen(input, pairs);
+  if (failure !== null || input.interrupted()) {
+    const destroyed = await destroyGreen(input, pairs);
+    // Blue never changed: the machine whose green failed says why, the others did not move.
+    for (const pair of pairs) {
+      if (pair.error) input.setResult(pair.blue.id, "failed", pair.error);
+      else input.setResult(pair.blue.id, "not-started");
+    }
+    return {
+      failure,
+      reverted: failure !== null && destroyed,
+      moved: [],
+      stopped: failure === null,
+    };
+  }
+  // The cut-over: green takes traffic first, then blue stops taking it.
+  try {
+    await settleAll(pairs, (pair) =>
+      steps.client.setCordon(steps.plan.app, pair.green!.id, false, {}, { signal: steps.signal }),
+    );
+    await settleAll(pairs, (pair) =>
+      retireMachine(steps, pair.blue, input.keepPreviousMs, input.release.id),
+    );
+  } catch (error) {
+    return {
+      failure: `The cut-over to green failed: ${describe(error)}; green is serving, some blue machines may still be too.`,
+      reverted: false,
+      moved: pairs.map((p) => p.green!.id),
+      stopped: false,
+    };
+  }
+  for (const pair of pairs) input.setResult(pair.blue.id, "updated");
+  return { failure: null, reverted: false, moved: pairs.map((p) => p.green!.id), stopped: false };
+}
+
+/** Create and verify every green machine; the reason of the first failure, or null. */
+async function launchGreen(input: BluegreenInput, pairs: Pair[]): Promise<string | null> {
+  const { steps, release } = input;
+  const stop = new AbortController();
+  const signal = AbortSignal.any([steps.signal, stop.signal]);
+  let cause: string | null = null;
+  await settleLimit(pairs, LEASE_CONCURRENCY, async (pair) => {
+    if (stop.signal.aborted || input.interrupted()) return;
+    try {
+      const config = greenConfig(pair.blue, release);
+      const sentAt = Date.now();
+      pair.green = await createGreen(input, pair.blue, config);
+      steps.emit({ type: "machine-updated", machineId: pair.blue.id });
+      const deadline = Date.now() + steps.waiter.waitTimeoutMs;
+      const version = pair.green.instanceId;
+      if (pair.blue.cold) {
+        await waitForVersion(steps.waiter, pair.green.id, version, "cold", deadline, signal);
+        steps.emit({ type: "machine-settled", machineId: pair.blue.id, state: "cold" });
+        return;
+      }
+      await waitForVersion(steps.waiter, pair.green.id, version, "started", deadline, signal);
+      steps.emit({ type: "machine-started", machineId: pair.blue.id });
+      await waitHealthy(steps.waiter, pair.green.id, sentAt, deadline, signal);
+      steps.emit({ type: "checks-passing", machineId: pair.blue.id });
+    } catch (error) {
+      const reason = `green ${pair.green?.id ?? "machine"}: ${describe(error)}`;
+      pair.error = reason;
+      steps.emit({ type: "machine-failed", machineId: pair.blue.id, reason });
+      cause ??= `Machine ${pair.blue.id} failed: ${reason}`;
+      stop.abort();
+    }
+  });
+  return cause;
+}
+
+/** The blue machine's target config under this release, with the green machine's idempotency key. */
+function greenConfig(
+  blue: PlannedMachine,
+  release: { id: string; version: number },
+): MachineConfig {
+  const config = configForRelease(blue.targetConfig, release);
+  return {
+    ...config,
+    metadata: { ...(config.metadata ?? {}), [LAUNCH_ID_KEY]: `${release.id}-${blue.id}` },
+  };
+}
+
+/**
+ * A create is never resent blindly (it would launch a second machine): after an answer that may hide an
+ * applied create (a timeout, a 5xx, a lost connection) the app's machines are listed by the idempotency
+ * key, and the create is sent again only when none carries it.
+ */
+async function createGreen(
+  input: BluegreenInput,
+  blue: PlannedMachine,
+  config: MachineConfig,
+): Promise<FlyMachine> {
+  const { client, plan, signal } = input.steps;
+  const key = config.metadata![LAUNCH_ID_KEY]!;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.createMachine(
+        plan.app,
+        {
+          config,
+          region: blue.region,
+          skipLaunch: blue.cold,
+          skipServiceRegistration: true,
+        },
+        { signal },
+      );
+    } catch (error) {
+      if (!ambiguous(error) || attempt >= CREATE_TRIES) throw error;
+      const machines = await client.listMachines(plan.app, { signal });
+      const landed = machines.find(
+        (m) => m.metadata[LAUNCH_ID_KEY] === key && m.state !== "destroyed",
+      );
+      if (landed) return landed;
+    }
+  }
+}
+
+/** The request may have been applied: no answer, a timeout or a server error. */
+function ambiguous(error: unknown): boolean {
+  if (!isSemflyError(error)) return true;
+  if (error.kind === "input") return false;
+  return error.status === undefined || error.status === 408 || error.status >= 500;
+}
+
+/**
+ * A machine that stops serving at a cut-over (blue, or the current set of an instant rollback): cordoned,
+ * stopped, then parked without services for `keepPreviousMs`, or destroyed when that is 0.
+ */
+export async function retireMachine(
+  steps: MachineSteps,
+  machine: PlannedMachine,
+  keepPreviousMs: number,
+  set: string,
+): Promise<void> {
+  const { client, plan, leases, signal } = steps;
+  const nonce = () => ({ nonce: leases.nonce(machine.id) });
+  await client.setCordon(plan.app, machine.id, true, nonce(), { signal });
+  if (keepPreviousMs <= 0) {
+    await client.destroyMachine(plan.app, machine.id, { signal, ...nonce() });
+    return;
+  }
+  if (!machine.cold) {
+    await client.stopMachine(plan.app, machine.id, nonce(), { signal });
+    const deadline = Date.now() + steps.waiter.waitTimeoutMs;
+    await waitForVersion(steps.waiter, machine.id, machine.instanceId, "cold", deadline, signal);
+  }
+  await client.updateMachine(
+    plan.app,
+    machine.id,
+    {
+      config: parkedConfig(machine.currentConfig, {
+        set,
+        version: machine.from?.version ?? machine.from?.key ?? null,
+        digest: machine.from?.digest ?? null,
+        expiresAt: new Date(Date.now() + keepPreviousMs).toISOString(),
+        cold: machine.cold,
+      }),
+      nonce: leases.nonce(machine.id),
+      region: machine.region,
+      // Parked machines stay asleep: an update would otherwise start a stopped machine.
+      skipLaunch: true,
+    },
+    { signal, retry: { repeatable: true } },
+  );
+}
+
+/** Before the cut-over: every green machine that was created goes, blue was never touched. */
+async function destroyGreen(input: BluegreenInput, pairs: Pair[]): Promise<boolean> {
+  const { client, plan, signal } = input.steps;
+  const created = pairs.filter((p) => p.green !== null);
+  const results = await settleLimit(created, LEASE_CONCURRENCY, (pair) =>
+    client.destroyMachine(plan.app, pair.green!.id, { signal }),
+  );
+  return results.every((r) => r.status === "fulfilled");
+}
+
+async function settleAll(pairs: Pair[], work: (pair: Pair) => Promise<void>): Promise<void> {
+  const results = await settleLimit(pairs, LEASE_CONCURRENCY, work);
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

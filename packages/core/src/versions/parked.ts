@@ -1,0 +1,139 @@
+/**
+ * Parked machines: a bluegreen rollout's blue machines, kept cordoned, stopped and without services after
+ * the cut-over so that an instant rollback can start them again. Pure: what the metadata says.
+ */
+import type { FlyMachine, MachineConfig } from "./types.js";
+
+/** When the parked machine may be destroyed (ISO 8601). Its presence is what makes a machine parked. */
+export const PARKED_UNTIL_KEY = "semfly_parked_until";
+export const PARKED_VERSION_KEY = "semfly_parked_version";
+export const PARKED_DIGEST_KEY = "semfly_parked_digest";
+/** The machine's `config.services` before parking, as JSON: put back exactly on un-parking. */
+export const PARKED_SERVICES_KEY = "semfly_parked_services";
+/** Which park (one bluegreen cut-over) it belongs to: a set is rolled back to, or destroyed, whole. */
+export const PARKED_SET_KEY = "semfly_parked_set";
+/**
+ * The machine's `fly_platform_version` before parking. Parked, it has none, so flyctl (fly-go
+ * `ListFlyAppsMachines`) leaves it alone too: a `fly deploy` must not give it services back.
+ */
+export const PARKED_PLATFORM_KEY = "semfly_parked_platform_version";
+/** "1" when it was stopped or suspended before parking: un-parked, it stays cold. */
+export const PARKED_COLD_KEY = "semfly_parked_cold";
+
+const PARK_KEYS = [
+  PARKED_UNTIL_KEY,
+  PARKED_VERSION_KEY,
+  PARKED_DIGEST_KEY,
+  PARKED_SERVICES_KEY,
+  PARKED_SET_KEY,
+  PARKED_COLD_KEY,
+  PARKED_PLATFORM_KEY,
+];
+
+export interface ParkedMachine {
+  id: string;
+  name: string;
+  region: string;
+  processGroup: string;
+  state: string;
+  set: string;
+  version: string | null;
+  digest: string | null;
+  expiresAt: string;
+  cold: boolean;
+}
+
+export interface ParkedSet {
+  set: string;
+  version: string | null;
+  digest: string | null;
+  /** The earliest expiry of its machines. */
+  expiresAt: string;
+  expired: boolean;
+  machines: ParkedMachine[];
+}
+
+export function isParked(machine: Pick<FlyMachine, "metadata">): boolean {
+  return Boolean(machine.metadata[PARKED_UNTIL_KEY]);
+}
+
+export function parkedMachine(machine: FlyMachine): ParkedMachine | null {
+  const until = machine.metadata[PARKED_UNTIL_KEY];
+  if (!until) return null;
+  return {
+    id: machine.id,
+    name: machine.name,
+    region: machine.region,
+    processGroup: machine.processGroup,
+    state: machine.state,
+    set: machine.metadata[PARKED_SET_KEY] || machine.id,
+    version: machine.metadata[PARKED_VERSION_KEY] || null,
+    digest: machine.metadata[PARKED_DIGEST_KEY] || null,
+    expiresAt: until,
+    cold: machine.metadata[PARKED_COLD_KEY] === "1",
+  };
+}
+
+/** The parked sets among these machines, newest expiry first. Destroyed machines are not parked. */
+export function parkedSets(machines: readonly FlyMachine[], now: number): ParkedSet[] {
+  const sets = new Map<string, ParkedMachine[]>();
+  for (const machine of machines) {
+    if (machine.state === "destroyed" || machine.state === "destroying") continue;
+    const parked = parkedMachine(machine);
+    if (parked) sets.set(parked.set, [...(sets.get(parked.set) ?? []), parked]);
+  }
+  return [...sets.entries()]
+    .map(([set, members]) => {
+      const expiresAt = members.map((m) => m.expiresAt).sort()[0]!;
+      return {
+        set,
+        version: members[0]!.version,
+        digest: members[0]!.digest,
+        expiresAt,
+        expired: Date.parse(expiresAt) <= now,
+        machines: members,
+      };
+    })
+    .sort((a, b) => b.expiresAt.localeCompare(a.expiresAt));
+}
+
+export interface ParkLabel {
+  set: string;
+  version: string | null;
+  digest: string | null;
+  expiresAt: string;
+  cold: boolean;
+}
+
+/**
+ * The config a machine is parked with: no services (Fly's proxy has nothing to route or autostart, whatever
+ * it does with cordoned machines), and the park labels, the original services among them.
+ */
+export function parkedConfig(config: MachineConfig, label: ParkLabel): MachineConfig {
+  const { services, ...rest } = config;
+  const { fly_platform_version: platform, ...metadata } = config.metadata ?? {};
+  return {
+    ...rest,
+    metadata: {
+      ...metadata,
+      ...(platform === undefined ? {} : { [PARKED_PLATFORM_KEY]: platform }),
+      [PARKED_UNTIL_KEY]: label.expiresAt,
+      [PARKED_VERSION_KEY]: label.version ?? "",
+      [PARKED_DIGEST_KEY]: label.digest ?? "",
+      [PARKED_SERVICES_KEY]: JSON.stringify(services ?? null),
+      [PARKED_SET_KEY]: label.set,
+      [PARKED_COLD_KEY]: label.cold ? "1" : "0",
+    },
+  };
+}
+
+/** The exact config the machine had before it was parked. */
+export function unparkedConfig(config: MachineConfig): MachineConfig {
+  const metadata = { ...(config.metadata ?? {}) };
+  const services = JSON.parse(metadata[PARKED_SERVICES_KEY] ?? "null") as unknown;
+  const platform = metadata[PARKED_PLATFORM_KEY];
+  for (const key of PARK_KEYS) delete metadata[key];
+  if (platform !== undefined) metadata.fly_platform_version = platform;
+  const { services: _none, ...rest } = config;
+  return services === null ? { ...rest, metadata } : { ...rest, services, metadata };
+}

@@ -1,0 +1,142 @@
+// @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  executeRollout,
+  instantRollback,
+  loadVersionHistory,
+  PARKED_UNTIL_KEY,
+  parkedSets,
+  prepareDeploy,
+  prepareRollback,
+  type SemflyError,
+} from "../../src/index.js";
+import {
+  APP,
+  demoWorld,
+  FAST_TIMING,
+  latestRelease,
+  managedMachines,
+  type World,
+} from "./world.js";
+
+let world: World;
+beforeEach(async () => {
+  world = await demoWorld();
+  // 3.2.0 by bluegreen: 3.1.12 is parked.
+  world.emulator.addImage(APP, { ref: "registry.fly.io/acme-web:3.2.0" });
+  const { plan } = await prepareDeploy(world.client, APP, {
+    version: "3.2.0",
+    imageRef: "registry.fly.io/acme-web:3.2.0",
+    strategy: "bluegreen",
+  });
+  const deployed = await executeRollout(world.client, plan, { timing: FAST_TIMING });
+  expect(deployed.status).toBe("complete");
+});
+afterEach(async () => {
+  expect(world.emulator.leases(APP)).toEqual([]);
+  await world.close();
+});
+
+const serving = () =>
+  managedMachines(world.emulator).filter((m) => !m.config?.metadata?.[PARKED_UNTIL_KEY]);
+const parked = () =>
+  world.emulator
+    .machines(APP)
+    .filter((m) => m.state !== "destroyed" && m.config?.metadata?.[PARKED_UNTIL_KEY]);
+
+/** The digest a parked set runs: what semfly resolves the rollback target by. */
+const parkedDigest = () => parked()[0]!.config!.metadata!.semfly_parked_digest!;
+
+async function instant(spec: string) {
+  const { plan } = await prepareRollback(world.client, APP, {
+    target: { spec },
+    strategy: "bluegreen",
+  });
+  return instantRollback(world.client, plan, await world.client.listMachines(APP), {
+    timing: FAST_TIMING,
+    waitTimeoutMs: 3_000,
+  });
+}
+
+describe("instant rollback to a parked version", () => {
+  it("starts the parked set, restores its exact config, and parks the current one in exchange", async () => {
+    const parkedBefore = parked().map((m) => ({ id: m.id, config: m.config }));
+    const servingBefore = serving().map((m) => m.id);
+
+    const result = await instant(parkedDigest());
+
+    expect(result.status).toBe("complete");
+    expect(result.restored.sort()).toEqual(parkedBefore.map((m) => m.id).sort());
+    expect((await loadVersionHistory(world.client, APP)).live?.digest).toBe(
+      parkedBefore[0]!.config!.metadata!.semfly_parked_digest,
+    );
+    for (const machine of serving()) {
+      const was = parkedBefore.find((p) => p.id === machine.id)!;
+      expect(machine.cordoned).toBe(false);
+      // Services back exactly as they were before parking.
+      expect(machine.config?.services).toEqual(
+        JSON.parse(was.config!.metadata!.semfly_parked_services!) ?? undefined,
+      );
+    }
+    expect(
+      parked()
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual(servingBefore.sort());
+    expect(latestRelease(world.emulator).metadata).toMatchObject({
+      semfly: { kind: "rollback", mode: "instant", previousVersion: "3.2.0" },
+    });
+    expect(latestRelease(world.emulator).status).toBe("complete");
+  });
+
+  it("undoes itself instantly: the version it replaced was parked in exchange", async () => {
+    const first = serving()
+      .map((m) => m.id)
+      .sort();
+    expect((await instant(parkedDigest())).status).toBe("complete");
+    const undo = await instant(parkedDigest());
+    expect(undo.status).toBe("complete");
+    expect(
+      serving()
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual(first);
+    expect((await loadVersionHistory(world.client, APP)).live?.version).toBe("3.2.0");
+    expect(parkedSets(await world.client.listMachines(APP), Date.now())).toHaveLength(1);
+  });
+
+  it("leaves the current version serving and the parked set parked when a parked machine fails", async () => {
+    const servingBefore = serving().map((m) => ({
+      id: m.id,
+      state: m.state,
+      cordoned: m.cordoned,
+    }));
+    const parkedBefore = parked().map((m) => ({
+      id: m.id,
+      config: m.config,
+      cordoned: m.cordoned,
+    }));
+    const digest = parkedDigest();
+    world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
+
+    const result = await instant(parkedDigest());
+
+    expect(result.status).toBe("failed");
+    expect(result.reason).toMatch(/current version still serves/);
+    expect(serving().map((m) => ({ id: m.id, state: m.state, cordoned: m.cordoned }))).toEqual(
+      servingBefore,
+    );
+    const after = parked();
+    expect(after.map((m) => ({ id: m.id, config: m.config, cordoned: m.cordoned }))).toEqual(
+      parkedBefore,
+    );
+    expect(after.every((m) => ["stopped", "suspended"].includes(m.state))).toBe(true);
+    expect((await loadVersionHistory(world.client, APP)).live?.version).toBe("3.2.0");
+  });
+
+  it("refuses a version that is not parked in one line", async () => {
+    const error = (await instant("3.1.11").catch((e: unknown) => e)) as SemflyError;
+    expect(error.code).toBe("NOT_PARKED");
+    expect(error.suggestion).toContain("--no-instant");
+  });
+});
