@@ -71,8 +71,11 @@ export default class Rollback extends BaseCommand {
     const connection = await this.connect(flags);
     const { app, client } = connection;
     const tryInstant = flags.instant !== false && !flags["with-config"];
-    const machines = tryInstant ? await client.listMachines(app, { signal: this.signal }) : [];
     const history = await this.loadHistory(connection);
+    // Parked machines are in the history's listing already (as not managed): no listing of their own.
+    const machines = tryInstant
+      ? [...history.machines.map((i) => i.machine), ...history.unmanaged.map((u) => u.machine)]
+      : [];
     // `previous` with a parked set is that set: the version a bluegreen deploy just replaced.
     const newest = core
       .parkedSets(machines, this.now())
