@@ -3,7 +3,9 @@ import { inputError, isSemflyError, quote, SemflyError } from "../errors.js";
 import type { FlyClient } from "../fly/client.js";
 import type { RegistryClient } from "../registry/client.js";
 import { resolveDeployImage } from "../registry/deploy-image.js";
+import { COLD_STATES, withoutCompatChecks } from "../rollout/health.js";
 import {
+  configuredCheckCount,
   type OrphanRelease,
   planRollout,
   type ReleaseCommand,
@@ -22,7 +24,7 @@ import {
   resolveRollbackTarget,
   type SkippedCandidate,
 } from "../versions/target.js";
-import type { MachineConfig } from "../versions/types.js";
+import type { FlyMachine, MachineConfig } from "../versions/types.js";
 import { findFormerImages } from "./former-images.js";
 import { type HistoryClient, loadVersionHistory } from "./load-history.js";
 
@@ -81,7 +83,7 @@ export async function prepareRollback(
     // the same command again finishes that record instead of refusing an already-live target.
     const unfinished =
       isSemflyError(error) && error.code === "ALREADY_LIVE"
-        ? orphans.some((o) => o.status === "complete")
+        ? orphans.some((o) => o.status !== "interrupted")
         : false;
     if (!unfinished || !history.live) throw error;
     target = history.live;
@@ -213,14 +215,32 @@ export function orphanReleases(history: VersionHistory): OrphanRelease[] {
         meta.digest !== undefined &&
         history.machines.length > 0 &&
         history.machines.every((info) => info.digest === meta.digest);
+      // What a live run requires before `complete`: each machine up with every check passing (or settled
+      // cold, as a live run leaves a machine that was not running). A dead run's word is not enough.
+      const allHealthy = history.machines.every((info) => settledHealthy(info.machine));
       return {
         id: release.id,
         version: release.version,
-        status: allThere ? ("complete" as const) : ("interrupted" as const),
+        status: allThere
+          ? allHealthy
+            ? ("complete" as const)
+            : ("failed" as const)
+          : ("interrupted" as const),
         machines: moved,
         metadata: release.metadata?.semfly as Record<string, unknown>,
       };
     });
+}
+
+/** Where a machine a dead run moved may be left: started with every configured check passing, or cold. */
+function settledHealthy(machine: FlyMachine): boolean {
+  if (COLD_STATES.has(machine.state)) return true;
+  if (machine.state !== "started") return false;
+  const expected = configuredCheckCount(machine.config);
+  const checks = withoutCompatChecks(machine.checks);
+  return (
+    expected === 0 || (checks.length >= expected && checks.every((c) => c.status === "passing"))
+  );
 }
 
 interface AppConfigRead {

@@ -21,4 +21,6 @@ export type RolloutClient = Pick<
   | "acquireLease"
   | "refreshLease"
   | "releaseLease"
+  | "readLease"
+  | "releasesPage"
 >;

@@ -293,3 +293,11 @@ async function expectLeasesGone(
   world.emulator.advanceClock((context.leaseTtlSeconds + 1) * 1000);
   expect(world.emulator.leases(app), `${label}: leases expire by their TTL`).toEqual([]);
 }
+
+/** semfly's releases left `pending` or `running` after every run has ended: a record that lies. */
+export function releasesInFlight(world: World, app = APP): string[] {
+  return world.emulator
+    .releases(app)
+    .filter((r) => r.status === "pending" || r.status === "running")
+    .map((r) => `v${r.version} ${r.status}`);
+}
