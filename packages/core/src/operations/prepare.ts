@@ -24,7 +24,7 @@ import {
   resolveRollbackTarget,
   type SkippedCandidate,
 } from "../versions/target.js";
-import type { FlyMachine, MachineConfig } from "../versions/types.js";
+import type { FlyMachine, FlyRelease, MachineConfig } from "../versions/types.js";
 import { findFormerImages } from "./former-images.js";
 import { type HistoryClient, loadVersionHistory } from "./load-history.js";
 
@@ -203,8 +203,32 @@ function refuseUnreachable(plan: RolloutPlan, skip: boolean | undefined): void {
  * engine finishes these only once it holds it). Complete when every machine reached the release's image.
  */
 export function orphanReleases(history: VersionHistory): OrphanRelease[] {
-  return history.versions
-    .flatMap((v) => v.releases)
+  const releases = history.versions.flatMap((v) => v.releases);
+  return [...semflyOrphans(history, releases), ...lostCreates(releases)];
+}
+
+/**
+ * The newest release, when it is still `pending` with no notes: what a run killed between creating its
+ * release and marking it `running` leaves (semfly writes its notes with `running`). A live deploy that made
+ * it holds the machines' leases, and orphans are only finished under the app lock, so a live one is safe.
+ */
+function lostCreates(releases: readonly FlyRelease[]): OrphanRelease[] {
+  const newest = [...releases].sort((a, b) => b.version - a.version)[0];
+  if (!newest || newest.status.toLowerCase() !== "pending") return [];
+  if (newest.metadata && Object.keys(newest.metadata).length > 0) return [];
+  return [
+    {
+      id: newest.id,
+      version: newest.version,
+      status: "interrupted",
+      machines: [],
+      metadata: {},
+    },
+  ];
+}
+
+function semflyOrphans(history: VersionHistory, releases: readonly FlyRelease[]): OrphanRelease[] {
+  return releases
     .filter((release) => releaseInProgress(release) && semflyMetadata(release) !== null)
     .map((release) => {
       const meta = semflyMetadata(release)!;
