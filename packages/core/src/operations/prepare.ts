@@ -214,7 +214,7 @@ export function orphanReleases(history: VersionHistory): OrphanRelease[] {
  */
 function lostCreates(releases: readonly FlyRelease[]): OrphanRelease[] {
   const newest = [...releases].sort((a, b) => b.version - a.version)[0];
-  if (!newest || newest.status.toLowerCase() !== "pending") return [];
+  if (newest?.status.toLowerCase() !== "pending") return [];
   if (newest.metadata && Object.keys(newest.metadata).length > 0) return [];
   return [
     {
