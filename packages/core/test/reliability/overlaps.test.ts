@@ -1,6 +1,6 @@
 // @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
 import { scenario } from "@semfly/fly-emulator";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createFlyClient,
   executeRollout,
@@ -25,11 +25,6 @@ import {
  * whatever it targets, it stops on the app's lock lease before it writes a release or a machine, and the
  * first one ends as if it had been alone.
  */
-let world: World | null = null;
-afterEach(async () => {
-  await world?.close();
-  world = null;
-});
 
 type Phase = "leasing" | "first batch" | "last batch" | "checking health after the last update";
 
@@ -86,7 +81,8 @@ function threeMachineApp() {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe("a second rollout started while the first one is still working", () => {
+// Each case has its own emulator, so they run side by side.
+describe.concurrent("a second rollout started while the first one is still working", () => {
   it.each(
     phases.flatMap((phase) => [
       [phase, "the same target", "1.0.1"],
@@ -96,71 +92,74 @@ describe("a second rollout started while the first one is still working", () => 
     "during %s, to %s: stops on the lock (exit 1) having changed nothing; the first completes",
     async (phase, _name, secondTarget) => {
       // Checks slow enough that the second run lands while the first still waits on them.
-      world = await startWorld({ scenario: threeMachineApp(), checkDelayMs: 1000 });
-      const w = world;
-      const before = capture(w.emulator);
-      const { plan } = await prepareRollback(w.client, APP, { target: { spec: "1.0.1" } });
-      let signal!: () => void;
-      const atPhase = new Promise<void>((resolve) => {
-        signal = resolve;
-      });
-      const first = executeRollout(w.client, plan, {
-        timing: FAST_TIMING,
-        onEvent: (event) => {
-          if (reached(phase as Phase, event)) signal();
-        },
-      });
-      if (phase === "checking health after the last update") {
-        // Every machine already carries the target: the second run sees it live, with a `running` record.
-        for (;;) {
-          const managed = w.emulator.machines(APP).filter(isManaged);
-          if (managed.every((m) => m.image_ref?.digest === plan.to.digest)) break;
-          await delay(5);
-        }
-      } else {
-        await atPhase;
-      }
-      let secondError: unknown = null;
-      const second = clientWithLog(w);
+      const w = await startWorld({ scenario: threeMachineApp(), checkDelayMs: 1000 });
       try {
-        const prepared = await prepareRollback(second.client, APP, {
-          target: { spec: secondTarget },
+        const before = capture(w.emulator);
+        const { plan } = await prepareRollback(w.client, APP, { target: { spec: "1.0.1" } });
+        let signal!: () => void;
+        const atPhase = new Promise<void>((resolve) => {
+          signal = resolve;
         });
-        await executeRollout(second.client, prepared.plan, { timing: FAST_TIMING });
-      } catch (error) {
-        secondError = error;
-      }
-      expect(
-        secondError,
-        `the second run must not succeed: ${mutations(second.sent).join("; ")}`,
-      ).not.toBeNull();
-      const error = secondError as SemflyError;
-      // Stopped on the lock, or (same target, every machine already on it) refused as already live.
-      expect(["LEASE_CONFLICT", "ALREADY_LIVE"], error.message).toContain(error.code);
-      expect(error.exitCode).toBe(1);
-      // It wrote nothing but the lock lease it did not get: no release, no machine, no record finished.
-      const writes = mutations(second.sent);
-      expect(writes.length, writes.join("; ")).toBeLessThanOrEqual(
-        error.code === "ALREADY_LIVE" ? 0 : 1,
-      );
-      for (const write of writes) {
-        expect(write).toMatch(/^POST \/v1\/apps\/[^/]+\/machines\/\w+\/lease 409$/);
-      }
+        const first = executeRollout(w.client, plan, {
+          timing: FAST_TIMING,
+          onEvent: (event) => {
+            if (reached(phase as Phase, event)) signal();
+          },
+        });
+        if (phase === "checking health after the last update") {
+          // Every machine already carries the target: the second run sees it live, with a `running` record.
+          for (;;) {
+            const managed = w.emulator.machines(APP).filter(isManaged);
+            if (managed.every((m) => m.image_ref?.digest === plan.to.digest)) break;
+            await delay(5);
+          }
+        } else {
+          await atPhase;
+        }
+        let secondError: unknown = null;
+        const second = clientWithLog(w);
+        try {
+          const prepared = await prepareRollback(second.client, APP, {
+            target: { spec: secondTarget },
+          });
+          await executeRollout(second.client, prepared.plan, { timing: FAST_TIMING });
+        } catch (error) {
+          secondError = error;
+        }
+        expect(
+          secondError,
+          `the second run must not succeed: ${mutations(second.sent).join("; ")}`,
+        ).not.toBeNull();
+        const error = secondError as SemflyError;
+        // Stopped on the lock, or (same target, every machine already on it) refused as already live.
+        expect(["LEASE_CONFLICT", "ALREADY_LIVE"], error.message).toContain(error.code);
+        expect(error.exitCode).toBe(1);
+        // It wrote nothing but the lock lease it did not get: no release, no machine, no record finished.
+        const writes = mutations(second.sent);
+        expect(writes.length, writes.join("; ")).toBeLessThanOrEqual(
+          error.code === "ALREADY_LIVE" ? 0 : 1,
+        );
+        for (const write of writes) {
+          expect(write).toMatch(/^POST \/v1\/apps\/[^/]+\/machines\/\w+\/lease 409$/);
+        }
 
-      const result = await first;
-      await w.emulator.idle();
-      expect(result.status, result.reason ?? "").toBe("complete");
-      await expectPromiseKept(
-        w,
-        { result },
-        {
-          label: `first run, second during ${phase}`,
-          before,
-          target: plan.to.digest,
-          leaseTtlSeconds: 30,
-        },
-      );
-      expect(releasesInFlight(w)).toEqual([]);
+        const result = await first;
+        await w.emulator.idle();
+        expect(result.status, result.reason ?? "").toBe("complete");
+        await expectPromiseKept(
+          w,
+          { result },
+          {
+            label: `first run, second during ${phase}`,
+            before,
+            target: plan.to.digest,
+            leaseTtlSeconds: 30,
+          },
+        );
+        expect(releasesInFlight(w)).toEqual([]);
+      } finally {
+        await w.close();
+      }
     },
     30_000,
   );
