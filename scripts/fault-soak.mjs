@@ -8,9 +8,11 @@
 //   pnpm test:soak --seeds 95,132           replay the seeds a failure printed
 //   pnpm test:soak --rate 0.25              a harsher fault mix
 //   pnpm test:soak --crash 1-40             also the CLI SIGKILL suite over kill points 1-40 (builds first)
+//   pnpm test:soak --overlaps 10            the overlap and lost-answer suites 10 times (default 3; 0 skips)
 //
-// The suites are packages/core/test/reliability/fault-matrix.test.ts and
-// apps/cli/test/reliability/crash.test.ts; this script only chooses their seeds and sums them up.
+// The suites are packages/core/test/reliability/fault-matrix.test.ts (whose fault mix includes answers lost
+// after Fly applied the request), overlaps.test.ts and lost-answers.test.ts (timing-dependent, so repeated),
+// and apps/cli/test/reliability/crash.test.ts; this script only chooses their seeds and sums them up.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -25,6 +27,7 @@ const USAGE = `usage: node scripts/fault-soak.mjs [--runs N] [--from SEED] [--se
   --seeds LIST   exact seeds instead, e.g. 95,132 or 1-50,77
   --rate R       share of requests that meet a fault, 0 to 1 (default 0.1)
   --crash LIST   also run the CLI crash suite over these kill-point seeds, e.g. 1-40
+  --overlaps N   run the overlap and lost-answer suites N times (default 3; 0 skips them)
   --no-matrix    skip the fault matrix (with --crash: crash suite only)`;
 
 function fail(message) {
@@ -41,6 +44,7 @@ try {
       seeds: { type: "string" },
       rate: { type: "string" },
       crash: { type: "string" },
+      overlaps: { type: "string" },
       "no-matrix": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -78,10 +82,11 @@ const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 
 /**
  * Run one suite under vitest with the given env; return {ok, passed, failed, failures, seconds}. It runs
- * in the package, with the package's own vitest config, so that its report goes to .cache/soak and the
- * root config's .test-results/ (what `pnpm test` totals) is left alone.
+ * with the root config (which defines the `slow` tag the suites carry), and its own reporters, so that its
+ * report goes to .cache/soak and .test-results/ (what `pnpm test` totals) is left alone.
  */
 function soak(name, packageDir, filter, env) {
+  const filters = (Array.isArray(filter) ? filter : [filter]).map((f) => `${packageDir}/${f}`);
   const report = join(reports, `${name}-${stamp}.json`);
   const started = Date.now();
   console.log(
@@ -89,21 +94,11 @@ function soak(name, packageDir, filter, env) {
       .map(([k, v]) => `${k}=${v}`)
       .join(" ")}`,
   );
-  const run = spawnSync(
-    "pnpm",
-    [
-      "exec",
-      "vitest",
-      "run",
-      "--config",
-      "vitest.config.ts",
-      filter,
-      "--reporter=dot",
-      "--reporter=json",
-      `--outputFile.json=${report}`,
-    ],
-    { cwd: join(root, packageDir), stdio: "inherit", env: { ...process.env, ...env } },
-  );
+  const run = spawnSync("pnpm", ["exec", "vitest", "run", ...filters], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, ...env, SEMFLY_VITEST_REPORT: report },
+  });
   const seconds = Math.round((Date.now() - started) / 100) / 10;
   if (!existsSync(report))
     return { ok: false, passed: 0, failed: 0, failures: [], seconds, report };
@@ -134,6 +129,20 @@ if (!args["no-matrix"]) {
       SEMFLY_FAULT_RATE: rate,
     }),
     (seed) => `pnpm test:soak --seeds ${seed}${args.rate ? ` --rate ${rate}` : ""}`,
+  ]);
+}
+const overlapRounds = args.overlaps === undefined ? 3 : wholeNumber(args.overlaps, "overlaps");
+for (let round = 1; round <= overlapRounds; round++) {
+  results.push([
+    `overlaps and lost answers, round ${round}`,
+    soak(
+      `overlaps-${round}`,
+      "packages/core",
+      ["test/reliability/overlaps", "test/reliability/lost-answers"],
+      {},
+    ),
+    () =>
+      "pnpm exec vitest run packages/core/test/reliability/overlaps.test.ts packages/core/test/reliability/lost-answers.test.ts",
   ]);
 }
 if (args.crash) {

@@ -200,4 +200,71 @@ async function killAndRecover(seed: number, e: Emulator, box: Sandbox): Promise<
     `${label}: after the re-run`,
   ).toEqual(machines.map(() => TARGET_DIGEST));
   expect(e.leases(APP)).toEqual([]);
+  // Whatever the dead run left, the re-run leaves no release `pending` or `running`.
+  expect(
+    e
+      .releases(APP)
+      .filter((r) => ["pending", "running"].includes(r.status))
+      .map((r) => r.version),
+    `${label}: releases left open`,
+  ).toEqual([]);
 }
+
+describe("the CLI killed after every machine moved, before their checks failed", () => {
+  it("the re-run finishes the dead run's release as failed, never complete, and exits 1", async () => {
+    const e = await startEmulator({
+      scenario: "demo",
+      bootTimeMs: 50,
+      checkDelayMs: 1500,
+      seed: 5,
+    });
+    const box = await sandbox();
+    try {
+      const env = emulatorEnv(e, box);
+      const ref = e
+        .images(APP)
+        .find((i) => i.labels["org.opencontainers.image.version"] === TARGET)!.ref;
+      // Immediate: every machine is updated at once, so all carry the target before any check reports.
+      const { child, done } = spawnCli([...ROLLBACK, "--strategy", "immediate"], {
+        env,
+        cwd: box.cwd,
+      });
+      const FROM = Object.keys(DIGEST).find((d) => DIGEST[d] === "3.1.12")!;
+      const moving = new Set(
+        managedMachines(e, APP)
+          .filter((m) => m.image_ref?.digest === FROM)
+          .map((m) => m.id),
+      );
+      let ended = false;
+      void done.then(() => {
+        ended = true;
+      });
+      while (!ended) {
+        const onTarget = managedMachines(e, APP).filter(
+          (m) => moving.has(m.id) && m.image_ref?.digest === TARGET_DIGEST,
+        );
+        if (onTarget.length === moving.size) break;
+        await sleep(2);
+      }
+      child.kill("SIGKILL");
+      const killed = await done;
+      expect(killed.signal, killed.stdout + killed.stderr).toBe("SIGKILL");
+      // The target's checks fail once the dead run can no longer see them.
+      e.markImageBad(ref);
+      await sleep(300);
+      await e.idle();
+      e.advanceClock((LEASE_TTL_SECONDS + 1) * 1000);
+      const dead = e.releases(APP).at(-1)!;
+      expect(dead.status).toBe("running");
+
+      const again = await runCli([...ROLLBACK, "--json"], { env, cwd: box.cwd });
+      expect(again.code, again.stdout + again.stderr).toBe(1);
+      expect(e.releases(APP).find((r) => r.id === dead.id)!.status).toBe("failed");
+      expect(e.releases(APP).filter((r) => ["pending", "running"].includes(r.status))).toEqual([]);
+      expect(e.leases(APP)).toEqual([]);
+    } finally {
+      await e.close();
+      await box.dispose();
+    }
+  }, 60_000);
+});

@@ -13,6 +13,7 @@ import {
   type AcquireLeaseInput,
   acquireLease,
   type MachineLease,
+  readLease,
   refreshLease,
   releaseLease,
 } from "./leases.js";
@@ -194,6 +195,8 @@ export interface FlyClient {
     options?: CallOptions,
   ): Promise<MachineLease>;
   releaseLease(app: string, id: string, nonce: string, options?: CallOptions): Promise<void>;
+  /** The lease held on the machine now, or null. */
+  readLease(app: string, id: string, options?: CallOptions): Promise<MachineLease | null>;
   getMachineMetadata(
     app: string,
     id: string,
@@ -312,6 +315,7 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
     acquireLease: (app, id, input, o) => acquireLease(ctx, app, id, input, o),
     refreshLease: (app, id, nonce, ttl, o) => refreshLease(ctx, app, id, nonce, ttl, o),
     releaseLease: (app, id, nonce, o) => releaseLease(ctx, app, id, nonce, o),
+    readLease: (app, id, o) => readLease(ctx, app, id, o),
     getMachineMetadata: (app, id, o) => getMachineMetadata(ctx, app, id, o),
     setMachineMetadata: (app, id, key, value, o) => setMachineMetadata(ctx, app, id, key, value, o),
     appOrganization: (app, o) => appOrganization(ctx, app, o),

@@ -2,6 +2,7 @@
  * Machine leases: the Machines API's per-machine lock. flyctl deploys take one on every machine they touch,
  * so semfly does too; a 409 means someone else (a deploy, another rollback) holds the machine.
  */
+import { isSemflyError } from "../errors.js";
 import type { CallOptions, FlyContext } from "./context.js";
 import { type HttpFailure, leaseConflict } from "./fly-errors.js";
 import { holderFromDetail, refineMachineFailure } from "./machine-errors.js";
@@ -13,6 +14,8 @@ export interface MachineLease {
   /** RFC 3339, from the lease's unix `expires_at`; null when Fly did not say. */
   expiresAt: string | null;
   owner: string | null;
+  /** What its holder wrote when taking it (semfly writes its run id there). */
+  description: string | null;
 }
 
 const idPath = (id: string) => `/${encodeURIComponent(id)}/lease`;
@@ -23,6 +26,7 @@ function toLease(lease: ReturnType<typeof decodeLease>): MachineLease {
     expiresAt:
       typeof lease.expires_at === "number" ? new Date(lease.expires_at * 1000).toISOString() : null,
     owner: lease.owner || null,
+    description: lease.description || null,
   };
 }
 
@@ -30,20 +34,41 @@ function decodeLease(operation: string, response: Parameters<typeof decode>[2]) 
   return decode(operation, LeaseBodySchema, response);
 }
 
-/** Who holds the lease, for the conflict message; best effort, so any failure just leaves it unnamed. */
-async function currentHolder(ctx: FlyContext, app: string, id: string, signal?: AbortSignal) {
+/**
+ * The machine's lease as Fly holds it now, or null when none is held (404). After an acquire whose answer
+ * was lost, this is how a run learns whether the lease it asked for is its own.
+ */
+export async function readLease(
+  ctx: FlyContext,
+  app: string,
+  id: string,
+  options: CallOptions = {},
+): Promise<MachineLease | null> {
+  const operation = "read a machine lease";
   try {
     const response = await machinesCall(ctx, {
-      operation: "read a machine lease",
+      operation,
       method: "GET",
       app,
       machineId: id,
       path: idPath(id),
       repeatable: true,
       action: "get_lease",
-      signal,
+      signal: options.signal,
+      retry: options.retry,
     });
-    const lease = toLease(decodeLease("read a machine lease", response));
+    return toLease(decodeLease(operation, response));
+  } catch (error) {
+    if (isSemflyError(error) && error.status === 404) return null;
+    throw error;
+  }
+}
+
+/** Who holds the lease, for the conflict message; best effort, so any failure just leaves it unnamed. */
+async function currentHolder(ctx: FlyContext, app: string, id: string, signal?: AbortSignal) {
+  try {
+    const lease = await readLease(ctx, app, id, { signal });
+    if (!lease) return undefined;
     return lease.owner
       ? `${lease.owner}${lease.expiresAt ? ` until ${lease.expiresAt}` : ""}`
       : undefined;

@@ -3,7 +3,9 @@ import { inputError, isSemflyError, quote, SemflyError } from "../errors.js";
 import type { FlyClient } from "../fly/client.js";
 import type { RegistryClient } from "../registry/client.js";
 import { resolveDeployImage } from "../registry/deploy-image.js";
+import { COLD_STATES, withoutCompatChecks } from "../rollout/health.js";
 import {
+  configuredCheckCount,
   type OrphanRelease,
   planRollout,
   type ReleaseCommand,
@@ -23,7 +25,7 @@ import {
   resolveRollbackTarget,
   type SkippedCandidate,
 } from "../versions/target.js";
-import type { MachineConfig } from "../versions/types.js";
+import type { FlyMachine, FlyRelease, MachineConfig } from "../versions/types.js";
 import { findFormerImages } from "./former-images.js";
 import { type HistoryClient, loadVersionHistory } from "./load-history.js";
 import { loadPreflight, type PreflightClient } from "./preflight.js";
@@ -86,7 +88,7 @@ export async function prepareRollback(
     // the same command again finishes that record instead of refusing an already-live target.
     const unfinished =
       isSemflyError(error) && error.code === "ALREADY_LIVE"
-        ? orphans.some((o) => o.status === "complete")
+        ? orphans.some((o) => o.status !== "interrupted")
         : false;
     if (!unfinished || !history.live) throw error;
     target = history.live;
@@ -212,8 +214,32 @@ function refuseUnreachable(plan: RolloutPlan, skip: boolean | undefined): void {
  * engine finishes these only once it holds it). Complete when every machine reached the release's image.
  */
 export function orphanReleases(history: VersionHistory): OrphanRelease[] {
-  return history.versions
-    .flatMap((v) => v.releases)
+  const releases = history.versions.flatMap((v) => v.releases);
+  return [...semflyOrphans(history, releases), ...lostCreates(releases)];
+}
+
+/**
+ * The newest release, when it is still `pending` with no notes: what a run killed between creating its
+ * release and marking it `running` leaves (semfly writes its notes with `running`). A live deploy that made
+ * it holds the machines' leases, and orphans are only finished under the app lock, so a live one is safe.
+ */
+function lostCreates(releases: readonly FlyRelease[]): OrphanRelease[] {
+  const newest = [...releases].sort((a, b) => b.version - a.version)[0];
+  if (newest?.status.toLowerCase() !== "pending") return [];
+  if (newest.metadata && Object.keys(newest.metadata).length > 0) return [];
+  return [
+    {
+      id: newest.id,
+      version: newest.version,
+      status: "interrupted",
+      machines: [],
+      metadata: {},
+    },
+  ];
+}
+
+function semflyOrphans(history: VersionHistory, releases: readonly FlyRelease[]): OrphanRelease[] {
+  return releases
     .filter((release) => releaseInProgress(release) && semflyMetadata(release) !== null)
     .map((release) => {
       const meta = semflyMetadata(release)!;
@@ -224,14 +250,32 @@ export function orphanReleases(history: VersionHistory): OrphanRelease[] {
         meta.digest !== undefined &&
         history.machines.length > 0 &&
         history.machines.every((info) => info.digest === meta.digest);
+      // What a live run requires before `complete`: each machine up with every check passing (or settled
+      // cold, as a live run leaves a machine that was not running). A dead run's word is not enough.
+      const allHealthy = history.machines.every((info) => settledHealthy(info.machine));
       return {
         id: release.id,
         version: release.version,
-        status: allThere ? ("complete" as const) : ("interrupted" as const),
+        status: allThere
+          ? allHealthy
+            ? ("complete" as const)
+            : ("failed" as const)
+          : ("interrupted" as const),
         machines: moved,
         metadata: release.metadata?.semfly as Record<string, unknown>,
       };
     });
+}
+
+/** Where a machine a dead run moved may be left: started with every configured check passing, or cold. */
+function settledHealthy(machine: FlyMachine): boolean {
+  if (COLD_STATES.has(machine.state)) return true;
+  if (machine.state !== "started") return false;
+  const expected = configuredCheckCount(machine.config);
+  const checks = withoutCompatChecks(machine.checks);
+  return (
+    expected === 0 || (checks.length >= expected && checks.every((c) => c.status === "passing"))
+  );
 }
 
 interface AppConfigRead {

@@ -22,10 +22,15 @@ import {
 import { verifyTargetImage } from "./image-check.js";
 import { appLockId, DEFAULT_LEASE_TTL_SECONDS, LEASE_CONCURRENCY, LeaseKeeper } from "./leases.js";
 import { type MachineSteps, revertMachine, updateMachine } from "./machine-steps.js";
-import type { RolloutPlan } from "./plan.js";
+import type { OrphanRelease, RolloutPlan } from "./plan.js";
 import type { RolloutClient } from "./port.js";
 import { releaseCommandStep } from "./release-command.js";
-import { finishOrphans, ReleaseRecord } from "./release-record.js";
+import {
+  finishOrphans,
+  planOutdatedError,
+  ReleaseRecord,
+  UNHEALTHY_ORPHAN,
+} from "./release-record.js";
 import {
   assembleResult,
   endOfRun,
@@ -177,7 +182,7 @@ class RolloutRun {
         appLockId(this.plan)!,
         this.plan.machines.map((m) => m.id),
       );
-      await finishOrphans(this.client, this.plan.orphans, this.internal.signal, this.emit);
+      await finishOrphans(this.client, this.plan, this.internal.signal, this.emit);
       if (this.interrupted) {
         await this.leases.releaseAll();
         return this.stopped();
@@ -231,12 +236,22 @@ class RolloutRun {
     if (this.plan.orphans.length > 0 && !this.interrupted) {
       const lock = appLockId(this.plan);
       if (lock) await this.leases.takeAll(lock, []);
+      let finished: OrphanRelease[];
       try {
-        await finishOrphans(this.client, this.plan.orphans, this.internal.signal, this.emit);
+        finished = await finishOrphans(this.client, this.plan, this.internal.signal, this.emit);
       } finally {
         await this.leases.releaseAll();
       }
-      const complete = this.plan.orphans.filter((o) => o.status === "complete");
+      if (finished.length < this.plan.orphans.length) throw planOutdatedError();
+      // A dead run's machines on the target but unhealthy: its record says failed, and so does this run.
+      if (finished.some((o) => o.status === "failed")) {
+        return this.result(
+          "failed",
+          `${UNHEALTHY_ORPHAN} Roll back to put them on a healthy version.`,
+          false,
+        );
+      }
+      const complete = finished.filter((o) => o.status === "complete");
       const last = complete[complete.length - 1];
       if (last) this.finished = { id: last.id, version: last.version };
     }

@@ -15,7 +15,7 @@ const CRITICAL_POLLS_TO_FAIL = 3;
 /** States a machine does not leave by itself: waiting longer will not start it. */
 const FAILED_STATES: ReadonlySet<string> = new Set(["failed", "destroyed", "destroying"]);
 /** Where a cold machine settles after a `skip_launch` update. */
-const COLD_STATES: ReadonlySet<string> = new Set(["stopped", "suspended", "created"]);
+export const COLD_STATES: ReadonlySet<string> = new Set(["stopped", "suspended", "created"]);
 /** flyctl's `isConstantlyRestarting`: this many unrequested, non-zero exits mean the image is crashing. */
 const CRASH_EXITS = 2;
 /** flaps inserts these fake checks for old flyctl versions; fly-go removes them (`RemoveCompatChecks`). */

@@ -3,7 +3,8 @@
  * moment it is taken, given back at the end. The timers run beside whatever the rollout is doing, so no
  * sleep on a `Retry-After`, no slow release call and no long wait can outlast a lease's TTL.
  */
-import { inputError } from "../errors.js";
+import { randomUUID } from "node:crypto";
+import { inputError, isSemflyError } from "../errors.js";
 import { settleLimit } from "./concurrency.js";
 import type { RolloutEvent } from "./events.js";
 import type { RolloutPlan } from "./plan.js";
@@ -71,14 +72,34 @@ export interface LeaseKeeperOptions {
   emit: (event: RolloutEvent) => void;
 }
 
+/**
+ * An acquire Fly may have granted although its answer never came: a 5xx, a reset or a timeout after the
+ * request was sent. A 4xx (409 held, 404 no machine) is a refusal that changed nothing.
+ */
+function mayHaveLanded(error: unknown): boolean {
+  if (!isSemflyError(error)) return true;
+  const status = error.status;
+  return status === undefined || status === null || status >= 500 || status === 408;
+}
+
 export class LeaseKeeper {
   private readonly held = new Map<string, HeldLease>();
   private readonly inFlight = new Set<Promise<void>>();
+  /**
+   * What every lease of this run says it is, with an id no other run shares: after an acquire whose answer
+   * was lost, reading the lease back tells this run's lease from anyone else's exactly.
+   */
+  readonly description: string;
 
   constructor(
-    private readonly client: Pick<RolloutClient, "acquireLease" | "refreshLease" | "releaseLease">,
+    private readonly client: Pick<
+      RolloutClient,
+      "acquireLease" | "refreshLease" | "releaseLease" | "readLease"
+    >,
     private readonly options: LeaseKeeperOptions,
-  ) {}
+  ) {
+    this.description = `${options.description} (run ${randomUUID().slice(0, 8)})`;
+  }
 
   nonce(machineId: string): string | undefined {
     return this.held.get(machineId)?.nonce;
@@ -105,12 +126,21 @@ export class LeaseKeeper {
   }
 
   private async take(machineId: string): Promise<void> {
-    const lease = await this.client.acquireLease(
-      this.options.app,
-      machineId,
-      { ttlSeconds: this.options.ttlSeconds, description: this.options.description },
-      { signal: this.options.signal },
-    );
+    let lease: { nonce: string };
+    try {
+      lease = await this.client.acquireLease(
+        this.options.app,
+        machineId,
+        { ttlSeconds: this.options.ttlSeconds, description: this.description },
+        { signal: this.options.signal },
+      );
+    } catch (error) {
+      if (!mayHaveLanded(error)) throw error;
+      const ours = await this.readBackOwn(machineId);
+      if (!ours) throw error;
+      // Fly granted it and the answer was lost: it is this run's, held and given back like any other.
+      lease = ours;
+    }
     const timer = setInterval(() => this.refresh(machineId), this.options.refreshMs);
     timer.unref();
     this.held.set(machineId, {
@@ -121,6 +151,18 @@ export class LeaseKeeper {
       warned: false,
     });
     this.options.emit({ type: "machine-leased", machineId });
+  }
+
+  /** The machine's lease, if it is this run's (its description carries this run's id). */
+  private async readBackOwn(machineId: string): Promise<{ nonce: string } | null> {
+    try {
+      const lease = await this.client.readLease(this.options.app, machineId, {
+        signal: this.options.signal,
+      });
+      return lease && lease.description === this.description ? lease : null;
+    } catch {
+      return null;
+    }
   }
 
   /** One refresh; ticks are independent, so a slow or retrying refresh never holds the next one back. */
@@ -170,9 +212,15 @@ export class LeaseKeeper {
       clearInterval(lease.timer);
       await Promise.all(this.inFlight);
       this.held.delete(machineId);
-      await this.client.releaseLease(this.options.app, machineId, lease.nonce, {
-        signal: this.options.signal,
-      });
+      try {
+        // Repeatable: the transport resends it on a 5xx or a reset.
+        await this.client.releaseLease(this.options.app, machineId, lease.nonce, {
+          signal: this.options.signal,
+        });
+      } catch (error) {
+        // A resend after Fly had released it (the first answer was lost) finds no lease: it is given back.
+        if (!(isSemflyError(error) && error.status === 404)) throw error;
+      }
       emit({ type: "lease-released", machineId });
     });
     const failures = results.filter((r) => r.status === "rejected").length;

@@ -60,8 +60,11 @@ export interface MachineNote {
 export interface OrphanRelease {
   id: string;
   version: number;
-  /** `complete` when every machine reached its target, `interrupted` otherwise. */
-  status: "complete" | "interrupted";
+  /**
+   * `complete` when every machine reached its target and is healthy there, `failed` when they all reached
+   * it but not every one is healthy, `interrupted` otherwise.
+   */
+  status: "complete" | "failed" | "interrupted";
   /** The machines it had moved (they carry its release id). */
   machines: string[];
   /** Its semfly notes, sent back whole: whether Fly merges metadata is uncertain. */

@@ -24,4 +24,6 @@ export type RolloutClient = Pick<
   | "acquireLease"
   | "refreshLease"
   | "releaseLease"
+  | "readLease"
+  | "releasesPage"
 >;

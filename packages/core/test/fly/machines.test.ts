@@ -268,6 +268,7 @@ describe("leases", () => {
       nonce: "5c35f65c9f95",
       expiresAt: "2024-02-22T02:42:58.000Z",
       owner: "hello@fly.io",
+      description: null,
     });
   });
 
@@ -282,7 +283,31 @@ describe("leases", () => {
       nonce: "abc",
       expiresAt: "1970-01-01T00:00:00.000Z",
       owner: null,
+      description: null,
     });
+  });
+
+  it("reads the lease held now back, with its description, and null when none is held", async () => {
+    fly = mockFly();
+    fly.flaps.intercept({ path: `${base}/m1/lease`, method: "GET" }).reply(200, {
+      status: "success",
+      data: {
+        nonce: "n1",
+        expires_at: 0,
+        owner: "a@b.c",
+        description: "semfly rollback (run 1a2b)",
+      },
+    });
+    fly.flaps
+      .intercept({ path: `${base}/m2/lease`, method: "GET" })
+      .reply(404, { error: "lease not found" });
+    expect(await fly.client.readLease("my-app", "m1")).toEqual({
+      nonce: "n1",
+      expiresAt: "1970-01-01T00:00:00.000Z",
+      owner: "a@b.c",
+      description: "semfly rollback (run 1a2b)",
+    });
+    expect(await fly.client.readLease("my-app", "m2")).toBeNull();
   });
 
   it("names the holder when the machine is already leased", async () => {

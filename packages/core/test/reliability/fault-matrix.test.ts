@@ -8,7 +8,15 @@ import {
   type RolloutStrategy,
 } from "../../src/index.js";
 import { FAST_TIMING } from "../rollout/world.js";
-import { APP, capture, expectPromiseKept, faultMix, SeededRandom, startWorld } from "./harness.js";
+import {
+  APP,
+  capture,
+  expectPromiseKept,
+  faultMix,
+  releasesInFlight,
+  SeededRandom,
+  startWorld,
+} from "./harness.js";
 import { DEFAULT_RATE, faultMatrixSettings } from "./settings.js";
 
 /**
@@ -104,6 +112,10 @@ async function runSeed(seed: number): Promise<Outcome> {
       // may run out, and the run must then say exactly which machines it could not put back.
       allowHonestRevertFailure: settings.rate > DEFAULT_RATE,
     });
+    expect(releasesInFlight(world), `${run.label}: releases left pending or running`).toEqual([]);
+    expect(world.debugLines.join("\n"), `${run.label}: the token`).not.toContain(
+      world.emulator.token,
+    );
     if ("error" in outcome) return "stopped-before-change";
     if (outcome.result.status === "complete") return "complete";
     return outcome.result.reverted ? "failed-reverted" : "failed-revert-incomplete";

@@ -95,17 +95,21 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
 
 /**
  * `rate` of all requests, on every endpoint, meet a fault: a 5xx (500/502/503/504), a 429 with
- * Retry-After, a dropped connection, or a slow answer. Rules are tried in order and each draws
+ * Retry-After, a dropped connection, an answer lost (502 or dropped) after the request took effect, or a
+ * slow answer. Rules are tried in order and each draws
  * separately, so each is given the probability that makes its share of all requests come out right.
  */
 export function faultMix(rate: number, slowMs: number): Faults {
   const shares: Array<[number, FaultRule["action"]]> = [
     [0.1, { type: "status", status: 500 }],
     [0.1, { type: "status", status: 502 }],
-    [0.1, { type: "status", status: 503 }],
-    [0.1, { type: "status", status: 504 }],
+    [0.05, { type: "status", status: 503 }],
+    [0.05, { type: "status", status: 504 }],
     [0.2, { type: "status", status: 429, retryAfterSeconds: 1 }],
-    [0.2, { type: "drop" }],
+    [0.1, { type: "drop" }],
+    // Answers lost after Fly applied the request: semfly cannot tell from the answer what happened.
+    [0.1, { type: "status", status: 502, afterHandling: true }],
+    [0.1, { type: "drop", afterHandling: true }],
     [0.2, { type: "delay", ms: slowMs }],
   ];
   let taken = 0;
@@ -292,4 +296,12 @@ async function expectLeasesGone(
   }
   world.emulator.advanceClock((context.leaseTtlSeconds + 1) * 1000);
   expect(world.emulator.leases(app), `${label}: leases expire by their TTL`).toEqual([]);
+}
+
+/** semfly's releases left `pending` or `running` after every run has ended: a record that lies. */
+export function releasesInFlight(world: World, app = APP): string[] {
+  return world.emulator
+    .releases(app)
+    .filter((r) => r.status === "pending" || r.status === "running")
+    .map((r) => `v${r.version} ${r.status}`);
 }

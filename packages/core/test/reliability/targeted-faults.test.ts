@@ -67,6 +67,24 @@ async function rollback(
 }
 
 describe.concurrent("a single fault at the worst moment", () => {
+  it.each([500, 502, 503, 504] as const)(
+    "a single %i on a machine read during the health wait is read again: the rollout completes",
+    async (status) => {
+      const result = await rollback(at("machines.get", 1, { type: "status", status }), {
+        check: (_result, world) => {
+          const fired = world.emulator.requestLog.filter((r) => r.fault?.startsWith("status"));
+          expect(fired.map((r) => r.operation)).toEqual(["machines.get"]);
+        },
+      });
+      expect(result.status, result.reason ?? "").toBe("complete");
+    },
+  );
+
+  it("a single dropped connection on the wait during the health wait is waited for again", async () => {
+    const result = await rollback(at("machines.wait", 1, { type: "drop" }));
+    expect(result.status, result.reason ?? "").toBe("complete");
+  });
+
   it("the reason names the machine that failed first, not the ones stopped because of it", async () => {
     // Immediate: all seven update at once; the third update fails (the client does not retry here, as
     // an update is resent on a 503 otherwise), while the first two are waiting.
