@@ -1,6 +1,6 @@
 import { Args, Flags } from "@oclif/core";
-import { currentActor } from "../actor.js";
 import { BaseCommand } from "../base-command.js";
+import { historyForDeploy } from "../deploy-freeze.js";
 import { rolloutChoices, rolloutFlags } from "../rollout-flags.js";
 import { runRollout } from "../rollout-runner.js";
 
@@ -47,21 +47,20 @@ export default class Deploy extends BaseCommand {
     core.checkDeployArguments(args.version, flags.image);
     const connection = await this.connect(flags);
     const { app, client } = connection;
-    const history = await this.loadHistory(connection);
-    const freeze = core.historyFreeze(history, this.now());
-    core.checkDeployAllowed(app, freeze, { unfreeze: flags.unfreeze });
-    const lift = flags.unfreeze && core.isFrozen(freeze) && !flags["dry-run"];
-    if (lift) {
-      // Lifted before planning: the new machine configs are built from the machines' metadata.
-      await core.unfreezeApp(client, history, {
-        by: currentActor(core),
-        now: this.now(),
-        signal: this.signal,
-      });
-      this.err(`Lifted the freeze on ${app} (was ${core.freezeLine(freeze.freeze)}).`);
-    }
+    const history = await historyForDeploy({
+      core,
+      client,
+      app,
+      history: await this.loadHistory(connection),
+      unfreeze: flags.unfreeze,
+      dryRun: flags["dry-run"],
+      now: this.now(),
+      signal: this.signal,
+      reload: () => this.loadHistory(connection),
+      err: (text) => this.err(text),
+    });
     const prepared = await core.prepareDeploy(client, app, {
-      history: lift ? await this.loadHistory(connection) : history,
+      history,
       version: args.version,
       imageRef: flags.image,
       allowDowngrade: flags["allow-downgrade"],

@@ -77,12 +77,10 @@ export default class Rollback extends BaseCommand {
       ? [...history.machines.map((i) => i.machine), ...history.unmanaged.map((u) => u.machine)]
       : [];
     // `previous` with a parked set is that set: the version a bluegreen deploy just replaced.
-    const newest = core
-      .parkedSets(machines, this.now())
-      .find((s) => !s.expired && s.digest && s.digest !== history.live?.digest);
+    const parked = tryInstant ? core.parkedPreviousDigest(history, this.now()) : null;
     const spec =
-      newest && release === undefined && !raw.some((token) => token.type === "arg")
-        ? newest.digest!
+      parked && release === undefined && !raw.some((token) => token.type === "arg")
+        ? parked
         : args.target;
     const prepared = await core.prepareRollback(client, app, {
       history,

@@ -2,6 +2,7 @@
  * Parked machines: a bluegreen rollout's blue machines, kept cordoned, stopped and without services after
  * the cut-over so that an instant rollback can start them again. Pure: what the metadata says.
  */
+import type { VersionHistory } from "./history.js";
 import type { FlyMachine, MachineConfig } from "./types.js";
 
 /** When the parked machine may be destroyed (ISO 8601). Its presence is what makes a machine parked. */
@@ -136,4 +137,23 @@ export function unparkedConfig(config: MachineConfig): MachineConfig {
   if (platform !== undefined) metadata.fly_platform_version = platform;
   const { services: _none, ...rest } = config;
   return services === null ? { ...rest, metadata } : { ...rest, services, metadata };
+}
+
+/**
+ * What `rollback` with no target means when a bluegreen deploy parked the version it replaced: that set's
+ * digest (the newest unexpired set that is not what runs now); null when nothing is parked. Parked machines
+ * are in the history's listing as not managed.
+ */
+export function parkedPreviousDigest(
+  history: Pick<VersionHistory, "machines" | "unmanaged" | "live">,
+  now: number,
+): string | null {
+  const machines = [
+    ...history.machines.map((i) => i.machine),
+    ...history.unmanaged.map((u) => u.machine),
+  ];
+  const newest = parkedSets(machines, now).find(
+    (s) => !s.expired && s.digest && s.digest !== history.live?.digest,
+  );
+  return newest?.digest ?? null;
 }
