@@ -19,6 +19,7 @@ export const Commands = {
   setToken: "semfly.setToken",
   signOut: "semfly.signOut",
   promote: "semfly.promote",
+  rollbackInstantly: "semfly.rollbackInstantly",
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -71,7 +72,10 @@ export const NodeContext = {
   group: "semflyGroup",
   placement: "semflyPlacement",
   message: "semflyMessage",
+  parked: "semflyParked",
   canRollBack: "canRollBack",
+  /** A version with an unexpired parked set: "Roll Back Instantly" starts it. */
+  canRollBackInstantly: "canRollBackInstantly",
   hasDigest: "hasDigest",
   canCompare: "canCompare",
   drift: "drift",

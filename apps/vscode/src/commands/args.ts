@@ -2,6 +2,7 @@ import type { VersionEntry, VersionHistory } from "@semfly/core";
 import * as vscode from "vscode";
 import type { VersionsModel } from "../model/versionsModel.js";
 import { AppNode } from "../tree/nodes/appNode.js";
+import { ParkedNode } from "../tree/nodes/parkedNode.js";
 import { VersionNode } from "../tree/nodes/versionNode.js";
 
 /** A version named without a tree node: `{ app, key }` (how tests and other extensions call). */
@@ -25,10 +26,13 @@ export interface ResolvedVersion {
   entry: VersionEntry;
 }
 
-/** The version a command was invoked on, from its tree node or `{ app, key }`, in the model's history. */
+/**
+ * The version a command was invoked on, from its tree node (a version, or one of its parked sets) or
+ * `{ app, key }`, in the model's history.
+ */
 export function versionFrom(arg: unknown, model: VersionsModel): ResolvedVersion | undefined {
   const ref =
-    arg instanceof VersionNode
+    arg instanceof VersionNode || arg instanceof ParkedNode
       ? { app: arg.app, key: arg.entry.key }
       : isVersionArg(arg)
         ? arg

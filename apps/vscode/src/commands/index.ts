@@ -10,6 +10,7 @@ import { openDashboard } from "./openDashboard.js";
 import { promote } from "./promote.js";
 import { refresh } from "./refresh.js";
 import { rollback } from "./rollback.js";
+import { rollbackInstantly } from "./rollbackInstantly.js";
 import { setToken } from "./setToken.js";
 import { showLog } from "./showLog.js";
 import { signOut } from "./signOut.js";
@@ -27,6 +28,7 @@ export const COMMAND_HANDLERS: Record<CommandId, Handler> = {
   [Commands.setToken]: setToken,
   [Commands.signOut]: signOut,
   [Commands.promote]: promote,
+  [Commands.rollbackInstantly]: rollbackInstantly,
 };
 
 /** Register every command; failures become one error notification (with core's suggestion) and a log line. */

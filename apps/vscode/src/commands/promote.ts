@@ -2,7 +2,6 @@ import {
   checkDeployAllowed,
   executeRollout,
   historyFreeze,
-  loadVersionHistory,
   preparePromote,
   type RolloutResult,
   resolvePromoteSource,
@@ -13,6 +12,7 @@ import { promoteConfirmation } from "../ui/promoteText.js";
 import { describeRolloutEvent, rolloutResultMessage, versionName } from "../ui/rolloutText.js";
 import { versionFrom } from "./args.js";
 import type { CommandContext } from "./context.js";
+import { planHistory } from "./planHistory.js";
 
 const PROMOTE = "Promote";
 const SHOW_PLAN = "Show Plan";
@@ -49,7 +49,8 @@ export async function promote(
         to,
         version: source.entry.key,
       });
-      const history = await loadVersionHistory(client, to);
+      // The target's history as the view holds it (reloaded through its cache when not fresh).
+      const history = await planHistory(ctx, to);
       checkDeployAllowed(to, historyFreeze(history, Date.now()), { unfreeze: false });
       const strategy = readRollbackStrategy();
       return {

@@ -15,10 +15,11 @@ import { machineCount } from "../tree/format.js";
 import { describeRolloutEvent, versionName } from "../ui/rolloutText.js";
 import { versionFrom } from "./args.js";
 import type { CommandContext } from "./context.js";
+import { planHistory } from "./planHistory.js";
 
 /**
- * Roll back to the version the command was invoked on. Core loads a fresh history, resolves and
- * plans; the user confirms in a modal; core executes under a cancellable progress; the result offers
+ * Roll back to the version the command was invoked on. Core resolves and plans from the view's history
+ * (reloaded through its cache when it is not fresh); the user confirms in a modal; core executes under a cancellable progress; the result offers
  * Undo (a rollback to the version that was live before, confirmed again).
  */
 export async function rollback(
@@ -44,7 +45,12 @@ async function rollbackTo(
   const strategy = readRollbackStrategy();
   const { plan, preflight } = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: `semfly: planning the rollback of ${app}` },
-    () => prepareRollback(client, app, { target: { key }, strategy }),
+    async () =>
+      prepareRollback(client, app, {
+        history: await planHistory(ctx, app),
+        target: { key },
+        strategy,
+      }),
   );
   if (plan.machines.length === 0) {
     void vscode.window.showInformationMessage(

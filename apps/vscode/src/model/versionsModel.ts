@@ -1,4 +1,4 @@
-import { isSemflyError, redact, type VersionHistory } from "@semfly/core";
+import { isSemflyError, redact, SemflyError, type VersionHistory } from "@semfly/core";
 import type { AppRef } from "../apps/mergeApps.js";
 import type { Disposable, Emitter, EmitterFactory, Event } from "./events.js";
 
@@ -19,6 +19,9 @@ export interface AppState {
   app: AppRef;
   load: AppLoad;
 }
+
+/** What one load gave its caller; `superseded` when a newer load, a removal or a sign-out took over. */
+type LoadOutcome = { history: VersionHistory } | { error: unknown } | { superseded: true };
 
 /** Loads one app's history; aborting the signal abandons the load. */
 export type HistoryLoader = (app: string, signal: AbortSignal) => Promise<VersionHistory>;
@@ -90,6 +93,34 @@ export class VersionsModel implements Disposable {
     return added;
   }
 
+  /**
+   * The history to plan an operation from: the loaded one when it is at most `maxAgeMs` old (what the
+   * user is looking at), else a new load through the same loader, whose release cache makes it cheap.
+   * Rejects with the load's own error, so the command reports core's message and suggestion.
+   */
+  async historyForPlan(app: string, maxAgeMs: number): Promise<VersionHistory> {
+    const load = this.get(app)?.load;
+    if (load?.state === "loaded" && this.now() - load.loadedAt <= maxAgeMs) return load.history;
+    let outcome = await this.load(app);
+    // A refresh that started meanwhile aborted this load: ask once more rather than fail the command.
+    if (outcome && "superseded" in outcome) outcome = await this.load(app);
+    if (!outcome) {
+      throw new SemflyError({
+        code: "APP_NOT_SHOWN",
+        message: `${app} is not one of the apps in the Fly Versions view.`,
+      });
+    }
+    if ("superseded" in outcome) {
+      throw new SemflyError({
+        code: "HISTORY_RELOADING",
+        message: `The history of ${app} was reloaded twice while it was being read; nothing was changed.`,
+        suggestion: "Try again.",
+      });
+    }
+    if ("error" in outcome) throw outcome.error;
+    return outcome.history;
+  }
+
   /** Reload one app, or every app. Never rejects: a failure becomes the app's error state. */
   async refresh(app?: string): Promise<void> {
     const names = app === undefined ? this.states.map((s) => s.app.name) : [app];
@@ -109,23 +140,30 @@ export class VersionsModel implements Disposable {
     this.changed.dispose();
   }
 
-  private async load(name: string): Promise<void> {
-    if (!this.get(name) || this.disposed) return;
+  /** Loads one app; resolves with what the load gave, or undefined when the app is not in the model. */
+  private async load(name: string): Promise<LoadOutcome | undefined> {
+    if (!this.get(name) || this.disposed) return undefined;
     this.abort(name);
     const controller = new AbortController();
     this.inFlight.set(name, controller);
     this.update(name, { state: "loading", previous: this.history(name) });
     let next: AppLoad;
+    let outcome: LoadOutcome;
     try {
       const history = await this.loader(name, controller.signal);
       next = { state: "loaded", history, loadedAt: this.now() };
+      outcome = { history };
     } catch (error) {
       next = { state: "error", error: toLoadError(error), previous: this.history(name) };
+      outcome = { error };
     }
     // A newer load, a removal or a sign-out took over while this one ran: its answer is stale.
-    if (controller.signal.aborted || this.inFlight.get(name) !== controller) return;
+    if (controller.signal.aborted || this.inFlight.get(name) !== controller) {
+      return { superseded: true };
+    }
     this.inFlight.delete(name);
     this.update(name, next);
+    return outcome;
   }
 
   private abort(name: string): void {

@@ -55,3 +55,36 @@ export function code(text: string): string {
   const fence = text.includes("`") ? "``" : "`";
   return `${fence}${text}${fence}`;
 }
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/**
+ * A moment on the reader's clock, as short as it can be: "14:05" on the day of `now`, "2 Dec 14:05"
+ * otherwise. `utc` reads it on UTC's clock instead (tests, and a reader who wants no time zone).
+ */
+export function formatClock(iso: string, now: number, utc = false): string | null {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return null;
+  const parts = (d: Date): [number, number, number, number, number] =>
+    utc
+      ? [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes()]
+      : [d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes()];
+  const [year, month, day, hours, minutes] = parts(date);
+  const [nowYear, nowMonth, nowDay] = parts(new Date(now));
+  const clock = `${String(hours).padStart(2, "0")}:${String(minutes).padStart(2, "0")}`;
+  if (year === nowYear && month === nowMonth && day === nowDay) return clock;
+  return `${day} ${MONTHS[month]}${year === nowYear ? "" : ` ${year}`} ${clock}`;
+}
+
+/** "in 5 min", "in 23 h", "in 2 d" for a moment ahead; the age for one gone by ("5 min ago"). */
+export function formatUntil(iso: string | null | undefined, now: number): string | null {
+  if (!iso) return null;
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return null;
+  const ahead = then - now;
+  if (ahead <= 0) return formatAge(iso, now);
+  if (ahead < MINUTE) return "in less than a minute";
+  if (ahead < HOUR) return `in ${Math.floor(ahead / MINUTE)} min`;
+  if (ahead < DAY) return `in ${Math.floor(ahead / HOUR)} h`;
+  return `in ${Math.floor(ahead / DAY)} d`;
+}

@@ -1,5 +1,6 @@
 import type {
   GateSet,
+  InstantResult,
   RolloutEvent,
   RolloutPlan,
   RolloutPreflight,
@@ -7,6 +8,7 @@ import type {
 } from "@semfly/core";
 import * as vscode from "vscode";
 import type { Log } from "../platform/log.js";
+import { type InstantChoice, instantConfirmation, instantResultMessage } from "./instantText.js";
 import {
   describeRolloutEvent,
   rollbackConfirmation,
@@ -21,16 +23,28 @@ import {
 export interface RollbackUi {
   /** Asks before anything changes; the preflight says what the rollback will not give back. */
   confirm(plan: RolloutPlan, preflight?: RolloutPreflight, gates?: GateSet): Promise<boolean>;
+  /** Asks before an instant rollback, saying what it parks in exchange and until when. */
+  confirmInstant(choice: InstantChoice): Promise<boolean>;
   /** Runs the rollout under a cancellable progress; cancelling aborts `signal`. */
   withProgress<T>(
     plan: RolloutPlan,
     work: (signal: AbortSignal, onEvent: (event: RolloutEvent) => void) => Promise<T>,
+    look?: ProgressLook,
   ): Promise<T>;
   /** Shows the outcome; resolves "undo" when the user asks to undo it. */
   showResult(result: RolloutResult): Promise<"undo" | undefined>;
+  /** Shows an instant rollback's outcome; "undo" is an instant rollback back to what served before. */
+  showInstantResult(result: InstantResult, keptUntil: string | null): Promise<"undo" | undefined>;
+}
+
+/** How a progress differs from a rollback's: its title, and how many checks-passing make 100%. */
+export interface ProgressLook {
+  title: string;
+  steps: number;
 }
 
 const ROLL_BACK = "Roll Back";
+const ROLL_BACK_INSTANTLY = "Roll Back Instantly";
 const SHOW_PLAN = "Show Plan";
 const UNDO = "Undo";
 const SHOW_LOG = "Show Log";
@@ -61,15 +75,33 @@ export class VscodeRollbackUi implements RollbackUi {
     return answer === ROLL_BACK;
   }
 
+  /** As for a rollback, the default (first) button only shows the plan. */
+  async confirmInstant(choice: InstantChoice): Promise<boolean> {
+    const { message, detail } = instantConfirmation(choice);
+    const answer = await vscode.window.showWarningMessage(
+      message,
+      { modal: true, detail },
+      SHOW_PLAN,
+      ROLL_BACK_INSTANTLY,
+    );
+    if (answer === SHOW_PLAN) {
+      this.log.info(`Instant rollback not started. The plan was:\n${message}\n${detail}`);
+      this.log.show();
+    }
+    return answer === ROLL_BACK_INSTANTLY;
+  }
+
   async withProgress<T>(
     plan: RolloutPlan,
     work: (signal: AbortSignal, onEvent: (event: RolloutEvent) => void) => Promise<T>,
+    look?: ProgressLook,
   ): Promise<T> {
-    const step = plan.machines.length > 0 ? 100 / plan.machines.length : 100;
+    const steps = look?.steps ?? plan.machines.length;
+    const step = steps > 0 ? 100 / steps : 100;
     return vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
-        title: `Rolling back ${plan.app} to ${versionName(plan.to)}`,
+        title: look?.title ?? `Rolling back ${plan.app} to ${versionName(plan.to)}`,
         cancellable: true,
       },
       (progress, token) => {
@@ -95,7 +127,21 @@ export class VscodeRollbackUi implements RollbackUi {
   }
 
   async showResult(result: RolloutResult): Promise<"undo" | undefined> {
-    const { severity, message, canUndo } = rolloutResultMessage(result);
+    return this.notify(rolloutResultMessage(result));
+  }
+
+  async showInstantResult(
+    result: InstantResult,
+    keptUntil: string | null,
+  ): Promise<"undo" | undefined> {
+    return this.notify(instantResultMessage(result, keptUntil));
+  }
+
+  private async notify({
+    severity,
+    message,
+    canUndo,
+  }: ReturnType<typeof rolloutResultMessage>): Promise<"undo" | undefined> {
     const buttons = canUndo ? [UNDO, SHOW_LOG] : [SHOW_LOG];
     const show =
       severity === "info"

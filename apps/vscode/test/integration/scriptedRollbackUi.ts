@@ -1,5 +1,10 @@
-import type { RolloutEvent, RolloutPlan, RolloutResult } from "@semfly/core";
-import type { RollbackUi } from "../../src/ui/rollbackUi.js";
+import type { InstantResult, RolloutEvent, RolloutPlan, RolloutResult } from "@semfly/core";
+import {
+  type InstantChoice,
+  instantConfirmation,
+  instantResultMessage,
+} from "../../src/ui/instantText.js";
+import type { ProgressLook, RollbackUi } from "../../src/ui/rollbackUi.js";
 import { rolloutResultMessage } from "../../src/ui/rolloutText.js";
 
 export interface Script {
@@ -18,6 +23,11 @@ export class ScriptedRollbackUi implements RollbackUi {
   readonly results: RolloutResult[] = [];
   /** The notification text the real UI shows for each result (the same function makes it). */
   readonly messages: string[] = [];
+  /** What each instant rollback asked, and the modal's text for it (the same function makes it). */
+  readonly instantChoices: (InstantChoice & { message: string; detail: string })[] = [];
+  readonly instantResults: InstantResult[] = [];
+  /** The progress titles shown. */
+  readonly progressTitles: string[] = [];
 
   constructor(private readonly script: Script = {}) {}
 
@@ -26,10 +36,18 @@ export class ScriptedRollbackUi implements RollbackUi {
     return this.script.confirm ?? true;
   }
 
+  async confirmInstant(choice: InstantChoice): Promise<boolean> {
+    this.plans.push(choice.plan);
+    this.instantChoices.push({ ...choice, ...instantConfirmation(choice) });
+    return this.script.confirm ?? true;
+  }
+
   async withProgress<T>(
-    _plan: RolloutPlan,
+    plan: RolloutPlan,
     work: (signal: AbortSignal, onEvent: (event: RolloutEvent) => void) => Promise<T>,
+    look?: ProgressLook,
   ): Promise<T> {
+    this.progressTitles.push(look?.title ?? `Rolling back ${plan.app}`);
     const controller = new AbortController();
     return work(controller.signal, (event) => {
       this.events.push(event);
@@ -41,6 +59,16 @@ export class ScriptedRollbackUi implements RollbackUi {
     this.results.push(result);
     this.messages.push(rolloutResultMessage(result).message);
     if (this.script.undo && this.results.length === 1) return "undo";
+    return undefined;
+  }
+
+  async showInstantResult(
+    result: InstantResult,
+    keptUntil: string | null,
+  ): Promise<"undo" | undefined> {
+    this.instantResults.push(result);
+    this.messages.push(instantResultMessage(result, keptUntil).message);
+    if (this.script.undo && this.instantResults.length === 1) return "undo";
     return undefined;
   }
 }

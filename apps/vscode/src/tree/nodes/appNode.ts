@@ -1,5 +1,6 @@
 import { shortDigest, type VersionHistory } from "@semfly/core";
 import { NodeContext } from "../../constants.js";
+import { parkedVersions } from "../../model/parkedVersions.js";
 import { type AppState, latestHistory } from "../../model/versionsModel.js";
 import { code, escapeMarkdown, joinParts } from "../format.js";
 import { contextValue, type IconData, type TreeItemData, type TreeNode } from "../treeItem.js";
@@ -76,13 +77,16 @@ export class AppNode implements TreeNode {
         ? [new MessageNode(this, "loading", "Loading versions…", { id: "loading~spin" })]
         : [];
     }
+    // Parked machines show under the version they run; the rest of the unmanaged ones stay together.
+    const parked = parkedVersions(history, this.now);
     const unmanaged =
-      history.unmanaged.length > 0 ? [new UnmanagedNode(this, history.unmanaged)] : [];
+      parked.unmanaged.length > 0 ? [new UnmanagedNode(this, parked.unmanaged)] : [];
     if (history.versions.length === 0) {
       return [new MessageNode(this, "empty", "No releases yet", { id: "info" }), ...unmanaged];
     }
     const versions = history.versions.map(
-      (entry) => new VersionNode(this, history, entry, this.now),
+      (entry) =>
+        new VersionNode(this, history, entry, this.now, parked.byVersion.get(entry.key) ?? []),
     );
     return [...(history.drift ? [new DriftNode(this, history)] : []), ...versions, ...unmanaged];
   }

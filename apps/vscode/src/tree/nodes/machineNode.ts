@@ -1,4 +1,4 @@
-import { type FlyMachine, isCold, type MachineCheck } from "@semfly/core";
+import { type FlyMachine, isCold, isParked, type MachineCheck } from "@semfly/core";
 import { NodeContext } from "../../constants.js";
 import { code, escapeMarkdown, joinParts } from "../format.js";
 import { contextValue, type IconData, type TreeItemData, type TreeNode } from "../treeItem.js";
@@ -69,14 +69,17 @@ export function checksSummary(checks: readonly MachineCheck[]): string | null {
 }
 
 const NOTE_HELP: Record<string, string> = {
+  parked:
+    "cordoned, stopped and without services: it takes no traffic until an instant rollback starts it",
   cold: "a rollback updates it without starting it, and it stays stopped",
   standby: "a standby for another machine: a rollback updates it without starting it",
   "host unreachable": "Fly cannot reach its host: a rollback never leases or updates it",
 };
 
-/** What a rollback does differently with this machine: cold, standby, unreachable, or not managed. */
+/** What a rollback does differently with this machine: cold, standby, unreachable, parked, or not managed. */
 export function machineNotes(machine: FlyMachine, unmanagedReason: string | null): string[] {
   if (unmanagedReason) return [`not managed (${unmanagedReason})`];
+  if (isParked(machine)) return ["parked"];
   if (machine.hostStatus === "unreachable") return ["host unreachable"];
   const standbys = machine.config.standbys;
   if (Array.isArray(standbys) && standbys.length > 0) return ["standby"];

@@ -1,25 +1,40 @@
 import { shortDigest, type VersionEntry, type VersionHistory } from "@semfly/core";
 import { NodeContext } from "../../constants.js";
+import { instantSet, type ParkedVersionSet, parkedVersions } from "../../model/parkedVersions.js";
 import {
   code,
   escapeMarkdown,
   formatAge,
+  formatClock,
   formatTimestamp,
   joinParts,
+  machineCount,
   shortUser,
 } from "../format.js";
 import { contextValue, type TreeItemData, type TreeNode } from "../treeItem.js";
 import { rollbackBlocker, VERSION_ICONS, versionLook } from "../versionState.js";
 import { GroupNode } from "./groupNode.js";
+import { ParkedNode } from "./parkedNode.js";
 
-/** One version of an app: its semver (or digest), state, releases and machines. */
+/** One version of an app: its semver (or digest), state, parked sets, releases and machines. */
 export class VersionNode implements TreeNode {
+  /** Its parked sets, newest expiry first (the app node hands them over; computed when built alone). */
+  readonly parked: readonly ParkedVersionSet[];
+
   constructor(
     readonly parent: TreeNode,
     readonly history: VersionHistory,
     readonly entry: VersionEntry,
     private readonly now: number,
-  ) {}
+    parked?: readonly ParkedVersionSet[],
+  ) {
+    this.parked = parked ?? parkedVersions(history, now).byVersion.get(entry.key) ?? [];
+  }
+
+  /** The parked set an instant rollback to this version starts, if it has one. */
+  get instantSet(): ParkedVersionSet | undefined {
+    return this.entry.live ? undefined : instantSet(this.parked);
+  }
 
   get app(): string {
     return this.history.app;
@@ -53,6 +68,7 @@ export class VersionNode implements TreeNode {
         );
     const canCompare = !entry.live && this.history.live !== null;
     const blocker = this.rollbackBlocker;
+    const instant = this.instantSet;
     return {
       id: `app/${this.app}/version/${entry.key}`,
       label: this.label,
@@ -63,16 +79,24 @@ export class VersionNode implements TreeNode {
         NodeContext.version,
         look,
         blocker === null && NodeContext.canRollBack,
+        instant && NodeContext.canRollBackInstantly,
         entry.digest !== null && NodeContext.hasDigest,
         canCompare && NodeContext.canCompare,
       ),
-      collapsible: entry.releases.length + entry.machines.length > 0 ? "collapsed" : "none",
+      // Open while it can be rolled back to instantly, so the parked set and its expiry are in sight.
+      collapsible: instant
+        ? "expanded"
+        : entry.releases.length + entry.machines.length + this.parked.length > 0
+          ? "collapsed"
+          : "none",
       accessibilityLabel: joinParts(this.label, look, entry.live ? machines : description),
     };
   }
 
   children(): TreeNode[] {
-    const children: TreeNode[] = [];
+    const children: TreeNode[] = this.parked.map(
+      (parked) => new ParkedNode(this, this.entry, parked, this.history.live, this.now),
+    );
     if (this.entry.releases.length > 0) {
       children.push(new GroupNode(this, "releases", this.history, this.entry, this.now));
     }
@@ -100,9 +124,20 @@ export class VersionNode implements TreeNode {
       entry.machines.length > 0
         ? `Machines: ${entry.machines.length} (${[...new Set(entry.machines.map((m) => m.region))].join(", ")})`
         : null,
+      ...this.parkedLines(),
       !entry.live && blocker ? `Cannot roll back: ${escapeMarkdown(blocker)}` : null,
     ];
     return lines.filter((line) => line !== null).join("  \n");
+  }
+
+  /** "Parked: 7 machines until 14:05 (2026-12-02 14:05 UTC): Roll Back Instantly starts them". */
+  private parkedLines(): string[] {
+    return this.parked.map(({ set }) => {
+      const when = `${formatClock(set.expiresAt, this.now) ?? set.expiresAt} (${formatTimestamp(set.expiresAt) ?? set.expiresAt})`;
+      const count = machineCount(set.machines.length);
+      if (set.expired) return `Parked: ${count}, expired ${when}`;
+      return `Parked: ${count} until ${when}${this.entry.live ? "" : ": Roll Back Instantly starts them"}`;
+    });
   }
 
   /** The newest release and, when the version has several, its first deploy. */
