@@ -7,6 +7,7 @@ import {
   parkedSetFor,
   parseRolloutTiming,
   prepareRollback,
+  type RollbackTarget,
   type VersionHistory,
 } from "@semfly/core";
 import * as vscode from "vscode";
@@ -38,13 +39,13 @@ export async function rollbackInstantly(
     );
     return undefined;
   }
-  return instantTo(ctx, target.app, target.entry.key);
+  return instantTo(ctx, target.app, { key: target.entry.key });
 }
 
 async function instantTo(
   ctx: CommandContext,
   app: string,
-  key: string,
+  target: RollbackTarget,
 ): Promise<InstantResult | undefined> {
   const client = await ctx.session.client();
   const { prepared, machines } = await vscode.window.withProgress(
@@ -56,7 +57,7 @@ async function instantTo(
       const history = await planHistory(ctx, app);
       const prepared = await prepareRollback(client, app, {
         history,
-        target: { key },
+        target,
         strategy: readRollbackStrategy(),
       });
       return { prepared, machines: listing(prepared.history) };
@@ -112,9 +113,10 @@ async function instantTo(
   );
   for (const warning of result.warnings) ctx.log.warn(`${app}: ${warning}`);
 
+  // Undone by digest, as `semfly rollback --instant DIGEST` is: the parked set is found by its digest.
   const undo = result.from;
   if ((await ui.showInstantResult(result, keptUntil)) === "undo" && undo) {
-    return instantTo(ctx, app, undo.key);
+    return instantTo(ctx, app, undo.digest ? { spec: undo.digest } : { key: undo.key });
   }
   return result;
 }

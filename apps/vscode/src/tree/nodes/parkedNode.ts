@@ -40,7 +40,12 @@ export class ParkedNode implements TreeNode {
     const { set } = this.parked;
     const clock = formatClock(set.expiresAt, this.now) ?? set.expiresAt;
     const label = set.expired ? `parked, expired ${clock}` : `parked until ${clock}`;
-    const count = machineCount(set.machines.length);
+    // A version only labels name (no release does) loses its name once no app machine runs it; the
+    // park metadata still has it.
+    const count = joinParts(
+      machineCount(set.machines.length),
+      this.entry.version === null && set.version && `parked as ${set.version}`,
+    );
     return {
       id: `${this.parent.item().id}/parked/${set.set}`,
       label,
@@ -63,7 +68,7 @@ export class ParkedNode implements TreeNode {
 
   private tooltip(): string {
     const { set, machines } = this.parked;
-    const name = escapeMarkdown(this.entry.version ?? shortDigest(set.digest));
+    const name = escapeMarkdown(this.entry.version ?? set.version ?? shortDigest(set.digest));
     const regions = [...new Set(machines.map((m) => m.region))].sort().join(", ");
     const until = joinParts(formatTimestamp(set.expiresAt), formatUntil(set.expiresAt, this.now));
     const liveName = this.live ? escapeMarkdown(this.live.version ?? this.live.key) : null;
