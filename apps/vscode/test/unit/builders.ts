@@ -6,6 +6,7 @@ import {
   buildVersionHistory,
   type FlyMachine,
   type FlyRelease,
+  parkedConfig,
   type VersionHistory,
 } from "@semfly/core";
 import type { Emitter, EmitterFactory } from "../../src/model/events.js";
@@ -106,3 +107,27 @@ export const plainEmitters: EmitterFactory = <T>(): Emitter<T> => {
     dispose: () => listeners.clear(),
   };
 };
+
+/**
+ * A machine a bluegreen cut-over parked on `image`: cordoned-and-stopped state, no Fly Launch platform
+ * version, and the park labels core writes (parkedConfig), so core's own rules read it as parked.
+ */
+export function parkedMachine(
+  id: string,
+  image: string,
+  park: { set: string; until: string; version?: string | null },
+  overrides: Partial<FlyMachine> = {},
+): FlyMachine {
+  const base = machine(id, image, { state: "stopped", checks: [], ...overrides });
+  const config = parkedConfig(
+    { ...base.config, metadata: { ...base.metadata } },
+    {
+      set: park.set,
+      version: park.version === undefined ? image.replace(/^v/, "") : park.version,
+      digest: digestFor(image),
+      expiresAt: park.until,
+      cold: false,
+    },
+  );
+  return { ...base, config, metadata: config.metadata ?? {} };
+}

@@ -12,6 +12,7 @@ import {
 } from "../../src/constants.js";
 import { AppNode } from "../../src/tree/nodes/appNode.js";
 import { demoHistory, NOW } from "./builders.js";
+import { parkedHistory } from "./parkedWorld.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
@@ -108,10 +109,40 @@ describe("context menus keyed on contextValue", () => {
     expect(offered(Commands.rollback, app.item().contextValue)).toBe(false);
   });
 
+  it("offers Roll Back Instantly, inline with a lightning icon, only on a version parked and not live", () => {
+    const parked = new AppNode(
+      {
+        app: { name: "acme-web", sources: [] },
+        load: { state: "loaded", history: parkedHistory(), loadedAt: NOW },
+      },
+      NOW,
+    ).children();
+    const of = (label: string) => parked.find((n) => n.item().label === label)!.item().contextValue;
+    expect(offered(Commands.rollbackInstantly, of("3.1.11"))).toBe(true);
+    // Expired (3.0.0), live (3.2.0), and 3.1.11 where nothing is parked (the demo history).
+    expect(offered(Commands.rollbackInstantly, of("3.0.0"))).toBe(false);
+    expect(offered(Commands.rollbackInstantly, of("3.2.0"))).toBe(false);
+    expect(offered(Commands.rollbackInstantly, contextOf("3.1.11"))).toBe(false);
+    const inline = menus["view/item/context"]!.filter(
+      (e) => e.command === Commands.rollbackInstantly && e.group?.startsWith("inline"),
+    );
+    expect(inline).toHaveLength(1);
+    const contribution = manifest.contributes.commands.find(
+      (c: { command: string }) => c.command === Commands.rollbackInstantly,
+    );
+    expect(contribution).toMatchObject({ title: "Roll Back Instantly", icon: "$(zap)" });
+  });
+
   it("hides commands that need a tree row from the command palette", () => {
     const hidden = menus.commandPalette!.filter((e) => e.when === "false").map((e) => e.command);
     expect(hidden.sort()).toEqual(
-      [Commands.compareWithLive, Commands.copyDigest, Commands.promote, Commands.rollback].sort(),
+      [
+        Commands.compareWithLive,
+        Commands.copyDigest,
+        Commands.promote,
+        Commands.rollback,
+        Commands.rollbackInstantly,
+      ].sort(),
     );
   });
 });

@@ -119,3 +119,78 @@ describe("VersionsModel", () => {
     expect(model.primaryApp?.app.name).toBe("acme-web");
   });
 });
+
+describe("the history an operation plans from", () => {
+  function countingModel(now: { value: number }, fail?: () => unknown) {
+    let loads = 0;
+    const model = new VersionsModel({
+      load: async () => {
+        loads++;
+        const error = fail?.();
+        if (error) throw error;
+        return demoHistory();
+      },
+      emitters: plainEmitters,
+      now: () => now.value,
+    });
+    model.setApps([web]);
+    return { model, loads: () => loads };
+  }
+
+  it("is the view's own history while it is fresh: nothing is loaded again", async () => {
+    const now = { value: NOW };
+    const { model, loads } = countingModel(now);
+    await model.refresh();
+    now.value = NOW + 29_000;
+    const history = await model.historyForPlan("acme-web", 30_000);
+    expect(history).toBe(model.history("acme-web"));
+    expect(loads()).toBe(1);
+  });
+
+  it("is loaded again, through the model, once older than allowed, and the view shows the new one", async () => {
+    const now = { value: NOW };
+    const { model, loads } = countingModel(now);
+    await model.refresh();
+    now.value = NOW + 31_000;
+    const history = await model.historyForPlan("acme-web", 30_000);
+    expect(loads()).toBe(2);
+    expect(model.get("acme-web")?.load).toMatchObject({ state: "loaded", loadedAt: NOW + 31_000 });
+    expect(model.history("acme-web")).toBe(history);
+  });
+
+  it("is loaded when the app was never loaded", async () => {
+    const { model, loads } = countingModel({ value: NOW });
+    expect((await model.historyForPlan("acme-web", 30_000)).live?.version).toBe("3.2.0");
+    expect(loads()).toBe(1);
+  });
+
+  it("rejects with the load's own error, which the view shows too", async () => {
+    const refused = new SemflyError({ code: "UNAUTHORIZED", message: "Fly rejected the token." });
+    const { model } = countingModel({ value: NOW }, () => refused);
+    await expect(model.historyForPlan("acme-web", 30_000)).rejects.toBe(refused);
+    expect(model.get("acme-web")?.load).toMatchObject({ state: "error" });
+  });
+
+  it("refuses an app that is not in the view", async () => {
+    const { model } = countingModel({ value: NOW });
+    await expect(model.historyForPlan("acme-api", 30_000)).rejects.toMatchObject({
+      code: "APP_NOT_SHOWN",
+    });
+  });
+
+  it("asks once more when a refresh aborted its load, and plans from that answer", async () => {
+    const { load, pending } = controlledLoader();
+    const model = new VersionsModel({ load, emitters: plainEmitters, now: () => NOW });
+    model.setApps([web]);
+    const planned = model.historyForPlan("acme-web", 30_000);
+    void model.refresh("acme-web");
+    expect(pending.map((p) => p.signal.aborted)).toEqual([true, false]);
+    pending[0]!.reject(new Error("aborted"));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(pending).toHaveLength(3);
+    const fresh = demoHistory();
+    pending[2]!.resolve(fresh);
+    expect(await planned).toBe(fresh);
+    expect(model.history("acme-web")).toBe(fresh);
+  });
+});

@@ -3,7 +3,9 @@ import {
   code,
   escapeMarkdown,
   formatAge,
+  formatClock,
   formatTimestamp,
+  formatUntil,
   joinParts,
   shortUser,
 } from "../../../src/tree/format.js";
@@ -51,5 +53,29 @@ describe("text helpers", () => {
   it("keeps user text literal in Markdown", () => {
     expect(escapeMarkdown("**boom** [x](y)")).toBe("\\*\\*boom\\*\\* \\[x\\]\\(y\\)");
     expect(code("a`b")).toBe("``a`b``");
+  });
+});
+
+describe("formatClock and formatUntil", () => {
+  it("shows a moment of the same day as its time, another day with its date", () => {
+    expect(formatClock("2026-11-26T14:05:00Z", NOW, true)).toBe("14:05");
+    expect(formatClock("2026-11-27T09:30:00Z", NOW, true)).toBe("27 Nov 09:30");
+    expect(formatClock("2027-01-02T00:00:00Z", NOW, true)).toBe("2 Jan 2027 00:00");
+    expect(formatClock("not a date", NOW, true)).toBeNull();
+  });
+
+  it("reads the reader's clock unless told UTC", () => {
+    const local = new Date("2026-11-26T14:05:00Z");
+    const hhmm = `${String(local.getHours()).padStart(2, "0")}:${String(local.getMinutes()).padStart(2, "0")}`;
+    expect(formatClock(local.toISOString(), NOW)).toContain(hhmm);
+  });
+
+  it("says how far ahead a moment is, and how long ago once it has passed", () => {
+    expect(formatUntil("2026-11-26T12:00:30Z", NOW)).toBe("in less than a minute");
+    expect(formatUntil("2026-11-26T12:05:00Z", NOW)).toBe("in 5 min");
+    expect(formatUntil("2026-11-27T11:00:00Z", NOW)).toBe("in 23 h");
+    expect(formatUntil("2026-11-29T12:00:00Z", NOW)).toBe("in 3 d");
+    expect(formatUntil(ago(2 * 3_600_000), NOW)).toBe("2 h ago");
+    expect(formatUntil(null, NOW)).toBeNull();
   });
 });
