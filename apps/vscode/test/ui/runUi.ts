@@ -1,13 +1,22 @@
 /**
  * The end-to-end UI test: the packaged .vsix in code-server, driven through Chromium like a user.
  * Signs in from the welcome view, opens Fly Versions, sees the demo app's versions, rolls back through
- * the context menu and the modal, checks the tree, the status bar and the emulator's machines, and
- * saves media/screenshot.png. Writes { passed, failed } to .test-results/vscode-ui.json.
+ * the context menu and the modal, checks the tree, the status bar and the emulator's machines, saves
+ * media/screenshot.png, then rolls back instantly to a version a bluegreen deploy parked (the lightning
+ * action and its modal). Writes { passed, failed } to .test-results/vscode-ui.json.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createFlyClient, executeRollout, loadVersionHistory, prepareRollback } from "@semfly/core";
+import {
+  createFlyClient,
+  executeRollout,
+  loadVersionHistory,
+  PARKED_UNTIL_KEY,
+  PARKED_VERSION_KEY,
+  prepareDeploy,
+  prepareRollback,
+} from "@semfly/core";
 import { type Emulator, startEmulator } from "@semfly/fly-emulator";
 import type { Page } from "playwright-core";
 import { onCleanup, runCleanup } from "../harness/cleanup.js";
@@ -61,6 +70,36 @@ async function rollBackElsewhere(emulator: Emulator, spec: string): Promise<void
   const result = await executeRollout(client, plan);
   if (result.status !== "complete")
     throw new Error(`the rollback to ${spec} ended ${result.status}`);
+}
+
+/** A CI deploy elsewhere, bluegreen: the version it replaces stays parked for an instant rollback. */
+async function deployBluegreenElsewhere(emulator: Emulator, version: string): Promise<void> {
+  emulator.addImage(APP, {
+    ref: `registry.fly.io/${APP}:${version}`,
+    labels: { "org.opencontainers.image.version": version },
+  });
+  const client = emulatorClient(emulator);
+  const { plan } = await prepareDeploy(client, APP, {
+    version,
+    imageRef: `registry.fly.io/${APP}:${version}`,
+    strategy: "bluegreen",
+  });
+  // Short engine delays: the emulator answers in milliseconds (the extension's own runs keep the real ones).
+  const result = await executeRollout(client, plan, {
+    timing: { waitSliceSeconds: 1, checkPollMinMs: 10, checkPollMaxMs: 40 },
+  });
+  if (result.status !== "complete")
+    throw new Error(`the bluegreen deploy of ${version} ended ${result.status}`);
+}
+
+/** The versions the app's parked machines hold. */
+function parkedVersions(emulator: Emulator): Set<string | undefined> {
+  return new Set(
+    emulator
+      .machines(APP)
+      .filter((m) => m.state !== "destroyed" && m.config?.metadata?.[PARKED_UNTIL_KEY])
+      .map((m) => m.config?.metadata?.[PARKED_VERSION_KEY]),
+  );
 }
 
 /**
@@ -300,6 +339,48 @@ async function main(): Promise<void> {
     }
     await runFromPalette(page, "semfly: Refresh");
     await treeRow(page, new RegExp(`Fly app ${APP}.*live 3\\.1\\.10`)).waitFor();
+  });
+
+  await step(
+    "deploy 3.2.0 bluegreen elsewhere, then see 3.1.10 parked with its expiry",
+    async () => {
+      await deployBluegreenElsewhere(emulator, "3.2.0");
+      await runFromPalette(page, "semfly: Refresh");
+      await treeRow(page, new RegExp(`Fly app ${APP}.*live 3\\.2\\.0`)).waitFor();
+      // VS Code keeps a row's expansion across refreshes: open 3.1.10 if it stayed closed.
+      const row = treeRow(page, /^3\.1\.10\b/);
+      if ((await row.getAttribute("aria-expanded")) !== "true") {
+        await row.click();
+        await page.keyboard.press("ArrowRight");
+      }
+      await treeRow(page, /^parked until [\w ]*\d\d:\d\d · 7 machines/).waitFor();
+    },
+  );
+
+  await step("roll back instantly with the lightning action on 3.1.10", async () => {
+    const row = treeRow(page, /^3\.1\.10\b/);
+    await row.hover();
+    await row.locator('.action-label[aria-label="Roll Back Instantly"]').click();
+    const dialog = page.locator(".monaco-dialog-box");
+    await dialog.getByText(`Roll back ${APP} instantly from 3.2.0 to 3.1.10?`).waitFor();
+    const detail = (await dialog.textContent()) ?? "";
+    if (!/Parks in exchange the 7 machines of 3\.2\.0 that serve now .*until /.test(detail)) {
+      throw new Error(`the modal does not say what is parked in exchange:\n${detail}`);
+    }
+    await dialog.getByRole("button", { name: "Roll Back Instantly" }).click();
+    const toast = page.locator(".notification-toast", {
+      hasText: `${APP} is on 3.1.10`,
+    });
+    await toast.waitFor({ timeout: 120_000 });
+    await toast.getByText("started instantly").waitFor();
+    await treeRow(page, new RegExp(`Fly app ${APP}.*live 3\\.1\\.10`)).waitFor();
+    const live = await liveOnEmulator(emulator);
+    const parked = parkedVersions(emulator);
+    if (live.live !== "3.1.10" || live.drift || !parked.has("3.2.0")) {
+      throw new Error(
+        `after the instant rollback the emulator runs ${live.live}${live.drift ? " with drift" : ""} and parks ${[...parked].join(", ")}`,
+      );
+    }
   });
 }
 
