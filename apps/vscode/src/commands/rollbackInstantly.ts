@@ -94,7 +94,7 @@ async function instantTo(
           // The real delays unless the emulator suites ask for short ones (as the CLI reads them).
           timing: parseRolloutTiming(process.env.SEMFLY_ROLLOUT_TIMING),
           onEvent: (event) => {
-            const text = describeRolloutEvent(event, plan);
+            const text = describeRolloutEvent(event, plan, set.machines);
             if (text) ctx.log.info(`${app}: ${text}`);
             onEvent(event);
           },
@@ -102,6 +102,7 @@ async function instantTo(
       {
         title: `Rolling back ${app} instantly to ${versionName(plan.to)}`,
         steps: set.machines.length,
+        machines: set.machines,
       },
     );
   } finally {

@@ -11,6 +11,7 @@ import type { Log } from "../platform/log.js";
 import { type InstantChoice, instantConfirmation, instantResultMessage } from "./instantText.js";
 import {
   describeRolloutEvent,
+  type NamedMachine,
   rollbackConfirmation,
   rolloutResultMessage,
   versionName,
@@ -37,10 +38,12 @@ export interface RollbackUi {
   showInstantResult(result: InstantResult, keptUntil: string | null): Promise<"undo" | undefined>;
 }
 
-/** How a progress differs from a rollback's: its title, and how many checks-passing make 100%. */
+/** How a progress differs from a rollback's: its title, how many checks-passing make 100%, more names. */
 export interface ProgressLook {
   title: string;
   steps: number;
+  /** Machines outside the plan that events name (an instant rollback's parked ones). */
+  machines?: readonly NamedMachine[];
 }
 
 const ROLL_BACK = "Roll Back";
@@ -114,7 +117,7 @@ export class VscodeRollbackUi implements RollbackUi {
           controller.abort();
         });
         const onEvent = (event: RolloutEvent) => {
-          const text = describeRolloutEvent(event, plan);
+          const text = describeRolloutEvent(event, plan, look?.machines);
           if (!text) return;
           progress.report({
             message: text,

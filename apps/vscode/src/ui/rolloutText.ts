@@ -97,10 +97,21 @@ export function skippedLines(plan: RolloutPlan): string[] {
   ];
 }
 
+/** A machine a progress line can name that is not among the plan's (an instant rollback's parked ones). */
+export interface NamedMachine {
+  id: string;
+  name: string;
+  region: string;
+}
+
 /** One progress line per engine event, naming the machine by name and region. */
-export function describeRolloutEvent(event: RolloutEvent, plan: RolloutPlan): string | null {
+export function describeRolloutEvent(
+  event: RolloutEvent,
+  plan: RolloutPlan,
+  others: readonly NamedMachine[] = [],
+): string | null {
   const machine = (id: string) => {
-    const found = plan.machines.find((m) => m.id === id);
+    const found = plan.machines.find((m) => m.id === id) ?? others.find((m) => m.id === id);
     return found ? `${found.name || id} (${found.region})` : id;
   };
   switch (event.type) {

@@ -212,6 +212,28 @@ suite("Roll back instantly to a parked version", () => {
     assert.equal(ui.instantResults.length, 2);
   });
 
+  test("Cancel before the cut-over leaves the current version serving and the parked set parked", async () => {
+    const servingBefore = ids(serving());
+    const parkedBefore = ids(parked());
+    const ui = new ScriptedRollbackUi({ cancelOn: "machine-started" });
+    const result = await rollBackInstantly("3.2.0", ui);
+    assert.equal(result?.status, "interrupted", result?.reason ?? "");
+    assert.deepEqual(ids(serving()), servingBefore);
+    assert.deepEqual(ids(parked()), parkedBefore);
+    for (const machine of parked()) {
+      assert.equal(machine.config?.metadata?.[PARKED_VERSION_KEY], "3.2.0");
+      assert.ok(
+        ["stopped", "suspended"].includes(machine.state),
+        `${machine.id} is ${machine.state}`,
+      );
+      assert.equal(machine.config?.services, undefined, `${machine.id} got its services back`);
+    }
+    assert.deepEqual(emulator.leases(DEMO_APP), []);
+    assert.deepEqual(ui.messages, [
+      `Instant rollback of ${DEMO_APP} to 3.2.0 was interrupted before the cut-over: the current version still serves and the parked set is parked.`,
+    ]);
+  });
+
   test("a rollback planned from a fresh view reads no history again", async () => {
     await api.model.refresh(DEMO_APP);
     emulator.clearRequestLog();

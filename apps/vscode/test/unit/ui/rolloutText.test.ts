@@ -156,6 +156,16 @@ describe("progress lines", () => {
       describeRolloutEvent({ type: "batch-started", index: 0, of: 3, machineIds: ["m1"] }, p),
     ).toBe("Batch 1 of 3: m1-name (ams)");
   });
+
+  it("name machines outside the plan it is given, as an instant rollback's parked ones", () => {
+    const parked = [{ id: "p1", name: "p1-name", region: "syd" }];
+    expect(describeRolloutEvent({ type: "checks-passing", machineId: "p1" }, plan(), parked)).toBe(
+      "p1-name (syd): checks passing",
+    );
+    expect(describeRolloutEvent({ type: "machine-started", machineId: "p1" }, plan())).toBe(
+      "p1: started",
+    );
+  });
 });
 
 describe("the result notification", () => {
