@@ -19,8 +19,9 @@ import { planHistory } from "./planHistory.js";
 
 /**
  * Roll back to the version the command was invoked on. Core resolves and plans from the view's history
- * (reloaded through its cache when it is not fresh); the user confirms in a modal; core executes under a cancellable progress; the result offers
- * Undo (a rollback to the version that was live before, confirmed again).
+ * (reloaded through its cache when it is not fresh); the user confirms in a modal; core executes under a
+ * cancellable progress; the result offers Undo (a rollback to the version that was live before,
+ * confirmed again).
  */
 export async function rollback(
   ctx: CommandContext,
