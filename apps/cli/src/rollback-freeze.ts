@@ -21,13 +21,9 @@ export async function freezeAfterRollback(input: {
   signal: AbortSignal;
 }): Promise<AfterComplete> {
   const { core, prepared, result } = input;
-  const to = result.to.version ?? result.to.digest;
-  const from = result.from ? (result.from.version ?? result.from.digest) : null;
-  const freeze = core.newFreeze({
+  const freeze = core.rollbackFreeze(result, {
     by: currentActor(core),
-    reason: input.reason ?? `rolled back${from ? ` from ${from}` : ""} to ${to}`,
-    until: null,
-    holds: { version: result.to.version, digest: result.to.digest },
+    reason: input.reason,
     now: input.now,
   });
   try {

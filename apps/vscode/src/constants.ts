@@ -45,6 +45,7 @@ export const Settings = {
   uiexBaseUrl: "uiexBaseUrl",
   refreshIntervalSeconds: "refreshIntervalSeconds",
   rollbackStrategy: "rollbackStrategy",
+  freezeAfterRollback: "freezeAfterRollback",
 } as const;
 
 /** Settings that decide where the token is sent: honoured from user (machine) level only. */

@@ -137,12 +137,13 @@ export default class Rollback extends BaseCommand {
       out: (text) => this.out(text),
       err: (text) => this.err(text),
       exit: (code) => this.exit(code),
+      // Read again after the rollout: a bluegreen rollback serves from machines the plan never listed.
       afterComplete: flags.freeze
-        ? (result) =>
+        ? async (result) =>
             freezeAfterRollback({
               core,
               client,
-              prepared,
+              prepared: { ...prepared, history: await this.loadHistory(connection) },
               result,
               reason: choices.reason,
               now: this.now(),

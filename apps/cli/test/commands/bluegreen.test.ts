@@ -86,6 +86,26 @@ describe("semfly bluegreen, parked and instant rollback", () => {
     expect(carrying.sort()).toEqual(result.restored.sort());
   });
 
+  it("freezes the green machines after a bluegreen rollback that redeploys, not the blue ones it parked", async () => {
+    const back = await semfly(
+      ["rollback", "3.1.11", "--strategy", "bluegreen", "--no-instant", "--yes", "--json"],
+      emulator,
+    );
+    expect(back.exitCode).toBe(0);
+    const result = JSON.parse(back.stdout);
+    expect(result).toMatchObject({ status: "complete", freeze: { frozen: true } });
+    const live = emulator
+      .machines("acme-web")
+      .filter((m) => m.state !== "destroyed" && !m.config?.metadata?.semfly_parked_until);
+    const carrying = live.filter((m) => m.config?.metadata?.semfly_freeze);
+    expect(carrying.length).toBeGreaterThan(0);
+    expect(result.freeze.machines).toMatchObject({
+      carrying: carrying.length,
+      of: carrying.length,
+    });
+    expect(parkedIds().every((id) => !carrying.some((m) => m.id === id))).toBe(true);
+  });
+
   it("leaves parked machines out of status totals and drift, and names them parked", async () => {
     expect((await deployBluegreen()).exitCode).toBe(0);
     const status = JSON.parse((await semfly(["status", "--json"], emulator)).stdout);

@@ -15,6 +15,7 @@ import { machineCount } from "../tree/format.js";
 import { describeRolloutEvent, versionName } from "../ui/rolloutText.js";
 import { versionFrom } from "./args.js";
 import type { CommandContext } from "./context.js";
+import { freezeAfterRollback } from "./freezeAfterRollback.js";
 import { planHistory } from "./planHistory.js";
 
 /**
@@ -90,6 +91,7 @@ async function rollbackTo(
     void ctx.model.refresh(app);
   }
   ctx.log.info(`Rollback of ${app} ${result.status}${result.reason ? `: ${result.reason}` : ""}`);
+  if (result.status === "complete") await freezeAfterRollback(ctx, client, app, result);
 
   const undoTarget = result.undoTarget;
   if ((await ui.showResult(result)) === "undo" && undoTarget) {

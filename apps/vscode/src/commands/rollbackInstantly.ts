@@ -16,6 +16,7 @@ import { machineCount } from "../tree/format.js";
 import { describeRolloutEvent, versionName } from "../ui/rolloutText.js";
 import { versionFrom } from "./args.js";
 import type { CommandContext } from "./context.js";
+import { freezeAfterRollback } from "./freezeAfterRollback.js";
 import { planHistory } from "./planHistory.js";
 
 /** Every machine of the history's listing: parked ones are among the unmanaged (core's rule). */
@@ -113,6 +114,7 @@ async function instantTo(
     `Instant rollback of ${app} ${result.status}${result.reason ? `: ${result.reason}` : ""}`,
   );
   for (const warning of result.warnings) ctx.log.warn(`${app}: ${warning}`);
+  if (result.status === "complete") await freezeAfterRollback(ctx, client, app, result);
 
   // Undone by digest, as `semfly rollback --instant DIGEST` is: the parked set is found by its digest.
   const undo = result.from;

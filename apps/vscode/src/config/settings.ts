@@ -58,6 +58,11 @@ export function readRollbackStrategy(): RolloutStrategy {
   return value === "canary" || value === "immediate" ? value : "rolling";
 }
 
+/** Whether a complete rollback freezes the app on its target, as `semfly rollback` does unless `--no-freeze`. */
+export function readFreezeAfterRollback(): boolean {
+  return configuration().get<boolean>(Settings.freezeAfterRollback, true) !== false;
+}
+
 export function affectsEndpoints(event: vscode.ConfigurationChangeEvent): boolean {
   return ENDPOINT_SETTINGS.some((s) => event.affectsConfiguration(`${Settings.section}.${s}`));
 }

@@ -67,6 +67,12 @@ suite("Roll back to this version", () => {
       "no per-machine progress",
     );
     assert.equal(ui.results[0]?.undoTarget?.version, "3.1.12");
+    // As `semfly rollback` does: frozen on 3.1.11, so a CI deploy cannot silently undo it.
+    const freezes = appMachines(emulator).map((m) => String(m.config?.metadata?.semfly_freeze));
+    assert.ok(
+      freezes.every((f) => f.includes('"version":"3.1.11"')),
+      `not frozen on 3.1.11: ${freezes.join(" | ")}`,
+    );
   });
 
   test("shows the new live version in the tree", async () => {

@@ -207,3 +207,26 @@ export function freezeActor(
   }
   return `${local.user}@${local.host}`;
 }
+
+/**
+ * The freeze a complete rollback leaves: held on the version it went back to, so the next CI push cannot
+ * silently redeploy what was just rolled back. The CLI and the extension both write this one.
+ */
+export function rollbackFreeze(
+  rolled: {
+    from: { key: string; version: string | null; digest: string | null } | null;
+    to: { key: string; version: string | null; digest: string | null };
+  },
+  input: { by: string; reason: string | null; now: number },
+): Freeze {
+  const name = (ref: { key: string; version: string | null; digest: string | null }) =>
+    ref.version ?? ref.digest ?? ref.key;
+  const from = rolled.from ? name(rolled.from) : null;
+  return newFreeze({
+    by: input.by,
+    reason: input.reason ?? `rolled back${from ? ` from ${from}` : ""} to ${name(rolled.to)}`,
+    until: null,
+    holds: { version: rolled.to.version, digest: rolled.to.digest },
+    now: input.now,
+  });
+}
