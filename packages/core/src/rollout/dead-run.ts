@@ -48,7 +48,7 @@ export interface DeadRunRecovery {
 
 /**
  * Judge the machines each open orphan moved, put them back when they are not healthy, and say how each
- * orphan is to be finished. The caller holds the app lock; the machines are leased here.
+ * orphan is to be finished. The caller holds the app lock; machines to put back are leased here.
  */
 export async function recoverDeadRuns(steps: MachineSteps): Promise<DeadRunRecovery> {
   const { client, plan, signal } = steps;
@@ -68,7 +68,6 @@ export async function recoverDeadRuns(steps: MachineSteps): Promise<DeadRunRecov
       recovery.orphans.push({ ...orphan, machines: [] });
       continue;
     }
-    await steps.leases.takeMore(found.map((m) => m.id));
     // `failed` means every machine of the app is on its target: complete asks all of them to be healthy.
     const judged =
       orphan.status === "failed" ? [...found, ...(await othersOnTarget(steps, found))] : found;
@@ -132,6 +131,8 @@ async function putBack(
   reason: string,
 ): Promise<DeadRunRevert> {
   const { client, plan, signal, emit } = steps;
+  // Judging only reads; changing them asks for their leases (the app lock keeps other semfly runs out).
+  await steps.leases.takeMore(found.map((m) => m.id));
   const previous = await Promise.all(
     found.map((m) => previousConfig(client, plan.app, m, orphan.id, signal)),
   );
