@@ -44,16 +44,27 @@ export interface DeadRunRecovery {
   /** What each finished record says happened, by orphan id. */
   errors: Map<string, string>;
   reverts: DeadRunRevert[];
+  /** The user stopped the run while the machines were being judged: those orphans are left as they are. */
+  interrupted: boolean;
 }
 
 /**
  * Judge the machines each open orphan moved, put them back when they are not healthy, and say how each
  * orphan is to be finished. The caller holds the app lock; machines to put back are leased here.
  */
-export async function recoverDeadRuns(steps: MachineSteps): Promise<DeadRunRecovery> {
+export async function recoverDeadRuns(
+  steps: MachineSteps,
+  /** The user's Ctrl-C: it ends the wait for a dead run's machines, and nothing is changed then. */
+  stop: AbortSignal,
+): Promise<DeadRunRecovery> {
   const { client, plan, signal } = steps;
   const open = await stillInProgress(client, plan, signal);
-  const recovery: DeadRunRecovery = { orphans: [], errors: new Map(), reverts: [] };
+  const recovery: DeadRunRecovery = {
+    orphans: [],
+    errors: new Map(),
+    reverts: [],
+    interrupted: false,
+  };
   for (const orphan of plan.orphans.filter((o) => open.has(o.id))) {
     // Bluegreen moves no machine in place: its green machines have no config to go back to.
     if (orphan.machines.length === 0 || orphan.metadata?.strategy === "bluegreen") {
@@ -71,7 +82,12 @@ export async function recoverDeadRuns(steps: MachineSteps): Promise<DeadRunRecov
     // `failed` means every machine of the app is on its target: complete asks all of them to be healthy.
     const judged =
       orphan.status === "failed" ? [...found, ...(await othersOnTarget(steps, found))] : found;
-    const unhealthy = await firstUnhealthy(steps, judged);
+    const unhealthy = await firstUnhealthy(steps, judged, stop);
+    if (stop.aborted) {
+      // Not judged to the end: neither finished nor put back, for the next run to judge.
+      recovery.interrupted = true;
+      continue;
+    }
     if (!unhealthy) {
       const status = orphan.status === "failed" ? "complete" : orphan.status;
       recovery.orphans.push({ ...orphan, status, machines: found.map((m) => m.id) });
@@ -104,8 +120,10 @@ async function othersOnTarget(steps: MachineSteps, found: readonly FlyMachine[])
 async function firstUnhealthy(
   steps: MachineSteps,
   machines: readonly FlyMachine[],
+  stop: AbortSignal,
 ): Promise<string | null> {
-  const { waiter, signal } = steps;
+  const { waiter } = steps;
+  const signal = AbortSignal.any([steps.signal, stop]);
   const deadline = Date.now() + waiter.waitTimeoutMs;
   const results = await settleLimit(machines, LEASE_CONCURRENCY, async (machine) => {
     // Settled cold, as a live run leaves a machine that was not running.

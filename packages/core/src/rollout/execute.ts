@@ -199,7 +199,7 @@ class RolloutRun {
         appLockId(this.plan)!,
         this.plan.machines.map((m) => m.id),
       );
-      const recovery = await recoverDeadRuns(this.steps);
+      const recovery = await recoverDeadRuns(this.steps, this.userSignal);
       await this.finishDeadRuns(recovery);
       const stop = this.afterDeadRuns(recovery);
       if (stop) {
@@ -262,13 +262,14 @@ class RolloutRun {
       let finished: OrphanRelease[];
       let stop: RolloutResult | null;
       try {
-        const recovery = await recoverDeadRuns(this.steps);
+        const recovery = await recoverDeadRuns(this.steps, this.userSignal);
         finished = await this.finishDeadRuns(recovery);
         stop = this.afterDeadRuns(recovery);
       } finally {
         await this.leases.releaseAll();
       }
       if (stop) return stop;
+      if (this.interrupted) return this.stopped();
       if (finished.length < this.plan.orphans.length) throw planOutdatedError();
       // A dead run's machines on the target but unhealthy: its record says failed, and so does this run.
       if (finished.some((o) => o.status === "failed")) {

@@ -161,6 +161,27 @@ describe("the run after a killed run whose machines are not healthy", () => {
     expect(deadRelease(orphan.id).status).toBe("failed");
   });
 
+  it("to the version the others still run (the usual way out): every machine ends there, judged healthy", async () => {
+    const { orphan, target, before, moved } = await killedRun("3.1.11", 2);
+    world.emulator.markImageBad(target.ref);
+    const previous = await version("3.1.12");
+    const { plan } = await prepareRollback(world.client, APP, { target: { spec: "3.1.12" } });
+    expect(plan.machines.map((m) => m.id).sort()).toEqual([...moved].sort());
+    const result = await executeRollout(world.client, plan, { timing: FAST_TIMING });
+    expect(result.status).toBe("complete");
+    expect(deadRelease(orphan.id).status).toBe("failed");
+    for (const m of managedMachines(world.emulator)) {
+      expect(m.image_ref?.digest, m.id).toBe(previous.digest);
+    }
+    // The moved machines went back on their exact config first, then moved to 3.1.12 from it.
+    for (const id of moved) {
+      const versions = world.emulator.machineVersions(APP, id);
+      expect(
+        versions.some((v) => JSON.stringify(v.config) === JSON.stringify(before.get(id))),
+      ).toBe(true);
+    }
+  });
+
   it("refuses, changing nothing, when a moved machine's previous config is not in its history", async () => {
     const { orphan, target } = await killedRun("3.1.11", 1);
     world.emulator.markImageBad(target.ref);
