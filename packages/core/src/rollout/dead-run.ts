@@ -41,8 +41,8 @@ export interface DeadRunRevert {
 export interface DeadRunRecovery {
   /** The open orphans as they are to be finished: status and machines brought up to date. */
   orphans: OrphanRelease[];
-  /** What each finished record says happened, by orphan id. */
-  errors: Map<string, string>;
+  /** What each finished record says happened (its `error`, the machines put back), by orphan id. */
+  notes: Map<string, { error: string; putBack: string[] }>;
   reverts: DeadRunRevert[];
   /** The user stopped the run while the machines were being judged: those orphans are left as they are. */
   interrupted: boolean;
@@ -61,7 +61,7 @@ export async function recoverDeadRuns(
   const open = await stillInProgress(client, plan, signal);
   const recovery: DeadRunRecovery = {
     orphans: [],
-    errors: new Map(),
+    notes: new Map(),
     reverts: [],
     interrupted: false,
   };
@@ -97,12 +97,13 @@ export async function recoverDeadRuns(
     recovery.reverts.push(revert);
     const left = revert.failed.map((f) => f.id);
     recovery.orphans.push({ ...orphan, status: "failed", machines: left });
-    recovery.errors.set(
-      orphan.id,
-      left.length === 0
-        ? `The run was killed; its machines were not healthy on its target (${unhealthy}), so a later run put them back on their previous config.`
-        : `The run was killed; its machines were not healthy on its target (${unhealthy}), and ${left.join(", ")} could not be put back.`,
-    );
+    recovery.notes.set(orphan.id, {
+      putBack: revert.putBack.map((p) => p.found.id).sort(),
+      error:
+        left.length === 0
+          ? `The run was killed; its machines were not healthy on its target (${unhealthy}), so a later run put them back on their previous config.`
+          : `The run was killed; its machines were not healthy on its target (${unhealthy}), and ${left.join(", ")} could not be put back.`,
+    });
   }
   return recovery;
 }

@@ -299,7 +299,7 @@ class RolloutRun {
       { app: this.app, orphans: recovery.orphans },
       this.internal.signal,
       this.emit,
-      recovery.errors,
+      recovery.notes,
     );
   }
 

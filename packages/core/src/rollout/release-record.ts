@@ -177,14 +177,14 @@ export async function finishOrphans(
   signal: AbortSignal,
   emit: (e: RolloutEvent) => void,
   /** What the record says happened, by orphan id, when this run did more than look (it put machines back). */
-  errors: ReadonlyMap<string, string> = new Map(),
+  outcomes: ReadonlyMap<string, { error: string; putBack: string[] }> = new Map(),
 ): Promise<OrphanRelease[]> {
   const { orphans } = plan;
   const stillOpen = await stillInProgress(client, plan, signal);
   const open = orphans.filter((o) => stillOpen.has(o.id));
   for (const orphan of open) {
     const notes = orphan.metadata ?? {};
-    const error = errors.get(orphan.id);
+    const outcome = outcomes.get(orphan.id);
     try {
       await client.updateRelease(
         orphan.id,
@@ -194,8 +194,8 @@ export async function finishOrphans(
             semfly: {
               ...notes,
               machines: orphan.machines,
-              ...(error
-                ? { error }
+              ...(outcome
+                ? outcome
                 : orphan.status === "interrupted"
                   ? { error: "The run was killed; a later semfly run finished its record." }
                   : orphan.status === "failed"

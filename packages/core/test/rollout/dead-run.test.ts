@@ -101,7 +101,11 @@ describe("the run after a killed run whose machines are not healthy", () => {
     expect(world.emulator.releases(APP)).toHaveLength(releases);
     expect(deadRelease(orphan.id)).toMatchObject({ status: "failed" });
     expect(deadRelease(orphan.id).metadata).toMatchObject({
-      semfly: { machines: [], error: expect.stringMatching(/put them back/) },
+      semfly: {
+        machines: [],
+        putBack: [...moved].sort(),
+        error: expect.stringMatching(/put them back/),
+      },
     });
   });
 
