@@ -240,3 +240,31 @@ describe("the run after a killed run whose machines are healthy", () => {
     });
   });
 });
+
+describe("the run after a killed run, stopped while it judges the machines", () => {
+  it("changes nothing and leaves the dead release for the next run to judge", async () => {
+    // Machines that never finish booting: the judgement is still waiting when the user stops.
+    world.emulator.markImageNeverStarts((await version("3.1.11")).ref, "hang");
+    const { orphan, target, moved } = await killedRun("3.1.11", 2);
+    const { plan } = await prepareRollback(world.client, APP, { target: { spec: "3.1.11" } });
+    world.emulator.clearRequestLog();
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 300);
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      signal: stop.signal,
+    });
+    expect(result.status).toBe("interrupted");
+    expect(
+      world.emulator
+        .mutatingRequests()
+        .map((r) => r.operation)
+        .filter((o) => !o.startsWith("machines.lease.")),
+    ).toEqual([]);
+    for (const id of moved) {
+      expect((await world.client.getMachine(APP, id)).imageRef?.digest).toBe(target.digest);
+    }
+    expect(deadRelease(orphan.id).status).toBe("running");
+    await world.client.updateRelease(orphan.id, { status: "interrupted", metadata: {} });
+  });
+});
