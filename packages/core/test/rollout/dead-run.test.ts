@@ -224,6 +224,31 @@ describe("the run after a killed run whose machines are not healthy", () => {
   });
 });
 
+describe("the run after a killed run, when a moved machine is leased by someone else", () => {
+  it("stops on the lease before it puts any machine back, changing nothing", async () => {
+    const { orphan, target, moved } = await killedRun("3.1.11", 2);
+    world.emulator.markImageBad(target.ref);
+    // A flyctl deploy holds one of the machines the killed run moved.
+    const held = [...moved].sort()[1]!;
+    world.emulator.holdLease(APP, held, { owner: "ci@acme.test", ttlSeconds: 600 });
+    const { plan } = await prepareRollback(world.client, APP, { target: { spec: "3.1.11" } });
+    world.emulator.clearRequestLog();
+    const error = (await executeRollout(world.client, plan, { timing: FAST_TIMING }).catch(
+      (e: unknown) => e,
+    )) as SemflyError;
+    expect(error.code).toBe("LEASE_CONFLICT");
+    expect(
+      world.emulator
+        .mutatingRequests()
+        .map((r) => r.operation)
+        .filter((o) => !o.startsWith("machines.lease.")),
+    ).toEqual([]);
+    expect(deadRelease(orphan.id).status).toBe("running");
+    world.emulator.releaseLease(APP, held);
+    await world.client.updateRelease(orphan.id, { status: "failed", metadata: {} });
+  });
+});
+
 describe("the run after a killed run whose machines are healthy", () => {
   it("to the same target finishes the job: rolls the rest, and the dead release is interrupted", async () => {
     const { orphan, target, moved } = await killedRun("3.1.11", 2);
