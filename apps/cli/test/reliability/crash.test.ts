@@ -211,7 +211,7 @@ async function killAndRecover(seed: number, e: Emulator, box: Sandbox): Promise<
 }
 
 describe("the CLI killed after every machine moved, before their checks failed", () => {
-  it("the re-run finishes the dead run's release as failed, never complete, and exits 1", async () => {
+  it("the re-run puts every machine back on its previous config, finishes the dead run's release as failed, never complete, and exits 1", async () => {
     const e = await startEmulator({
       scenario: "demo",
       bootTimeMs: 50,
@@ -224,6 +224,9 @@ describe("the CLI killed after every machine moved, before their checks failed",
       const ref = e
         .images(APP)
         .find((i) => i.labels["org.opencontainers.image.version"] === TARGET)!.ref;
+      const configsBefore = new Map(
+        managedMachines(e, APP).map((m) => [m.id, structuredClone(m.config)]),
+      );
       // Immediate: every machine is updated at once, so all carry the target before any check reports.
       const { child, done } = spawnCli([...ROLLBACK, "--strategy", "immediate"], {
         env,
@@ -259,6 +262,11 @@ describe("the CLI killed after every machine moved, before their checks failed",
 
       const again = await runCli([...ROLLBACK, "--json"], { env, cwd: box.cwd });
       expect(again.code, again.stdout + again.stderr).toBe(1);
+      expect(JSON.parse(again.stdout)).toMatchObject({ status: "failed", reverted: true });
+      // Each machine the dead run moved is back on its exact previous config.
+      for (const m of managedMachines(e, APP)) {
+        expect(m.config, `${m.id} put back`).toEqual(configsBefore.get(m.id));
+      }
       expect(e.releases(APP).find((r) => r.id === dead.id)!.status).toBe("failed");
       expect(e.releases(APP).filter((r) => ["pending", "running"].includes(r.status))).toEqual([]);
       expect(e.leases(APP)).toEqual([]);
@@ -268,3 +276,169 @@ describe("the CLI killed after every machine moved, before their checks failed",
     }
   }, 60_000);
 });
+
+/**
+ * Kill points inside the health wait: the child CLI is SIGKILLed after a machine reported `started` and
+ * while it waits for that machine's checks (they report after `checkDelayMs`, so the kill lands in the
+ * wait). Half the cases then turn the target bad, so the machines the dead run moved are not healthy when
+ * the re-run looks. The re-run is the same command; see docs/reliability.md, "Killed while waiting for
+ * checks".
+ */
+interface HealthKill {
+  /** Killed this long after the n-th "<machine>: started" line of a machine with checks. */
+  startedLine: number;
+  afterMs: number;
+  /** The target's checks fail from the kill on. */
+  bad: boolean;
+  strategy: "rolling" | "immediate";
+}
+const HEALTH_KILLS: HealthKill[] = [
+  { startedLine: 1, afterMs: 0, bad: false, strategy: "rolling" },
+  { startedLine: 1, afterMs: 150, bad: true, strategy: "rolling" },
+  { startedLine: 3, afterMs: 50, bad: false, strategy: "rolling" },
+  { startedLine: 3, afterMs: 200, bad: true, strategy: "rolling" },
+  { startedLine: 2, afterMs: 100, bad: false, strategy: "immediate" },
+  { startedLine: 2, afterMs: 0, bad: true, strategy: "immediate" },
+];
+const CHECK_DELAY_MS = 900;
+
+describe.concurrent("the CLI killed while it waits for checks", () => {
+  it.each(HEALTH_KILLS.map((k) => [healthKillName(k), k] as const))(
+    "%s: the re-run converges, or puts every machine back when the target is not healthy",
+    async (_name, kill) => {
+      const e = await startEmulator({
+        scenario: "demo",
+        bootTimeMs: 50,
+        checkDelayMs: CHECK_DELAY_MS,
+        seed: 11,
+      });
+      const box = await sandbox();
+      try {
+        await killInHealthWait(kill, e, box);
+      } finally {
+        await e.close();
+        await box.dispose();
+      }
+    },
+    60_000,
+  );
+});
+
+function healthKillName(k: HealthKill): string {
+  return `${k.strategy}, killed ${k.afterMs} ms after started line ${k.startedLine}${k.bad ? ", target bad afterwards" : ""}`;
+}
+
+async function killInHealthWait(kill: HealthKill, e: Emulator, box: Sandbox): Promise<void> {
+  const env = emulatorEnv(e, box);
+  const label = healthKillName(kill);
+  const before = new Map(managedMachines(e, APP).map((m) => [m.id, structuredClone(m.config)]));
+  const digestBefore = new Map(managedMachines(e, APP).map((m) => [m.id, m.image_ref?.digest]));
+  const releasesBefore = e.releases(APP).length;
+  const command = [...ROLLBACK, "--strategy", kill.strategy];
+  // Only a machine with checks has a health wait to be killed in (the demo's workers have none).
+  const checked = new Set(
+    managedMachines(e, APP)
+      .filter(
+        (m) =>
+          Object.keys(m.config?.checks ?? {}).length > 0 ||
+          (m.config?.services ?? []).some((s) => (s.checks ?? []).length > 0),
+      )
+      .map((m) => m.id),
+  );
+  let started = 0;
+  let killedAt: string | null = null;
+  const { done } = spawnCli(command, {
+    env,
+    cwd: box.cwd,
+    onLine: (line, proc) => {
+      if (!/^[0-9a-f]{14}: started$/.test(line) || !checked.has(line.slice(0, 14))) return;
+      if (++started !== kill.startedLine) return;
+      killedAt = line.slice(0, 14);
+      setTimeout(() => proc.kill("SIGKILL"), kill.afterMs);
+    },
+  });
+  const dead = await done;
+  expect(dead.signal, `${label}: ended before the kill\n${dead.stdout}`).toBe("SIGKILL");
+  // Killed inside the wait: the machine had started and its checks had not reported yet.
+  expect(dead.stdout, label).not.toContain(`${killedAt}: checks passing`);
+  if (kill.bad) e.markImageBad(targetRef(e));
+  await sleep(200);
+  await e.idle();
+  expectInvariants(e, label, digestBefore, releasesBefore, [dead]);
+  // The dead run's leases lapse by their TTL (the CLI has no option to shorten it).
+  e.advanceClock((LEASE_TTL_SECONDS + 1) * 1000);
+
+  const again = await runCli([...command, "--json"], { env, cwd: box.cwd });
+  await e.idle();
+  expectInvariants(e, label, digestBefore, releasesBefore, [dead, again]);
+  expect(e.leases(APP), `${label}: leases after the re-run`).toEqual([]);
+  expect(
+    e
+      .releases(APP)
+      .filter((r) => ["pending", "running"].includes(r.status))
+      .map((r) => r.version),
+    `${label}: releases left open`,
+  ).toEqual([]);
+  const deadRelease = e.releases(APP)[releasesBefore];
+  expect(deadRelease, `${label}: the dead run had recorded its release`).toBeDefined();
+  if (kill.bad) {
+    // The killed run's machines were not healthy: each is back on its exact previous config, the dead
+    // run's release says failed, and the re-run fails without moving anything else.
+    expect(again.code, `${label}: ${again.stdout}${again.stderr}`).toBe(1);
+    expect(JSON.parse(again.stdout)).toMatchObject({ status: "failed", reverted: true });
+    for (const m of managedMachines(e, APP)) {
+      expect(m.config, `${label}: ${m.id} on its exact previous config`).toEqual(before.get(m.id));
+    }
+    expect(deadRelease!.status, label).toBe("failed");
+  } else {
+    // Healthy: the re-run finishes the job, every machine on the target with its checks passing.
+    expect(again.code, `${label}: ${again.stdout}${again.stderr}`).toBe(0);
+    for (const m of managedMachines(e, APP)) {
+      expect(m.image_ref?.digest, `${label}: ${m.id}`).toBe(TARGET_DIGEST);
+    }
+    expect(["interrupted", "complete"], label).toContain(deadRelease!.status);
+  }
+}
+
+function targetRef(e: Emulator): string {
+  return e.images(APP).find((i) => i.labels["org.opencontainers.image.version"] === TARGET)!.ref;
+}
+
+/**
+ * What must hold after every run, dead or alive: every machine on its previous or the target digest, no
+ * semfly release `complete` unless every machine runs the target with its checks passing, and the token
+ * nowhere in what the CLI printed or Fly recorded, whole or in part.
+ */
+function expectInvariants(
+  e: Emulator,
+  label: string,
+  digestBefore: ReadonlyMap<string, string | undefined>,
+  releasesBefore: number,
+  runs: readonly CliRun[],
+): void {
+  const machines = managedMachines(e, APP);
+  for (const m of machines) {
+    expect([digestBefore.get(m.id), TARGET_DIGEST], `${label}: ${m.id}`).toContain(
+      m.image_ref?.digest,
+    );
+  }
+  const allHealthyOnTarget = machines.every(
+    (m) =>
+      m.image_ref?.digest === TARGET_DIGEST &&
+      (m.state !== "started" ||
+        (m.checks ?? []).every((c: { status: string }) => c.status === "passing")),
+  );
+  for (const release of e.releases(APP).slice(releasesBefore)) {
+    if (release.status === "complete") {
+      expect(allHealthyOnTarget, `${label}: v${release.version} complete`).toBe(true);
+    }
+  }
+  const recorded = JSON.stringify(e.releases(APP).map((r) => r.metadata));
+  const printed = runs.map((r) => r.stdout + r.stderr).join("\n") + recorded;
+  const token = e.token;
+  for (let at = 0; at + 12 <= token.length; at += 4) {
+    expect(printed.includes(token.slice(at, at + 12)), `${label}: part of the token shown`).toBe(
+      false,
+    );
+  }
+}

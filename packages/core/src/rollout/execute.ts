@@ -11,6 +11,12 @@ import { EMPTY_GATES } from "../verify/types.js";
 import { rollBluegreen } from "./bluegreen.js";
 import { DEFAULT_KEEP_PREVIOUS_MS } from "./bluegreen-rules.js";
 import { settleLimit } from "./concurrency.js";
+import {
+  type DeadRunRecovery,
+  putBackMachine,
+  recoverDeadRuns,
+  replanPutBack,
+} from "./dead-run.js";
 import type { RolloutEvent, RolloutEventListener } from "./events.js";
 import {
   GateStep,
@@ -98,12 +104,23 @@ class RolloutRun {
   private bakeInterrupted = false;
   /** The killed run's release this run finished as complete, when it had nothing else to move. */
   private finished: { id: string; version: number } | null = null;
+  /**
+   * The run's own copy of the plan: machines a killed run left unhealthy are put back before anything
+   * else, and then move from the config they run again.
+   */
+  private readonly plan: RolloutPlan;
 
   constructor(
     private readonly client: RolloutClient,
-    private readonly plan: RolloutPlan,
+    given: RolloutPlan,
     private readonly options: ExecuteOptions,
   ) {
+    const plan: RolloutPlan = {
+      ...given,
+      machines: given.machines.map((m) => ({ ...m })),
+      skipped: [...given.skipped],
+    };
+    this.plan = plan;
     this.app = plan.app;
     this.emit = (event) => {
       if (event.type === "warning") this.warnings.push(event.message);
@@ -182,7 +199,13 @@ class RolloutRun {
         appLockId(this.plan)!,
         this.plan.machines.map((m) => m.id),
       );
-      await finishOrphans(this.client, this.plan, this.internal.signal, this.emit);
+      const recovery = await recoverDeadRuns(this.steps, this.userSignal);
+      await this.finishDeadRuns(recovery);
+      const stop = this.afterDeadRuns(recovery);
+      if (stop) {
+        await this.leases.releaseAll();
+        return stop;
+      }
       if (this.interrupted) {
         await this.leases.releaseAll();
         return this.stopped();
@@ -237,11 +260,16 @@ class RolloutRun {
       const lock = appLockId(this.plan);
       if (lock) await this.leases.takeAll(lock, []);
       let finished: OrphanRelease[];
+      let stop: RolloutResult | null;
       try {
-        finished = await finishOrphans(this.client, this.plan, this.internal.signal, this.emit);
+        const recovery = await recoverDeadRuns(this.steps, this.userSignal);
+        finished = await this.finishDeadRuns(recovery);
+        stop = this.afterDeadRuns(recovery);
       } finally {
         await this.leases.releaseAll();
       }
+      if (stop) return stop;
+      if (this.interrupted) return this.stopped();
       if (finished.length < this.plan.orphans.length) throw planOutdatedError();
       // A dead run's machines on the target but unhealthy: its record says failed, and so does this run.
       if (finished.some((o) => o.status === "failed")) {
@@ -263,6 +291,67 @@ class RolloutRun {
       updated: 0,
     });
     return this.result(end.status, end.reason, false);
+  }
+
+  private finishDeadRuns(recovery: DeadRunRecovery): Promise<OrphanRelease[]> {
+    return finishOrphans(
+      this.client,
+      { app: this.app, orphans: recovery.orphans },
+      this.internal.signal,
+      this.emit,
+      recovery.notes,
+    );
+  }
+
+  /**
+   * After a killed run's machines were put back: a run to another target moves them from the config they
+   * run again; a run to the dead run's own target ends as the dead run would have, failed and reverted
+   * (its target was not healthy, and rolling it out again would only repeat that). A machine that could not
+   * be put back stops the run. Returns the result to end with, or null to go on.
+   */
+  private afterDeadRuns(recovery: DeadRunRecovery): RolloutResult | null {
+    if (recovery.reverts.length === 0) return null;
+    let sameTarget: string | null = null;
+    const failed: string[] = [];
+    for (const revert of recovery.reverts) {
+      if (revert.orphan.metadata?.digest === this.plan.to.digest) sameTarget = revert.reason;
+      failed.push(...revert.failed.map((f) => `${f.id} (${f.reason})`));
+      for (const put of revert.putBack) {
+        const planned = this.plan.machines.find((m) => m.id === put.found.id);
+        if (planned) {
+          replanPutBack(planned, put, this.plan);
+          this.outcomes.set(planned.id, plannedOutcome(planned, this.plan));
+          continue;
+        }
+        // On this run's target already (the dead run's own target): shown as put back.
+        const machine = putBackMachine(put, this.plan);
+        const at = this.plan.skipped.findIndex((s) => s.id === machine.id);
+        if (at >= 0) this.plan.skipped.splice(at, 1);
+        this.plan.machines.push(machine);
+        this.outcomes.set(machine.id, {
+          ...plannedOutcome(machine, this.plan),
+          result: "reverted",
+        });
+      }
+      const last = revert.orphan;
+      this.finished = { id: last.id, version: last.version };
+    }
+    if (failed.length > 0) {
+      return this.result(
+        "failed",
+        `A killed run's machines were not healthy and ${failed.join(", ")} could not be put back on their previous config; nothing else was changed.`,
+        false,
+      );
+    }
+    if (sameTarget !== null) {
+      return this.result(
+        "failed",
+        `A killed run's machines were not healthy on ${this.plan.to.version ?? this.plan.to.key} (${sameTarget}); every machine it moved was put back on its previous config.`,
+        true,
+      );
+    }
+    this.finished = null;
+    return null;
   }
 
   private stopped(): RolloutResult {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { inputError, isSemflyError } from "../errors.js";
-import { settleLimit } from "./concurrency.js";
+import { settleLimit, sleep } from "./concurrency.js";
 import type { RolloutEvent } from "./events.js";
 import type { RolloutPlan } from "./plan.js";
 import type { RolloutClient } from "./port.js";
@@ -51,6 +51,15 @@ export function appLockId(
     ...plan.skipped.map((s) => s.id).filter((id) => !unreachable.has(id)),
   ].sort()[0];
 }
+
+/**
+ * After an acquire that may have landed, when to read the lease back: at once when Fly answered (a 5xx or
+ * a reset after it acted), and twice more after a timeout, for an acquire Fly grants after the client gave
+ * up on it: a lease found then is this run's and is held and given back like any other, rather than left
+ * to lock the app for its TTL.
+ */
+const LOST_ACQUIRE_LOOKS_MS = [0];
+const TIMED_OUT_ACQUIRE_LOOKS_MS = [0, 1000, 2000];
 
 interface HeldLease {
   nonce: string;
@@ -125,6 +134,17 @@ export class LeaseKeeper {
     if (failed && failed.status === "rejected") throw failed.reason;
   }
 
+  /** Lease machines this run does not hold yet (a killed run's, found once the lock is held). */
+  async takeMore(ids: readonly string[]): Promise<void> {
+    const results = await settleLimit(
+      ids.filter((id) => !this.held.has(id)),
+      LEASE_CONCURRENCY,
+      (id) => this.take(id),
+    );
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed && failed.status === "rejected") throw failed.reason;
+  }
+
   private async take(machineId: string): Promise<void> {
     let lease: { nonce: string };
     try {
@@ -136,7 +156,11 @@ export class LeaseKeeper {
       );
     } catch (error) {
       if (!mayHaveLanded(error)) throw error;
-      const ours = await this.readBackOwn(machineId);
+      const timedOut = isSemflyError(error) && error.code === "TIMEOUT";
+      const ours = await this.readBackOwn(
+        machineId,
+        timedOut ? TIMED_OUT_ACQUIRE_LOOKS_MS : LOST_ACQUIRE_LOOKS_MS,
+      );
       if (!ours) throw error;
       // Fly granted it and the answer was lost: it is this run's, held and given back like any other.
       lease = ours;
@@ -153,16 +177,29 @@ export class LeaseKeeper {
     this.options.emit({ type: "machine-leased", machineId });
   }
 
-  /** The machine's lease, if it is this run's (its description carries this run's id). */
-  private async readBackOwn(machineId: string): Promise<{ nonce: string } | null> {
-    try {
-      const lease = await this.client.readLease(this.options.app, machineId, {
-        signal: this.options.signal,
-      });
-      return lease && lease.description === this.description ? lease : null;
-    } catch {
-      return null;
+  /**
+   * The machine's lease, if it is this run's (its description carries this run's id), looked for a few
+   * times: a lease someone else holds ends the search at once (ours cannot be granted while theirs is).
+   */
+  private async readBackOwn(
+    machineId: string,
+    looks: readonly number[],
+  ): Promise<{ nonce: string } | null> {
+    let waited = 0;
+    for (const at of looks) {
+      await sleep(at - waited, this.options.signal);
+      waited = at;
+      try {
+        const lease = await this.client.readLease(this.options.app, machineId, {
+          signal: this.options.signal,
+        });
+        if (lease && lease.description === this.description) return lease;
+        if (lease) return null;
+      } catch {
+        // A failed look is like an empty one: the next look, or the error already in hand, decides.
+      }
     }
+    return null;
   }
 
   /** One refresh; ticks are independent, so a slow or retrying refresh never holds the next one back. */

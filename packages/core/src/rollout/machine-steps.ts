@@ -138,7 +138,10 @@ async function putToSleep(
  * on any transient failure (the same old config ends in the same state), and giving up on one would
  * leave the app half on the target.
  */
-export async function revertMachine(steps: MachineSteps, machine: PlannedMachine): Promise<void> {
+export async function revertMachine(
+  steps: MachineSteps,
+  machine: Pick<PlannedMachine, "id" | "region" | "cold" | "currentConfig">,
+): Promise<FlyMachine> {
   const { client, plan, leases, waiter, signal } = steps;
   let reverted: FlyMachine | null = null;
   for (let resend = 0; !reverted; resend++) {
@@ -175,4 +178,5 @@ export async function revertMachine(steps: MachineSteps, machine: PlannedMachine
     deadline,
     signal,
   );
+  return reverted;
 }

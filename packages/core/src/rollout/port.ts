@@ -19,7 +19,7 @@ export type RolloutClient = Pick<
   | "createMachine"
   | "destroyMachine"
   | "setCordon"
-  | "listMachines"
+  | "listMachineVersions"
   | "waitForState"
   | "acquireLease"
   | "refreshLease"

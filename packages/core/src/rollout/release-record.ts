@@ -176,12 +176,15 @@ export async function finishOrphans(
   plan: Pick<RolloutPlan, "app" | "orphans">,
   signal: AbortSignal,
   emit: (e: RolloutEvent) => void,
+  /** What the record says happened, by orphan id, when this run did more than look (it put machines back). */
+  outcomes: ReadonlyMap<string, { error: string; putBack: string[] }> = new Map(),
 ): Promise<OrphanRelease[]> {
   const { orphans } = plan;
   const stillOpen = await stillInProgress(client, plan, signal);
   const open = orphans.filter((o) => stillOpen.has(o.id));
   for (const orphan of open) {
     const notes = orphan.metadata ?? {};
+    const outcome = outcomes.get(orphan.id);
     try {
       await client.updateRelease(
         orphan.id,
@@ -191,11 +194,13 @@ export async function finishOrphans(
             semfly: {
               ...notes,
               machines: orphan.machines,
-              ...(orphan.status === "interrupted"
-                ? { error: "The run was killed; a later semfly run finished its record." }
-                : orphan.status === "failed"
-                  ? { error: UNHEALTHY_ORPHAN }
-                  : {}),
+              ...(outcome
+                ? outcome
+                : orphan.status === "interrupted"
+                  ? { error: "The run was killed; a later semfly run finished its record." }
+                  : orphan.status === "failed"
+                    ? { error: UNHEALTHY_ORPHAN }
+                    : {}),
             },
           },
         },
@@ -235,7 +240,7 @@ export function planOutdatedError(): SemflyError {
  * and writing the plan's view over it would make Fly's record lie. When the releases cannot be read, each
  * orphan counts as still open (the plan's view is all there is).
  */
-async function stillInProgress(
+export async function stillInProgress(
   client: ReleaseClient,
   { app, orphans }: Pick<RolloutPlan, "app" | "orphans">,
   signal: AbortSignal,

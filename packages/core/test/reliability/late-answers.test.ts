@@ -72,10 +72,25 @@ describe.concurrent("answers that come after semfly gave up", () => {
     }
   });
 
-  it("a lease granted late stops the run before any change, and that lease expires by its TTL", async () => {
+  it("a lease granted after the acquire timed out is read back as this run's, held, and given back: never left to its TTL", async () => {
     const { world, before, plan, outcome } = await rollbackWithLate("machines.lease.acquire");
     try {
-      expect("error" in outcome && (outcome.error as { code?: string }).code).toBe("TIMEOUT");
+      // The acquire timed out; Fly granted it later; a later read-back found it bearing this run's id.
+      expect("result" in outcome && outcome.result.status).toBe("complete");
+      const log = world.emulator.requestLog;
+      const timedOut = log.find(
+        (r) => r.operation === "machines.lease.acquire" && r.fault?.startsWith("delay"),
+      )!;
+      expect(timedOut).toBeDefined();
+      const id = timedOut.path.split("/").at(-2)!;
+      expect(
+        log.filter((r) => r.operation === "machines.lease.get" && r.path.includes(id)).length,
+      ).toBeGreaterThanOrEqual(2);
+      // Given back by the run, not by the clock: no lease is held and none was left to expire.
+      expect(world.emulator.leases(APP)).toEqual([]);
+      expect(
+        log.filter((r) => r.operation === "machines.lease.release" && r.path.includes(id)),
+      ).toHaveLength(1);
       await expectPromiseKept(world, outcome, {
         label: "late lease",
         before,
