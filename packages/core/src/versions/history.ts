@@ -189,6 +189,7 @@ export function buildVersionHistory(input: HistoryInput): VersionHistory {
     releases: input.releases,
     appMachines,
     labelsByDigest: input.labelsByDigest,
+    otherMachines: (input.machines ?? []).filter((m) => !isAppMachine(m)),
   });
   const ascending = [...input.releases].sort((a, b) => a.version - b.version);
   const groups = new Map<string, Accumulator>();

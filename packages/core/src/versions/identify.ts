@@ -15,6 +15,11 @@ export interface IdentityEvidence {
   appMachines: readonly FlyMachine[];
   /** Image labels by digest, e.g. from `Release.image { config }` or a registry. */
   labelsByDigest?: Record<string, Record<string, string>> | undefined;
+  /**
+   * The listing's other machines (parked, kept, destroyed): not the app's, but an image's labels never
+   * change, so a version only they run is still known by its label (the label loader counts on it).
+   */
+  otherMachines?: readonly FlyMachine[] | undefined;
 }
 
 /** The digest a release names: `Release.image.digest`, the digest in its ref, or what semfly recorded. */
@@ -58,7 +63,7 @@ export class ImageIdentities {
     for (const [digest, labels] of Object.entries(evidence.labelsByDigest ?? {})) {
       this.labelsByDigest.set(digest, labels);
     }
-    for (const machine of evidence.appMachines) {
+    for (const machine of [...evidence.appMachines, ...(evidence.otherMachines ?? [])]) {
       const digest = machine.imageRef?.digest;
       if (digest && machine.imageRef && Object.keys(machine.imageRef.labels).length > 0) {
         this.labelsByDigest.set(digest, {
@@ -66,6 +71,9 @@ export class ImageIdentities {
           ...this.labelsByDigest.get(digest),
         });
       }
+    }
+    for (const machine of evidence.appMachines) {
+      const digest = machine.imageRef?.digest;
       if (digest) this.digestByRef.set(machine.image, digest);
     }
     for (const release of evidence.releases) {

@@ -39,6 +39,36 @@ describe("versions known only from an OCI label", () => {
     expect(lookupVersion(history, "2.4.0").digest).toBe(digestOf("2.4.0"));
   });
 
+  it("names a version only parked machines run by their labels, as the label lookup expects", () => {
+    const parkedMetadata = {
+      fly_platform_version: "v2",
+      fly_process_group: "app",
+      semfly_parked_until: "2026-12-02T12:00:00Z",
+      semfly_parked_digest: digestOf("2.4.0"),
+    };
+    const onImage = (id: string, version: string, metadata?: Record<string, string>) =>
+      machine({
+        id,
+        image: flyctlRef(version === "2.5.0" ? 3 : 2),
+        imageRef: {
+          registry: "registry.fly.io",
+          repository: "acme-web",
+          tag: null,
+          digest: digestOf(version),
+          labels: label(version),
+        },
+        ...(metadata ? { metadata, config: { image: flyctlRef(2), metadata } } : {}),
+      });
+    const history = buildVersionHistory({
+      app,
+      releases,
+      machines: [onImage("live1", "2.5.0"), onImage("parked1", "2.4.0", parkedMetadata)],
+    });
+    const entry = history.versions.find((v) => v.digest === digestOf("2.4.0"));
+    expect(entry?.version).toBe("2.4.0");
+    expect(history.machines.map((m) => m.machine.id)).toEqual(["live1"]);
+  });
+
   it("leaves such an image unversioned, under its digest, when its labels are not known", () => {
     const history = buildVersionHistory({ app, releases });
     expect(history.versions.map((v) => [v.version, v.key])).toEqual([
