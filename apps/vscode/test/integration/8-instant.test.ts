@@ -92,12 +92,13 @@ suite("Roll back instantly to a parked version", () => {
   const parkedRows = (row: TreeNode) =>
     api.provider.getChildren(row).filter((n) => tokens(n)[0] === NodeContext.parked);
   /**
-   * The row of the version 3.1.12's machines run. Only its image labels name it (its release has a
-   * `deployment-…` tag), so once no app machine runs it core's history shows it by digest.
+   * The row of the version the parked machines run: 3.1.12, named only by its image labels (its release
+   * has a `deployment-…` tag), which the parked machines still carry once no app machine runs it.
    */
   const parkedVersionRow = () => {
     const digest = parked()[0]!.config!.metadata![PARKED_DIGEST_KEY]!;
     const entry = api.model.history(DEMO_APP)?.versions.find((v) => v.digest === digest);
+    assert.equal(entry?.version, "3.1.12", "the parked version lost its label");
     return versionNodes(api).find((n) => n.item().id.endsWith(`/version/${entry?.key}`));
   };
 
