@@ -1,6 +1,7 @@
 export * from "./config-diff.js";
 export * from "./config-match.js";
 export * from "./config-release.js";
+export * from "./deploy-guards.js";
 export * from "./diff.js";
 export * from "./freeze.js";
 export * from "./history.js";
