@@ -13,12 +13,11 @@ import {
 } from "../rollout/plan.js";
 import type { RolloutClient } from "../rollout/port.js";
 import { configRanVersion } from "../versions/config-match.js";
-import { checkDeployable } from "../versions/deploy-guards.js";
+import { checkDeployArguments, checkDeployable } from "../versions/deploy-guards.js";
 import { withFormerImages } from "../versions/former-images.js";
 import type { VersionEntry, VersionHistory } from "../versions/history.js";
 import { digestReference } from "../versions/image-ref.js";
 import { type RolloutPreflight, releaseCommandOf } from "../versions/preflight.js";
-import { parseVersion } from "../versions/recognize.js";
 import { releaseInProgress, releaseSucceeded, semflyMetadata } from "../versions/release-status.js";
 import {
   type RollbackTarget,
@@ -343,29 +342,6 @@ export async function releaseAppConfig(
 function releaseCommandStep(definition: Record<string, unknown> | null): ReleaseCommand | null {
   const command = releaseCommandOf(definition);
   return command ? { command } : null;
-}
-
-/**
- * What a deploy can refuse before asking Fly anything: a version that is not semver, an empty image.
- * Returns the version in its canonical form.
- */
-export function checkDeployArguments(versionText: string, imageRef: string): string {
-  const version = parseVersion(versionText);
-  if (!version) {
-    throw inputError(
-      "NOT_A_VERSION",
-      `${quote(versionText)} is not a semver version.`,
-      "Pass a version such as 3.2.0 or v3.2.0-rc.1.",
-    );
-  }
-  if (imageRef.trim() === "") {
-    throw inputError(
-      "IMAGE_MISSING",
-      `The image to deploy is empty (${quote(imageRef)}).`,
-      `Pass the image pushed for ${version}, e.g. --image registry.fly.io/<app>:${version}.`,
-    );
-  }
-  return version;
 }
 
 /** The registry calls a deploy may make; labels only when it is given a client that reads them. */

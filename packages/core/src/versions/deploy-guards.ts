@@ -4,7 +4,7 @@
  * the immutability rules has a flag that lifts it.
  */
 import semver from "semver";
-import { inputError } from "../errors.js";
+import { inputError, quote } from "../errors.js";
 import type { VersionHistory } from "./history.js";
 import { parseImageReference } from "./image-ref.js";
 import { OCI_VERSION_LABEL, parseVersion } from "./recognize.js";
@@ -103,4 +103,27 @@ function checkImageNamesVersion(candidate: DeployCandidate): void {
     `${candidate.imageRef} names ${conflict.version} (${where}), not ${candidate.version}.`,
     `Deploy it as ${conflict.version}, or pass --force-version to deploy it as ${candidate.version} anyway.`,
   );
+}
+
+/**
+ * What a deploy can refuse before asking Fly anything: a version that is not semver, an empty image.
+ * Returns the version in its canonical form.
+ */
+export function checkDeployArguments(versionText: string, imageRef: string): string {
+  const version = parseVersion(versionText);
+  if (!version) {
+    throw inputError(
+      "NOT_A_VERSION",
+      `${quote(versionText)} is not a semver version.`,
+      "Pass a version such as 3.2.0 or v3.2.0-rc.1.",
+    );
+  }
+  if (imageRef.trim() === "") {
+    throw inputError(
+      "IMAGE_MISSING",
+      `The image to deploy is empty (${quote(imageRef)}).`,
+      `Pass the image pushed for ${version}, e.g. --image registry.fly.io/<app>:${version}.`,
+    );
+  }
+  return version;
 }
