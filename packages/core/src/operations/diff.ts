@@ -1,5 +1,5 @@
 /** `semfly diff A B`: the I/O around the pure diff in versions/diff.ts (labels, configs, fly.tomls). */
-import { configRanVersion } from "../versions/config-match.js";
+import { newestConfigThatRan } from "../versions/config-match.js";
 import { diffVersions, type VersionDiff } from "../versions/diff.js";
 import type { VersionEntry, VersionHistory } from "../versions/history.js";
 import { digestReference } from "../versions/image-ref.js";
@@ -33,9 +33,8 @@ export async function findVersionConfigs(
   let found: { a: MachineConfig | null; b: MachineConfig | null } = { a: null, b: null };
   for (const { machine } of candidates) {
     const versions = await client.listMachineVersions(history.app, machine.id, { signal });
-    const newestFirst = [...versions].sort((x, y) => y.version.localeCompare(x.version));
-    const configA = newestFirst.find((v) => configRanVersion(v.config, a))?.config ?? null;
-    const configB = newestFirst.find((v) => configRanVersion(v.config, b))?.config ?? null;
+    const configA = newestConfigThatRan(versions, a);
+    const configB = newestConfigThatRan(versions, b);
     if (configA && configB) return { a: configA, b: configB };
     found = { a: found.a ?? configA, b: found.b ?? configB };
   }

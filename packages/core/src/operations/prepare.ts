@@ -12,7 +12,7 @@ import {
   type RolloutStrategy,
 } from "../rollout/plan.js";
 import type { RolloutClient } from "../rollout/port.js";
-import { configRanVersion } from "../versions/config-match.js";
+import { newestConfigThatRan } from "../versions/config-match.js";
 import { checkDeployArguments, checkDeployable } from "../versions/deploy-guards.js";
 import { withFormerImages } from "../versions/former-images.js";
 import type { VersionEntry, VersionHistory } from "../versions/history.js";
@@ -470,10 +470,8 @@ export async function collectHistoricalConfigs(
   await Promise.all(
     history.machines.map(async ({ machine }) => {
       const versions = await client.listMachineVersions(history.app, machine.id, { signal });
-      const match = [...versions]
-        .sort((a, b) => b.version.localeCompare(a.version))
-        .find((v) => configRanVersion(v.config, target));
-      if (match) configs.set(machine.id, match.config);
+      const match = newestConfigThatRan(versions, target);
+      if (match) configs.set(machine.id, match);
     }),
   );
   return configs;

@@ -5,6 +5,8 @@ import {
   deployReleaseOf,
   keyPathChanges,
   lookupVersion,
+  type MachineConfig,
+  newestConfigThatRan,
   normalizeDefinition,
 } from "../../src/index.js";
 import { release } from "../builders.js";
@@ -68,5 +70,22 @@ describe("key-path differences", () => {
       { path: "vm[1]", a: null, b: { cpus: 1 }, change: "added" },
     ]);
     expect(keyPathChanges({ a: [1, 2] }, { a: [1, 2] })).toEqual([]);
+  });
+});
+
+describe("the config a machine ran a version with", () => {
+  it("is the newest of its versions that ran it, by version id, whatever order Fly lists them in", () => {
+    const entry = lookupVersion(history(), "1.0.0");
+    const ran = (memory: number): MachineConfig => ({
+      image: ref("1.0.0"),
+      guest: { cpu_kind: "shared", cpus: 1, memory_mb: memory },
+    });
+    const versions = [
+      { version: "01HV0000000000000000000001", config: ran(256) },
+      { version: "01HV0000000000000000000003", config: { image: ref("1.1.0") } },
+      { version: "01HV0000000000000000000002", config: ran(512) },
+    ];
+    expect(newestConfigThatRan(versions, entry)?.guest).toMatchObject({ memory_mb: 512 });
+    expect(newestConfigThatRan(versions.slice(1, 2), entry)).toBeNull();
   });
 });
