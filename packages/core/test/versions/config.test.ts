@@ -9,7 +9,7 @@ import {
   newestConfigThatRan,
   normalizeDefinition,
 } from "../../src/index.js";
-import { release } from "../builders.js";
+import { machine, release } from "../builders.js";
 
 const ref = (v: string) => `registry.fly.io/acme-web:${v}`;
 
@@ -33,6 +33,20 @@ describe("the release a version's fly.toml is read from", () => {
 
   it("is its newest attempt when none completed", () => {
     expect(deployReleaseOf(lookupVersion(history(), "1.1.0"))?.version).toBe(4);
+  });
+
+  it("is none for a version only machines know (fly image update): refused, pointing at the machines", () => {
+    const h = buildVersionHistory({
+      app: "acme-web",
+      releases: [release({ version: 1, imageRef: ref("1.0.0") })],
+      machines: [
+        machine({ id: "m1", image: ref("1.3.0") }),
+        machine({ id: "m2", image: ref("1.0.0") }),
+      ],
+    });
+    expect(() => chooseConfigRelease(h, lookupVersion(h, "1.3.0"))).toThrow(
+      "1.3.0 runs on acme-web without a Fly release (an image change such as `fly image update`): no fly.toml was recorded for it.",
+    );
   });
 
   it("is the release itself with --release, and a bad number is refused", () => {
