@@ -7,7 +7,7 @@ import { runRollout } from "../rollout-runner.js";
 export default class Deploy extends BaseCommand {
   static override summary = "Deploy an image as a new version, with the rollback engine.";
   static override description =
-    "Resolves REF in Fly's registry, pins it by digest and rolls it out as VERSION with the same engine, flags and output as rollback. A version is immutable: VERSION may not name another image than the one it was deployed as. Deploying a version lower than the live one needs --allow-downgrade (or use rollback). When the app config has deploy.release_command, it runs first on a one-off machine with the new image, as flyctl runs it; the deploy stops, changing no machine, if it fails.";
+    "Resolves REF in Fly's registry, pins it by digest and rolls it out as VERSION with the same engine, flags and output as rollback. A version is immutable: VERSION may not name another image than the one it was deployed as, and a build of it (VERSION+build) may not be a second image of the same semver precedence; neither can be overridden. An image whose own tag or org.opencontainers.image.version label names another version is refused unless --force-version. Deploying a version lower than the live one needs --allow-downgrade (or use rollback). When the app config has deploy.release_command, it runs first on a one-off machine with the new image, as flyctl runs it; the deploy stops, changing no machine, if it fails.";
   static override examples = [
     "<%= config.bin %> <%= command.id %> 3.2.0 --image registry.fly.io/acme-web:3.2.0 --yes",
     "<%= config.bin %> <%= command.id %> 3.2.0 --image registry.fly.io/acme-web:3.2.0 --dry-run",
@@ -27,6 +27,10 @@ export default class Deploy extends BaseCommand {
     }),
     "allow-downgrade": Flags.boolean({
       summary: "Allow VERSION to be lower than the live version.",
+    }),
+    "force-version": Flags.boolean({
+      summary:
+        "Deploy as VERSION even though the image's own tag or org.opencontainers.image.version label names another version.",
     }),
     push: Flags.boolean({
       summary:
@@ -64,6 +68,7 @@ export default class Deploy extends BaseCommand {
       version: args.version,
       imageRef: flags.image,
       allowDowngrade: flags["allow-downgrade"],
+      forceVersion: flags["force-version"],
       registry: connection.registry,
       push: flags.push,
       skipReleaseCommand: flags["skip-release-command"],

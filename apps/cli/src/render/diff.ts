@@ -36,6 +36,42 @@ const CHANGE_STYLE = {
   unchanged: undefined,
 } as const;
 
+/** The fly.toml section: each version's from its deploy release, or why one is missing. */
+function appConfigLines(
+  diff: VersionDiff,
+  a: string,
+  b: string,
+  table: (headers: string[], rows: Cell[][]) => string,
+  dim: (text: string) => string,
+): string[] {
+  const config = diff.appConfig;
+  if (!config) return [dim("  Not compared.")];
+  const missing = [
+    config.a.found ? null : missingText(a, config.a.release),
+    config.b.found ? null : missingText(b, config.b.release),
+  ].filter((line): line is string => line !== null);
+  if (missing.length > 0) return missing.map((line) => dim(`  ${line}`));
+  const from = `From releases v${config.a.release} and v${config.b.release}.`;
+  if (config.changes.length === 0) return [dim(`  No differences. ${from}`)];
+  return [
+    table(
+      ["KEY", a, b],
+      config.changes.map((change) => [
+        { text: change.path, style: CHANGE_STYLE[change.change] },
+        valueText(change.a),
+        valueText(change.b),
+      ]),
+    ),
+    dim(`  ${from}`),
+  ];
+}
+
+function missingText(name: string, release: number | null): string {
+  return release === null
+    ? `${name} has no Fly release, so no fly.toml was recorded for it.`
+    : `Release v${release} (${name}) recorded no fly.toml.`;
+}
+
 export function diffText(
   diff: VersionDiff,
   term: Terminal,
@@ -118,6 +154,9 @@ export function diffText(
       ),
     );
   }
+
+  out.push("", c.bold("App config (fly.toml)"));
+  out.push(...appConfigLines(diff, a, b, table, c.dim));
 
   // Two apps' release numbers do not line up (`diff --against`): no section rather than an empty one.
   if (options.releases === false) return out.join("\n");

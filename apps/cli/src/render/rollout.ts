@@ -25,6 +25,42 @@ export function undoCommand(bin: string, app: string, from: VersionRef | null): 
 const refName = (ref: VersionRef | null) => versionLabel(ref);
 
 /**
+ * When one rollback cannot restore what ran before (process groups or regions ran other versions before
+ * the run), what ran where, so nobody takes the undo command for an exact restore. Empty when it is exact.
+ */
+export function undoDriftLines(result: RolloutResult): string[] {
+  const undo = result.undo;
+  if (!undo || undo.elsewhere.length === 0) return [];
+  const head = undo.target
+    ? `Not an exact undo: it puts every machine on ${refName(undo.target)}, but before this run these ran another version (rollback has no per-group target):`
+    : "No one rollback restores what ran before: the app had no single live version. Before this run:";
+  return [
+    head,
+    ...undo.elsewhere.map((group) => {
+      const ran = group.from ? refName(group.from) : "an unidentified image";
+      const digest = group.from?.digest && group.from.version ? ` (${group.from.digest})` : "";
+      return `  ${group.processGroup} in ${group.region}: ${ran}${digest} on ${group.machineIds.join(", ")}`;
+    }),
+  ];
+}
+
+/** The same, as data for --json: whether the undo is exact and what ran where instead. */
+function undoDriftJson(result: RolloutResult) {
+  const undo = result.undo;
+  if (!undo) return { undoExact: null, undoElsewhere: [] };
+  return {
+    undoExact: undo.exact,
+    undoElsewhere: undo.elsewhere.map((group) => ({
+      processGroup: group.processGroup,
+      region: group.region,
+      version: group.from?.version ?? null,
+      digest: group.from?.digest ?? null,
+      machines: group.machineIds,
+    })),
+  };
+}
+
+/**
  * The one line (and suggestion) a rollout that did not complete leaves on stderr, whatever the mode:
  * stdout has the table or the JSON, and a CI step that shows only stderr still says why it failed.
  */
@@ -57,11 +93,14 @@ export function rolloutFailure(
     message = `${subject} failed: ${reason || "no reason given"}${back}.`;
   }
   const undo = undoCommand(bin, result.app, result.undoTarget);
+  // Not exact when groups ran other versions before: said in the suggestion too (stderr is all CI shows).
+  const inexact =
+    result.undo && !result.undo.exact ? " (not exact: the result says what ran where)" : "";
   const suggestion =
     result.status === "interrupted"
-      ? `Run the same command again to finish${undo ? `, or undo with \`${undo}\`` : ""}.`
+      ? `Run the same command again to finish${undo ? `, or undo with \`${undo}\`${inexact}` : ""}.`
       : undo
-        ? `See the machines above for what failed; to go back: \`${undo}\`.`
+        ? `See the machines above for what failed; to go back: \`${undo}\`${inexact}.`
         : "See the machines above for what failed, then run it again.";
   return { message, suggestion };
 }
@@ -279,6 +318,7 @@ export function rolloutJson({
     reason: result?.reason ?? null,
     reverted: result?.reverted ?? false,
     undo: result ? undoCommand(bin, plan.app, result.undoTarget) : null,
+    ...(result ? undoDriftJson(result) : {}),
     notRestored,
     warnings: result?.warnings ?? plan.warnings,
     skippedVersions: skippedVersions ?? [],
@@ -525,9 +565,12 @@ export function resultText(
     lines.push(c.yellow(`Note: ${notRestored}`));
   }
   const undo = undoCommand(bin, result.app, result.undoTarget);
+  const drift = undoDriftLines(result);
+  if (undo || drift.length > 0) lines.push("");
   if (undo) {
-    lines.push("");
-    lines.push(`To undo: ${c.bold(undo)}`);
+    // After a failure left machines changed (--no-revert), the same command is the way back.
+    lines.push(`${result.status === "failed" ? "To go back" : "To undo"}: ${c.bold(undo)}`);
   }
+  lines.push(...drift.map((line) => c.yellow(line)));
   return lines.join("\n");
 }

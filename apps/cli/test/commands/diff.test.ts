@@ -14,7 +14,7 @@ const REV11 = "76670bd82fcf71b24a978b961f104289eedbae40";
 const REV12 = "7161d7bfa94ad37a2df60541bf82fb92bd5665a9";
 
 describe("semfly diff", () => {
-  it("compares a version with the live one: image, commits, labels, config, releases", async () => {
+  it("compares a version with the live one: image, commits, labels, config, fly.toml, releases", async () => {
     const { stdout, stderr, exitCode } = await semfly(["diff", "3.1.11"], emulator, {
       env: { COLUMNS: "160" },
     });
@@ -41,6 +41,9 @@ describe("semfly diff", () => {
         "Machine config",
         "  PATH             3.1.11  3.1.12",
         "  guest.memory_mb  512     1024",
+        "",
+        "App config (fly.toml)",
+        "  No differences. From releases v18 and v23.",
         "",
         "Releases between (5)",
         "  RELEASE  STATUS       REASON  DESCRIPTION                  USER             DATE",

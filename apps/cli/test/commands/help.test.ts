@@ -27,6 +27,7 @@ describe("the command line", () => {
     const config = await Config.load(CLI_ROOT);
     const ours = config.commands.filter((c) => c.pluginName === "semfly");
     expect(ours.map((c) => c.id).sort()).toEqual([
+      "config",
       "deploy",
       "diff",
       "freeze",

@@ -1,3 +1,4 @@
+export * from "./config.js";
 export * from "./diff.js";
 export * from "./freeze.js";
 export * from "./image-labels.js";

@@ -1,8 +1,7 @@
-import semver from "semver";
 import { inputError, isSemflyError, quote, SemflyError } from "../errors.js";
 import type { FlyClient } from "../fly/client.js";
 import type { RegistryClient } from "../registry/client.js";
-import { resolveDeployImage } from "../registry/deploy-image.js";
+import { type DeployImage, resolveDeployImage } from "../registry/deploy-image.js";
 import { COLD_STATES, withoutCompatChecks } from "../rollout/health.js";
 import {
   configuredCheckCount,
@@ -13,12 +12,12 @@ import {
   type RolloutStrategy,
 } from "../rollout/plan.js";
 import type { RolloutClient } from "../rollout/port.js";
-import { configRanVersion } from "../versions/config-match.js";
+import { newestConfigThatRan } from "../versions/config-match.js";
+import { checkDeployArguments, checkDeployable } from "../versions/deploy-guards.js";
 import { withFormerImages } from "../versions/former-images.js";
 import type { VersionEntry, VersionHistory } from "../versions/history.js";
 import { digestReference } from "../versions/image-ref.js";
 import { type RolloutPreflight, releaseCommandOf } from "../versions/preflight.js";
-import { parseVersion } from "../versions/recognize.js";
 import { releaseInProgress, releaseSucceeded, semflyMetadata } from "../versions/release-status.js";
 import {
   type RollbackTarget,
@@ -345,27 +344,25 @@ function releaseCommandStep(definition: Record<string, unknown> | null): Release
   return command ? { command } : null;
 }
 
+/** The registry calls a deploy may make; labels only when it is given a client that reads them. */
+export type DeployRegistry = Pick<RegistryClient, "resolve" | "copyImage"> &
+  Partial<Pick<RegistryClient, "labelsForDigest">>;
+
 /**
- * What a deploy can refuse before asking Fly anything: a version that is not semver, an empty image.
- * Returns the version in its canonical form.
+ * The image's labels, for the guard that its own version label agrees: Fly's answer when it carried any
+ * (whether `app.image { config }` does is uncertain), else the registry's config blob, else none known.
  */
-export function checkDeployArguments(versionText: string, imageRef: string): string {
-  const version = parseVersion(versionText);
-  if (!version) {
-    throw inputError(
-      "NOT_A_VERSION",
-      `${quote(versionText)} is not a semver version.`,
-      "Pass a version such as 3.2.0 or v3.2.0-rc.1.",
-    );
-  }
-  if (imageRef.trim() === "") {
-    throw inputError(
-      "IMAGE_MISSING",
-      `The image to deploy is empty (${quote(imageRef)}).`,
-      `Pass the image pushed for ${version}, e.g. --image registry.fly.io/<app>:${version}.`,
-    );
-  }
-  return version;
+async function deployImageLabels(
+  registry: DeployRegistry | null | undefined,
+  image: DeployImage,
+  signal: AbortSignal | undefined,
+): Promise<Record<string, string>> {
+  if (image.labels && Object.keys(image.labels).length > 0) return image.labels;
+  if (!registry?.labelsForDigest) return {};
+  const labels = await registry
+    .labelsForDigest(image.ref, image.digest, signal ? { signal } : {})
+    .catch(() => null);
+  return labels ?? {};
 }
 
 /** Resolve an image ref for a new version and plan its rollout, guarding version immutability. */
@@ -378,9 +375,11 @@ export async function prepareDeploy(
     allowDowngrade?: boolean;
     /** `--skip-release-command`. */
     skipReleaseCommand?: boolean;
-    /** Asked when Fly cannot resolve the ref (private images elsewhere), and for `--push`. */
-    registry?: Pick<RegistryClient, "resolve" | "copyImage"> | null;
+    /** Asked when Fly cannot resolve the ref (private images elsewhere), for `--push`, and for labels. */
+    registry?: DeployRegistry | null;
     push?: boolean;
+    /** `--force-version`: deploy as `version` although the image's tag or label names another. */
+    forceVersion?: boolean;
   },
 ): Promise<PreparedRollout> {
   const version = checkDeployArguments(input.version, input.imageRef);
@@ -394,35 +393,14 @@ export async function prepareDeploy(
       signal: input.signal,
     }),
   ]);
-  const existing = history.versions.find((v) => v.version === version);
-  if (existing?.digest && existing.digest !== image.digest) {
-    throw inputError(
-      "VERSION_IMMUTABLE",
-      `${version} was already deployed to ${app} as ${existing.digest}; ${input.imageRef} is ${image.digest}.`,
-      "A version is immutable once deployed: bump the version for a new image.",
-    );
-  }
-  const other = history.versions.find(
-    (v) => v.digest === image.digest && v.version && v.version !== version,
-  );
-  if (other) {
-    throw inputError(
-      "DIGEST_HAS_VERSION",
-      `${input.imageRef} was already deployed to ${app} as ${other.version}.`,
-      `Roll back to it instead: \`semfly rollback ${other.version}\`.`,
-    );
-  }
-  const live = history.live?.version;
-  if (live && semver.lt(version, live) && !input.allowDowngrade) {
-    throw inputError(
-      "DOWNGRADE_REFUSED",
-      `${version} is lower than the live version ${live}.`,
-      "Use `semfly rollback` for an older version, or pass --allow-downgrade.",
-    );
-  }
-  if (existing?.live && !history.drift) {
-    throw inputError("ALREADY_LIVE", `${version} is already live on ${app}.`, "Nothing to deploy.");
-  }
+  checkDeployable(history, {
+    version,
+    imageRef: input.imageRef,
+    digest: image.digest,
+    labels: input.forceVersion ? {} : await deployImageLabels(input.registry, image, input.signal),
+    allowDowngrade: input.allowDowngrade,
+    forceVersion: input.forceVersion,
+  });
   refuseWithoutMachines(history);
   const appConfig = await releaseAppConfig(client, history, {
     target: null,
@@ -492,10 +470,8 @@ export async function collectHistoricalConfigs(
   await Promise.all(
     history.machines.map(async ({ machine }) => {
       const versions = await client.listMachineVersions(history.app, machine.id, { signal });
-      const match = [...versions]
-        .sort((a, b) => b.version.localeCompare(a.version))
-        .find((v) => configRanVersion(v.config, target));
-      if (match) configs.set(machine.id, match.config);
+      const match = newestConfigThatRan(versions, target);
+      if (match) configs.set(machine.id, match);
     }),
   );
   return configs;

@@ -1,8 +1,10 @@
 /** `semfly diff --app APP --against STAGING`: the live versions of two apps (two stages) side by side. */
 import { inputError } from "../errors.js";
+import { diffVersions, type VersionDiff } from "../versions/diff.js";
 import type { VersionHistory } from "../versions/history.js";
 import type { MachineConfig } from "../versions/types.js";
-import { diffVersions, registryLabels, type VersionDiff } from "./diff.js";
+import { type ConfigClient, readDeployConfigs } from "./config.js";
+import { registryLabels } from "./diff.js";
 import { type HistoryClient, loadVersionHistory } from "./load-history.js";
 import type { PrepareClient } from "./prepare.js";
 
@@ -21,7 +23,7 @@ function liveConfig(history: VersionHistory): MachineConfig | null {
 }
 
 export async function loadStageDiff(
-  client: HistoryClient & Pick<PrepareClient, "resolveImage">,
+  client: HistoryClient & ConfigClient & Pick<PrepareClient, "resolveImage">,
   app: string,
   against: string,
   options: { history?: VersionHistory | undefined; signal?: AbortSignal | undefined } = {},
@@ -42,9 +44,18 @@ export async function loadStageDiff(
   }
   const a = here.live!;
   const b = there.live!;
-  const [labelsA, labelsB] = await Promise.all([
+  const [labelsA, labelsB, appConfigs] = await Promise.all([
     registryLabels(client, app, a, options.signal),
     registryLabels(client, against, b, options.signal),
+    // Each live version's fly.toml from its own app's deploy release: the same source as `config`.
+    readDeployConfigs(
+      client,
+      [
+        { app, entry: a },
+        { app: against, entry: b },
+      ],
+      options.signal,
+    ),
   ]);
   const configA = liveConfig(here);
   const configB = liveConfig(there);
@@ -54,6 +65,7 @@ export async function loadStageDiff(
     b,
     configs: { a: configA, b: configB },
     labels: { a: labelsA, b: labelsB },
+    appConfigs: { a: appConfigs[0]!, b: appConfigs[1]! },
   });
   // Release numbers of two apps do not line up: there is no release range between them.
   return { ...diff, against, releasesBetween: [] };

@@ -22,6 +22,8 @@ export interface DeployImageInput {
 export interface DeployImage {
   ref: string;
   digest: string;
+  /** The labels Fly's answer carried (`app.image { config }`); absent when it came from elsewhere. */
+  labels?: Record<string, string>;
   /** Set when `--push` copied it. */
   copiedFrom?: string;
 }
@@ -47,7 +49,7 @@ export async function resolveDeployImage(
     flyError = error;
     return null;
   });
-  if (image) return { ref: image.ref, digest: image.digest };
+  if (image) return { ref: image.ref, digest: image.digest, labels: image.labels };
   const notFound = () =>
     inputError(
       "IMAGE_NOT_FOUND",

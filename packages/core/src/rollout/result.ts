@@ -1,4 +1,5 @@
 /** What a rollout ended as: pure assembly from the plan and what happened to each machine. */
+import { type ExactUndo, exactUndo } from "../versions/undo.js";
 import type { PlannedMachine, RolloutPlan, VersionRef } from "./plan.js";
 
 export const NOT_RESTORED_NOTE =
@@ -47,11 +48,22 @@ export interface RolloutResult {
   reverted: boolean;
   /** What the app runs now: the target, the previous version, or null when machines are mixed. */
   liveNow: VersionRef | null;
-  /** The version a rollback to which undoes this one; null when nothing changed. */
+  /**
+   * The version a rollback to which undoes this one; null when nothing is left changed (nothing moved, or
+   * a failure put every machine back). Set after a `--no-revert` failure too: the way back.
+   */
   undoTarget: VersionRef | null;
+  /**
+   * Whether that rollback restores exactly what ran before, and if not, what the changed machines ran
+   * instead per process group and region (drift before the run). Null when there is nothing to undo.
+   */
+  undo?: ExactUndo | null;
   warnings: string[];
   notRestored: string;
 }
+
+/** Results that leave a machine on another image than it had: what an undo has to move back. */
+const LEFT_CHANGED = new Set<MachineResult>(["updated", "failed", "revert-failed"]);
 
 export function refOf(ref: VersionRef): VersionRef {
   return { key: ref.key, version: ref.version, digest: ref.digest };
@@ -107,7 +119,29 @@ export function assembleResult(input: ResultInput): RolloutResult {
     (m) => m.result !== "updated" && m.result !== "failed" && m.result !== "revert-failed",
   );
   const liveNow = allOnTarget ? target : noneChanged || input.reverted ? plan.from : null;
-  const changedSomething = machines.some((m) => m.result === "updated");
+  // A failure that put every machine back leaves nothing to undo; one that did not (--no-revert, or a
+  // revert that failed) leaves machines on the target, and the way back is the same rollback.
+  const leftChanged = !input.reverted && machines.some((m) => LEFT_CHANGED.has(m.result));
+  const undoTarget = leftChanged || input.finishedEarlierMove ? plan.from : null;
+  const undo =
+    undoTarget || leftChanged
+      ? exactUndo(
+          undoTarget,
+          // A rollback back moves every machine it can reach: not the ones skipped on unreachable hosts.
+          // Finishing a killed run's move, "already on the target" says nothing of what ran before it.
+          machines
+            .filter(
+              (m) =>
+                !unreachable.has(m.id) && !(input.finishedEarlierMove && m.result === "skipped"),
+            )
+            .map((m) => ({
+              id: m.id,
+              processGroup: m.processGroup,
+              region: m.region,
+              from: m.from,
+            })),
+        )
+      : null;
   return {
     app: plan.app,
     kind: plan.kind,
@@ -120,10 +154,8 @@ export function assembleResult(input: ResultInput): RolloutResult {
     reason: input.reason,
     reverted: input.reverted,
     liveNow,
-    undoTarget:
-      input.status !== "failed" && (changedSomething || input.finishedEarlierMove)
-        ? plan.from
-        : null,
+    undoTarget,
+    undo,
     warnings: input.warnings,
     notRestored: NOT_RESTORED_NOTE,
   };

@@ -16,3 +16,15 @@ export function configRanVersion(config: MachineConfig, entry: VersionEntry): bo
   const release = config.metadata?.fly_release_version;
   return release !== undefined && entry.releases.some((r) => String(r.version) === release);
 }
+
+/**
+ * The newest config in one machine's version history that ran the version: what `--with-config` restores
+ * and what `diff` compares. Fly's version ids are ULIDs, so their text order is their age.
+ */
+export function newestConfigThatRan(
+  versions: ReadonlyArray<{ version: string; config: MachineConfig }>,
+  entry: VersionEntry,
+): MachineConfig | null {
+  const newestFirst = [...versions].sort((a, b) => b.version.localeCompare(a.version));
+  return newestFirst.find((v) => configRanVersion(v.config, entry))?.config ?? null;
+}

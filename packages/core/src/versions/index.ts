@@ -1,4 +1,8 @@
+export * from "./config-diff.js";
 export * from "./config-match.js";
+export * from "./config-release.js";
+export * from "./deploy-guards.js";
+export * from "./diff.js";
 export * from "./freeze.js";
 export * from "./history.js";
 export * from "./image-ref.js";
@@ -10,3 +14,4 @@ export * from "./recognize.js";
 export * from "./release-status.js";
 export * from "./target.js";
 export type * from "./types.js";
+export * from "./undo.js";
