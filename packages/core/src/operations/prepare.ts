@@ -83,13 +83,7 @@ export async function prepareRollback(
     history = found.history;
     target = found.target;
   } catch (error) {
-    // A run killed after every machine moved leaves the target live and its release `running`: running
-    // the same command again finishes that record instead of refusing an already-live target.
-    const unfinished =
-      isSemflyError(error) && error.code === "ALREADY_LIVE"
-        ? orphans.some((o) => o.status !== "interrupted")
-        : false;
-    if (!unfinished || !history.live) throw error;
+    if (!finishesKilledRun(error, orphans) || !history.live) throw error;
     target = history.live;
     finishing = true;
   }
@@ -124,24 +118,33 @@ export async function prepareRollback(
   }
   refuseUnreachable(plan, input.skipUnreachable);
   checkBatchFits(plan, input.maxUnavailable);
-  if (!finishing) {
-    return withPreflight(client, { history, target, plan, skippedVersions }, input.signal);
-  }
-  // The move already happened: what it moved from is the version live before it.
-  const from = history.previous;
   return withPreflight(
     client,
-    {
-      history,
-      target,
-      plan: {
-        ...plan,
-        from: from ? { key: from.key, version: from.version, digest: from.digest } : null,
-      },
-      skippedVersions,
-    },
+    { history, target, plan: finishing ? movedFromPrevious(plan, history) : plan, skippedVersions },
     input.signal,
   );
+}
+
+/**
+ * A run killed after every machine moved leaves the target live and its release `running`: running the
+ * same command again (deploy or rollback) finishes that record, and puts the machines back when they are
+ * unhealthy, instead of refusing an already-live target.
+ */
+function finishesKilledRun(error: unknown, orphans: readonly OrphanRelease[]): boolean {
+  return (
+    isSemflyError(error) &&
+    error.code === "ALREADY_LIVE" &&
+    orphans.some((o) => o.status !== "interrupted")
+  );
+}
+
+/** The plan of a run that only finishes a killed one: it moved from the version live before it. */
+function movedFromPrevious(plan: RolloutPlan, history: VersionHistory): RolloutPlan {
+  const from = history.previous;
+  return {
+    ...plan,
+    from: from ? { key: from.key, version: from.version, digest: from.digest } : null,
+  };
 }
 
 /**
@@ -393,14 +396,23 @@ export async function prepareDeploy(
       signal: input.signal,
     }),
   ]);
-  checkDeployable(history, {
-    version,
-    imageRef: input.imageRef,
-    digest: image.digest,
-    labels: input.forceVersion ? {} : await deployImageLabels(input.registry, image, input.signal),
-    allowDowngrade: input.allowDowngrade,
-    forceVersion: input.forceVersion,
-  });
+  const orphans = orphanReleases(history);
+  let finishing = false;
+  try {
+    checkDeployable(history, {
+      version,
+      imageRef: input.imageRef,
+      digest: image.digest,
+      labels: input.forceVersion
+        ? {}
+        : await deployImageLabels(input.registry, image, input.signal),
+      allowDowngrade: input.allowDowngrade,
+      forceVersion: input.forceVersion,
+    });
+  } catch (error) {
+    if (!finishesKilledRun(error, orphans)) throw error;
+    finishing = true;
+  }
   refuseWithoutMachines(history);
   const appConfig = await releaseAppConfig(client, history, {
     target: null,
@@ -419,7 +431,7 @@ export async function prepareDeploy(
     skipUnreachable: input.skipUnreachable ?? false,
     verifyCold: input.verifyCold ?? true,
     definition: appConfig.definition,
-    orphans: orphanReleases(history),
+    orphans,
     releaseCommand: input.skipReleaseCommand ? null : command,
   });
   plan.warnings.unshift(...appConfig.warnings);
@@ -430,7 +442,16 @@ export async function prepareDeploy(
   }
   refuseUnreachable(plan, input.skipUnreachable);
   checkBatchFits(plan, input.maxUnavailable);
-  return withPreflight(client, { history, target, plan, skippedVersions: [] }, input.signal);
+  return withPreflight(
+    client,
+    {
+      history,
+      target,
+      plan: finishing ? movedFromPrevious(plan, history) : plan,
+      skippedVersions: [],
+    },
+    input.signal,
+  );
 }
 
 /** The preflight of a prepared rollout, and the secret digests its release will record. */

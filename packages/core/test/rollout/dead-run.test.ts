@@ -125,6 +125,23 @@ describe.concurrent("the run after a killed run whose machines are not healthy",
       expect(deadRelease(world, orphan.id).status).toBe("failed");
     }));
 
+  it("a deploy run again after every machine moved is not refused as already live: all go back, failed", () =>
+    withWorld(async (world) => {
+      const { orphan, target, before } = await killedRun(world, "3.1.11", "all");
+      world.emulator.markImageBad(target.ref);
+      const { plan } = await prepareDeploy(world.client, APP, {
+        version: "3.1.11",
+        imageRef: target.ref,
+        skipReleaseCommand: true,
+      });
+      expect(plan.machines).toEqual([]);
+      expect(plan.from?.version).toBe("3.1.12");
+      const result = await executeRollout(world.client, plan, { timing: FAST_TIMING });
+      expect(result).toMatchObject({ status: "failed", reverted: true });
+      expect(await configs(world, [...before.keys()])).toEqual(before);
+      expect(deadRelease(world, orphan.id).status).toBe("failed");
+    }));
+
   it("to another target: puts them back first, then rolls every machine from its previous config", () =>
     withWorld(async (world) => {
       const { orphan, target, before, moved } = await killedRun(world, "3.1.11", 2);
