@@ -56,7 +56,7 @@ function preflightWarnings(plan: RolloutPlan, history: VersionHistory): string[]
   if (plan.machines.length === 0) {
     warnings.push(
       plan.orphans.length > 0
-        ? `Every machine already runs ${to}: executing only finishes ${plan.orphans.map((o) => `v${o.version}`).join(", ")}, left running by an earlier run.`
+        ? `Every machine already runs ${to}: executing finishes ${plan.orphans.map((o) => `v${o.version}`).join(", ")}, left running by an earlier run, and puts its machines back if their checks fail.`
         : `Every machine already runs ${to}: executing changes no machine.`,
     );
   }
