@@ -10,5 +10,6 @@ export * from "./preflight.js";
 export * from "./prepare.js";
 export * from "./promote.js";
 export * from "./release-cache.js";
+export * from "./rollbackable.js";
 export * from "./stage-diff.js";
 export * from "./verify.js";

@@ -10,3 +10,4 @@ export * from "./recognize.js";
 export * from "./release-status.js";
 export * from "./target.js";
 export type * from "./types.js";
+export * from "./rollbackable.js";
