@@ -64,15 +64,19 @@ export function rollbackableNotes(
   markers: readonly RollbackableMarker[],
 ): string[] {
   const notes: string[] = [];
-  const capped = markers.filter((m) => m.state === "not-checked" && m.detail.startsWith("not asked"));
+  const capped = markers.filter(
+    (m) => m.state === "not-checked" && m.detail.startsWith("not asked"),
+  );
   if (capped.length > 0) {
     notes.push(
-      `Image not checked for ${capped.length} older version${capped.length === 1 ? "" : "s"} (${capped[0]!.detail}; answers are kept, so later runs fill them in).`,
+      `Image not checked for ${capped.length} older version${capped.length === 1 ? "" : "s"} (${capped[0]!.detail}).`,
     );
   }
   const unknown = markers.filter((m) => m.state === "unknown");
   if (unknown.length > 0) {
-    const names = unknown.map((m) => history.versions.find((e) => e.key === m.key)?.version ?? m.key);
+    const names = unknown.map(
+      (m) => history.versions.find((e) => e.key === m.key)?.version ?? m.key,
+    );
     notes.push(`Image unknown for ${names.join(", ")}: ${unknown[0]!.detail}.`);
   }
   return notes;

@@ -54,10 +54,15 @@ describe("semfly versions: can each version still be restored", () => {
     emulator.clearRequestLog();
     // Three hours later the answer is still good: shown with its age, and the registry is not asked.
     const later = await run(["versions"], { SEMFLY_NOW: "2025-06-11T15:00:00Z" });
-    expect(later.stdout).toContain("   3.1.11   previous    v18-v22   -         sha256:98059fbd9b6f  restorable 3h ago");
+    expect(later.stdout).toContain(
+      "   3.1.11   previous    v18-v22   -         sha256:98059fbd9b6f  restorable 3h ago",
+    );
     expect(registryRequests()).toEqual([]);
     const json = await run(["versions", "--json"], { SEMFLY_NOW: "2025-06-11T15:00:00Z" });
-    expect(markers(json.stdout)["3.1.11"]).toMatchObject({ cached: true, checkedAt: "2025-06-11T12:00:00.000Z" });
+    expect(markers(json.stdout)["3.1.11"]).toMatchObject({
+      cached: true,
+      checkedAt: "2025-06-11T12:00:00.000Z",
+    });
   });
 
   it("asks again once a kept answer is older than a day, and sees an image pruned since", async () => {
@@ -73,22 +78,35 @@ describe("semfly versions: can each version still be restored", () => {
       "   3.1.11   previous    v18-v22   -         sha256:98059fbd9b6f  image gone just now  2mo ago   alice@acme.test",
     );
     const json = await run(["versions", "--json"], { SEMFLY_NOW: "2025-06-12T13:00:00Z" });
-    expect(markers(json.stdout)["3.1.11"]).toMatchObject({ state: "image-gone", source: "registry" });
+    expect(markers(json.stdout)["3.1.11"]).toMatchObject({
+      state: "image-gone",
+      source: "registry",
+    });
   });
 
   it("says unknown when nobody can answer, and never keeps an unknown", async () => {
     // The registry unreachable and Fly's app.image failing: nobody can say whether 3.1.11 still exists.
     emulator.setFaults({
-      rules: [{ service: "graphql", operation: "SemflyResolveImage", action: { type: "status", status: 500 } }],
+      rules: [
+        {
+          service: "graphql",
+          operation: "SemflyResolveImage",
+          action: { type: "status", status: 500 },
+        },
+      ],
     });
     const env = { SEMFLY_REGISTRY_URL: "http://127.0.0.1:9/oci" };
     const { stdout, exitCode } = await run(["versions"], env);
     expect(exitCode).toBe(0);
-    expect(stdout).toMatch(/^\*  3\.1\.12 .* restorable {2}/m);
+    expect(stdout).toMatch(/^\* {2}3\.1\.12 .* restorable {2}/m);
     expect(stdout).toMatch(/^ {3}3\.1\.11 .* unknown {2}/m);
     expect(stdout).toMatch(/^Image unknown for 3\.1\.11, 3\.1\.9: registry: .*app\.image/m);
     const json = await run(["versions", "--json"], env);
-    expect(markers(json.stdout)["3.1.11"]).toMatchObject({ state: "unknown", source: null, cached: false });
+    expect(markers(json.stdout)["3.1.11"]).toMatchObject({
+      state: "unknown",
+      source: null,
+      cached: false,
+    });
     const kept = await readdir(join(cacheHome, "semfly", "images")).catch(() => []);
     expect(kept).toEqual([]);
   });

@@ -1,7 +1,7 @@
 /**
  * The rollbackable marker per version: asks the existing image check (registry first, then Fly's
  * `app.image`, then machines) for the versions no free answer covers, a few at a time and at most
- * IMAGE_CHECK_LIMIT per run, and keeps the answers that say something (exists, gone) by digest with the
+ * IMAGE_CHECK_LIMIT of them (see questionsToAsk), and keeps the answers that say something (exists, gone) by digest with the
  * time they were given. An unknown is never kept: the next run asks again.
  */
 import { createHash } from "node:crypto";
@@ -22,6 +22,7 @@ import {
   markerFromAnswer,
   notChecked,
   planRollbackableMarkers,
+  questionsToAsk,
   type RollbackableMarker,
   unknownMarker,
 } from "../versions/rollbackable.js";
@@ -64,7 +65,10 @@ export function createFileImageAnswerCache(dir: string): ImageAnswerCache {
     async write(endpoint, answers) {
       const merged = { ...(await read(endpoint)), ...answers };
       await mkdir(join(dir, "images"), { recursive: true });
-      await writeAtomically(fileOf(endpoint), JSON.stringify({ format: FORMAT, endpoint, answers: merged }));
+      await writeAtomically(
+        fileOf(endpoint),
+        JSON.stringify({ format: FORMAT, endpoint, answers: merged }),
+      );
     },
   };
 }
@@ -90,7 +94,7 @@ export async function loadRollbackableMarkers(
   const cached = options.cache ? await options.cache.read(endpoint).catch(() => ({})) : {};
   const plans = planRollbackableMarkers(history, cached, options.now);
   const limit = options.noRequests ? 0 : (options.limit ?? IMAGE_CHECK_LIMIT);
-  const asked = plans.flatMap((p) => (p.kind === "ask" ? [p.question] : [])).slice(0, limit);
+  const asked = questionsToAsk(plans, history.versions, limit);
   const learned: Record<string, CachedImageAnswer> = {};
   const answers = new Map<string, RollbackableMarker>();
   await mapLimit(asked, IMAGE_CHECK_CONCURRENCY, async (question) => {
@@ -101,9 +105,11 @@ export async function loadRollbackableMarkers(
   }
   const why = options.noRequests
     ? "image check skipped (--no-image-check)"
-    : `not asked this run (at most ${limit} versions are checked per run)`;
+    : `not asked (at most ${limit} versions are checked: each line's newest, then the newest others)`;
   return plans.map((p) =>
-    p.kind === "answered" ? p.marker : (answers.get(p.question.key) ?? notChecked(p.question.key, why)),
+    p.kind === "answered"
+      ? p.marker
+      : (answers.get(p.question.key) ?? notChecked(p.question.key, why)),
   );
 }
 
@@ -117,7 +123,13 @@ async function ask(
   try {
     const check = await checkImage(
       { registry: options.registry, fly },
-      { app, image: question.image, digest: question.digest, tagRef: question.tagRef, runningOn: [] },
+      {
+        app,
+        image: question.image,
+        digest: question.digest,
+        tagRef: question.tagRef,
+        runningOn: [],
+      },
       options.signal,
     );
     if (check.outcome === "unknown" || !check.source) {

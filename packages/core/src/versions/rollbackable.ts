@@ -12,7 +12,12 @@ import { digestReference, tagReference } from "./image-ref.js";
  * digest, so nothing exact can be pinned; `not-checked`: not asked this time (cap, `--no-image-check`,
  * or a version that never went live, which no rollback can target).
  */
-export type RollbackableState = "restorable" | "image-gone" | "unknown" | "no-digest" | "not-checked";
+export type RollbackableState =
+  | "restorable"
+  | "image-gone"
+  | "unknown"
+  | "no-digest"
+  | "not-checked";
 
 export interface RollbackableMarker {
   key: string;
@@ -140,9 +145,44 @@ export function planRollbackableMarkers(
     }
     return {
       kind: "ask",
-      question: { key: entry.key, image, digest: entry.digest, tagRef: tagReference(entry.imageRef) },
+      question: {
+        key: entry.key,
+        image,
+        digest: entry.digest,
+        tagRef: tagReference(entry.imageRef),
+      },
     };
   });
+}
+
+/**
+ * Which questions a run asks, at most `limit`: first the highest version of each major.minor line (the
+ * likeliest rollback targets, so an old line that can no longer be restored shows up however many patches
+ * came since), then the rest newest first. The same history always picks the same versions, so their
+ * answers are cached and a repeated run asks nobody.
+ */
+export function questionsToAsk(
+  plans: readonly MarkerPlan[],
+  versions: readonly Pick<VersionEntry, "key" | "version">[],
+  limit: number,
+): ImageQuestion[] {
+  // Versions answered from the cache hold their place: otherwise each run would ask the next few.
+  const candidates = plans.filter((p) => p.kind === "ask" || p.marker.cached);
+  const versionOf = new Map(versions.map((v) => [v.key, v.version]));
+  const seenLines = new Set<string>();
+  const heads: MarkerPlan[] = [];
+  const rest: MarkerPlan[] = [];
+  for (const plan of candidates) {
+    const key = plan.kind === "ask" ? plan.question.key : plan.marker.key;
+    const line = versionOf.get(key)?.split(".").slice(0, 2).join(".");
+    if (line && !seenLines.has(line)) {
+      seenLines.add(line);
+      heads.push(plan);
+    } else rest.push(plan);
+  }
+  return [...heads, ...rest]
+    .slice(0, Math.max(0, limit))
+    .flatMap((p) => (p.kind === "ask" ? [p.question] : []));
 }
 
 /** A question left unasked (over the cap, or checks turned off). */
