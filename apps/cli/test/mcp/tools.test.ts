@@ -11,7 +11,7 @@ import {
 } from "./harness.js";
 
 const READ_TOOLS = ["diff_versions", "list_versions", "preflight", "show_config", "status"];
-const CHANGE_TOOLS = ["execute_plan", "plan_deploy", "plan_rollback"];
+const CHANGE_TOOLS = ["execute_plan", "plan_deploy", "plan_promote", "plan_rollback"];
 
 let emulator: Emulator;
 let session: McpSession | undefined;
@@ -49,6 +49,7 @@ describe("semfly mcp: tools", () => {
       enum: ["rolling", "canary", "immediate"],
     });
     expect(byName.get("plan_deploy")!.inputSchema.required?.sort()).toEqual(["image", "version"]);
+    expect(byName.get("plan_promote")!.inputSchema.required?.sort()).toEqual(["from", "version"]);
     expect(byName.get("execute_plan")!.inputSchema.required).toEqual(["plan_id"]);
     expect(byName.get("diff_versions")!.inputSchema.required).toEqual(["a"]);
     expect(byName.get("show_config")!.inputSchema.required).toEqual(["version"]);
