@@ -1,10 +1,11 @@
 import { Flags } from "@oclif/core";
-import type { RollbackableMarker, VersionHistory } from "@semfly/core";
-import type { Connection, CoreModule } from "../base-command.js";
+import type { VersionHistory } from "@semfly/core";
+import type { CoreModule } from "../base-command.js";
 import { BaseCommand } from "../base-command.js";
 import { shortDigest } from "../render/format.js";
 import { freezeBanner } from "../render/freeze.js";
 import { rollbackableNotes, versionsJson, versionsTable } from "../render/versions.js";
+import { loadMarkers } from "../rollbackable-markers.js";
 
 /** Parked previous versions (never the app's machines, so not in the table): what `--instant` can start. */
 function parkedLines(core: CoreModule, history: VersionHistory, now: number): string[] {
@@ -46,7 +47,11 @@ export default class Versions extends BaseCommand {
     this.refuseArguments(argv as string[]);
     const connection = await this.connect(flags);
     const history = await this.loadHistory(connection);
-    const markers = await this.markers(connection, history, !flags["image-check"]);
+    const markers = await loadMarkers(connection, history, {
+      now: this.now(),
+      noRequests: !flags["image-check"],
+      signal: this.signal,
+    });
     if (flags.json) return this.outJson(versionsJson(history, markers));
     const term = this.terminal();
     const freeze = connection.core.historyFreeze(history, this.now());
@@ -58,23 +63,5 @@ export default class Versions extends BaseCommand {
         ...parkedLines(connection.core, history, this.now()),
       ].join("\n"),
     );
-  }
-
-  /** The rollbackable marker of each version: machines and the cache first, the registry for the rest. */
-  private markers(
-    { core, client, registry, endpoint }: Connection,
-    history: VersionHistory,
-    noRequests: boolean,
-  ): Promise<RollbackableMarker[]> {
-    return core.loadRollbackableMarkers(client, history, {
-      registry,
-      cache: process.env.SEMFLY_NO_CACHE
-        ? undefined
-        : core.createFileImageAnswerCache(core.defaultCacheDir(process.env)),
-      endpoint,
-      now: this.now(),
-      noRequests,
-      signal: this.signal,
-    });
   }
 }
