@@ -1,3 +1,4 @@
+export * from "./destroy-kept.js";
 export * from "./diff.js";
 export * from "./freeze.js";
 export * from "./image-labels.js";
