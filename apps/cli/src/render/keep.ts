@@ -20,10 +20,14 @@ export function keptText(app: string, kept: readonly KeptImage[], bin = "semfly"
 
 /** `semfly gc`: what was destroyed, and what is left and until when. */
 export function gcText(result: GcResult, bin = "semfly"): string {
-  const n = result.destroyed.length;
-  const lines = [`Destroyed ${n} parked or kept machine${n === 1 ? "" : "s"} of ${result.app}.`];
-  for (const k of result.keptImages.destroyed) {
-    lines.push(`Let go of ${k.version}: kept machine ${k.machineId} destroyed.`);
+  const plural = (n: number) => (n === 1 ? "" : "s");
+  const kept = result.keptImages.destroyed;
+  const parked = result.destroyed.length - kept.length;
+  const lines = [`Destroyed ${parked} parked machine${plural(parked)} of ${result.app}.`];
+  if (kept.length > 0) {
+    lines.push(
+      `Destroyed ${kept.length} kept machine${plural(kept.length)} of ${result.app}, letting go of ${kept.map((k) => `${k.version} (${k.machineId})`).join(", ")}.`,
+    );
   }
   for (const set of result.kept) {
     const count = set.machines.length;

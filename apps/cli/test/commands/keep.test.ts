@@ -98,7 +98,7 @@ describe("semfly gc and kept machines", () => {
 
     const early = await semfly(["gc"], emulator);
     expect(early).toEqual({
-      stdout: `Destroyed 0 parked or kept machines of acme-web.\nKept 3.1.11 (machine ${machine!.id}), until 2025-06-11T13:00:00.000Z.\n`,
+      stdout: `Destroyed 0 parked machines of acme-web.\nKept 3.1.11 (machine ${machine!.id}), until 2025-06-11T13:00:00.000Z.\n`,
       stderr: "",
       exitCode: 0,
     });
@@ -130,7 +130,7 @@ describe("semfly gc and kept machines", () => {
     const all = await semfly(["gc", "--all"], emulator);
     expect(all.exitCode).toBe(0);
     expect(all.stdout).toMatch(
-      /^Destroyed 1 parked or kept machine of acme-web\.\nLet go of 3\.1\.11: kept machine \w+ destroyed\.\n$/,
+      /^Destroyed 0 parked machines of acme-web\.\nDestroyed 1 kept machine of acme-web, letting go of 3\.1\.11 \(\w+\)\.\n$/,
     );
     expect(keptMachines()).toEqual([]);
     const still = emulator.machines("acme-web").filter((m) => !m.config?.metadata?.semfly_keep);
