@@ -105,7 +105,7 @@ export function planRollbackableMarkers(
   const referenced = new Map<string, string>();
   for (const { machine } of [...history.machines, ...history.unmanaged]) {
     const digest = machine.imageRef?.digest;
-    if (digest && machine.state !== "destroyed" && !referenced.has(digest))
+    if (digest && !machine.state.startsWith("destroy") && !referenced.has(digest))
       referenced.set(digest, machine.id);
   }
   const at = new Date(now).toISOString();
