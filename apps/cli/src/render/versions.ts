@@ -64,12 +64,10 @@ export function rollbackableNotes(
   markers: readonly RollbackableMarker[],
 ): string[] {
   const notes: string[] = [];
-  const capped = markers.filter(
-    (m) => m.state === "not-checked" && m.detail.startsWith("not asked"),
-  );
+  const capped = markers.filter((m) => m.unasked === "limit");
   if (capped.length > 0) {
     notes.push(
-      `Image not checked for ${capped.length} older version${capped.length === 1 ? "" : "s"} (${capped[0]!.detail}).`,
+      `Image not checked for ${capped.length} older version${capped.length === 1 ? "" : "s"} (-): ${capped[0]!.detail}.`,
     );
   }
   const unknown = markers.filter((m) => m.state === "unknown");

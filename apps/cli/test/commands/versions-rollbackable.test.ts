@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Emulator } from "@semfly/fly-emulator";
+import { type Emulator, scenario } from "@semfly/fly-emulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { semfly, startTestEmulator } from "../helpers.js";
 
@@ -117,10 +117,46 @@ describe("semfly versions: can each version still be restored", () => {
     expect(registryRequests()).toEqual([]);
     expect(markers(skipped.stdout)).toMatchObject({
       "3.1.12": { state: "restorable", source: "machines" },
-      "3.1.11": { state: "not-checked", detail: "image check skipped (--no-image-check)" },
+      "3.1.11": {
+        state: "not-checked",
+        detail: "image check skipped (--no-image-check)",
+        unasked: "off",
+      },
     });
     await run(["versions", "--json"]);
     const again = await run(["versions", "--no-image-check", "--json"]);
     expect(markers(again.stdout)["3.1.11"]).toMatchObject({ state: "restorable", cached: true });
+  });
+
+  it("asks about at most 20 versions, 4 at a time, and says how many it left out", async () => {
+    let app = scenario("many-versions");
+    for (let patch = 0; patch < 24; patch++) {
+      const version = `1.0.${patch}`;
+      app = app
+        .image(version, { tag: version, labels: { "org.opencontainers.image.version": version } })
+        .release({ image: version });
+    }
+    const own = await startTestEmulator(app.machines(1).build());
+    try {
+      const result = await semfly(["versions", "--app", "many-versions", "--json"], own, {
+        env: { XDG_CACHE_HOME: cacheHome },
+      });
+      const byState = (JSON.parse(result.stdout) as { rollbackable: { state: string } }[]).map(
+        (v) => v.rollbackable.state,
+      );
+      // 1.0.23 runs on the machine; 20 of the other 23 are asked about, the 3 oldest are not.
+      expect(byState.filter((s) => s === "restorable")).toHaveLength(21);
+      expect(byState.slice(-3)).toEqual(["not-checked", "not-checked", "not-checked"]);
+      const heads = own.requestLog.filter((e) => e.path.startsWith("/oci/") && e.method === "HEAD");
+      expect(heads).toHaveLength(20);
+      const text = await semfly(["versions", "--app", "many-versions"], own, {
+        env: { XDG_CACHE_HOME: cacheHome },
+      });
+      expect(text.stdout).toContain(
+        "Image not checked for 3 older versions (-): at most 20 versions are checked (each major.minor line's newest first, then the newest others).",
+      );
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -84,6 +84,7 @@ describe("semfly versions", () => {
           checkedAt: null,
           cached: false,
           detail: "image check skipped (--no-image-check)",
+          unasked: "off",
         },
       },
       {
@@ -122,6 +123,7 @@ describe("semfly versions", () => {
           checkedAt: null,
           cached: false,
           detail: "image check skipped (--no-image-check)",
+          unasked: "off",
         },
       },
     ]);

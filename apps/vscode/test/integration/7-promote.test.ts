@@ -51,6 +51,8 @@ suite("Promote to …", () => {
     emulator = await startEmulator({ scenario, bootTimeMs: 100, checkDelayMs: 150 });
     // The workspace's fly.toml names acme-web; the staging app comes from the semfly.apps setting.
     await setUserSetting(Settings.apps, [STAGING]);
+    // One batch: a deploy watches each batch for crash loops, and the strategy setting is the user's.
+    await setUserSetting(Settings.rollbackStrategy, "immediate");
     await useEmulator(api, emulator);
     await waitForLoaded(api, STAGING);
   });
@@ -58,6 +60,7 @@ suite("Promote to …", () => {
   suiteTeardown(async () => {
     api.setPromoteUi(undefined);
     await setUserSetting(Settings.apps, undefined);
+    await setUserSetting(Settings.rollbackStrategy, undefined);
     await resetUserSettings();
     await emulator?.close();
   });
@@ -93,6 +96,7 @@ suite("Promote to …", () => {
     assert.equal(plan.from?.version, "3.1.12");
     assert.equal(plan.to.version, "3.2.0");
     assert.equal(plan.to.digest, stagingDigest());
+    assert.equal(plan.strategy, "immediate");
     assert.equal(result?.status, "complete", result?.reason ?? "");
     assert.deepEqual([...targetDigests()], [stagingDigest()]);
     assert.ok(

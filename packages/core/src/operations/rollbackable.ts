@@ -105,11 +105,12 @@ export async function loadRollbackableMarkers(
   }
   const why = options.noRequests
     ? "image check skipped (--no-image-check)"
-    : `not asked (at most ${limit} versions are checked: each line's newest, then the newest others)`;
+    : `at most ${limit} versions are checked (each major.minor line's newest first, then the newest others)`;
   return plans.map((p) =>
     p.kind === "answered"
       ? p.marker
-      : (answers.get(p.question.key) ?? notChecked(p.question.key, why)),
+      : (answers.get(p.question.key) ??
+        notChecked(p.question.key, why, options.noRequests ? "off" : "limit")),
   );
 }
 

@@ -29,6 +29,8 @@ export interface RollbackableMarker {
   /** True when the answer came from the cache, not from this run. */
   cached: boolean;
   detail: string;
+  /** Why a version that could have been asked about was not: over the limit, or checks turned off. */
+  unasked?: "limit" | "off";
 }
 
 /** What the cache keeps per digest ref: only answers that say something (never unknown). */
@@ -186,8 +188,8 @@ export function questionsToAsk(
 }
 
 /** A question left unasked (over the cap, or checks turned off). */
-export function notChecked(key: string, why: string): RollbackableMarker {
-  return marker({ key }, "not-checked", why);
+export function notChecked(key: string, why: string, unasked: "limit" | "off"): RollbackableMarker {
+  return marker({ key }, "not-checked", why, { unasked });
 }
 
 /** An unknown answer of this run (never cached). */
