@@ -11,6 +11,7 @@ import { Log } from "./platform/log.js";
 import { WorkspaceState } from "./state/workspaceState.js";
 import { VersionsTreeProvider } from "./tree/versionsTreeProvider.js";
 import { VersionsView } from "./tree/versionsView.js";
+import { VscodePromoteUi } from "./ui/promoteUi.js";
 import { type RollbackUi, VscodeRollbackUi } from "./ui/rollbackUi.js";
 import { LiveVersionStatusBar } from "./ui/statusBar.js";
 
@@ -21,6 +22,8 @@ export interface SemflyTestApi {
   state: WorkspaceState;
   /** Answer the rollback modal and drive its progress in place of the user; undefined restores the real UI. */
   setRollbackUi(ui: RollbackUi | undefined): void;
+  /** The same for "Promote to …": answer its modal, drive its progress; undefined restores the real UI. */
+  setPromoteUi(ui: RollbackUi | undefined): void;
   /** Where VS Code writes this extension's logs, the "semfly" output channel's file among them. */
   logUri: vscode.Uri;
 }
@@ -69,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): { testing: SemflyTes
 
   const realUi = new VscodeRollbackUi(log);
   let rollbackUi: RollbackUi = realUi;
+  let promoteUi: RollbackUi | undefined;
   own(
     registerCommands({
       model,
@@ -77,6 +81,7 @@ export function activate(context: vscode.ExtensionContext): { testing: SemflyTes
       diffs,
       log,
       rollbackUi: () => rollbackUi,
+      promoteUi: (source) => promoteUi ?? new VscodePromoteUi(log, source),
       sync: () => state.sync(),
     }),
   );
@@ -92,6 +97,9 @@ export function activate(context: vscode.ExtensionContext): { testing: SemflyTes
       state,
       setRollbackUi: (ui) => {
         rollbackUi = ui ?? realUi;
+      },
+      setPromoteUi: (ui) => {
+        promoteUi = ui;
       },
       logUri: context.logUri,
     },

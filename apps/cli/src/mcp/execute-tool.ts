@@ -26,7 +26,7 @@ export function registerExecuteTool(
     {
       title: "Execute a plan",
       description:
-        "Step two: run a plan made by plan_rollback or plan_deploy, once. Refused if the plan expired, or if anything it was bound to changed since (machines and their config versions, the live version, the target digest, a new Fly release): then nothing is changed. Leases every machine, records a Fly release, replaces machines batch by batch waiting for each to start and pass its checks, and puts every changed machine back if one fails. Reports progress when the request carries a progressToken; cancelling the request interrupts the rollout as Ctrl-C does.",
+        "Step two: run a plan made by plan_rollback, plan_deploy or plan_promote, once. Refused if the plan expired, or if anything it was bound to changed since (machines and their config versions, the live version, the target digest, a new Fly release): then nothing is changed. Leases every machine, records a Fly release, replaces machines batch by batch waiting for each to start and pass its checks, and puts every changed machine back if one fails. Reports progress when the request carries a progressToken; cancelling the request interrupts the rollout as Ctrl-C does.",
       inputSchema: executeInput,
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },

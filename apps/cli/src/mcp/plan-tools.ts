@@ -7,12 +7,14 @@ import {
   type DeployRequest,
   deployPlanner,
   notRestoredOf,
+  type PromoteRequest,
   planJson,
+  promotePlanner,
   type RollbackRequest,
   rollbackPlanner,
 } from "./planning.js";
 import { guarded, toolResult } from "./results.js";
-import { planDeployInput, planRollbackInput, preflightInput } from "./schemas.js";
+import { planDeployInput, planPromoteInput, planRollbackInput, preflightInput } from "./schemas.js";
 import { TOOL_TEXT } from "./text.js";
 
 interface ExecutionRequest {
@@ -102,11 +104,11 @@ export function unknownPlan(context: McpContext, id: string) {
   return context.core.inputError(
     "PLAN_UNKNOWN",
     `No plan ${id} in this session.`,
-    "Plans live only in the server that made them, and run at most once: make one with plan_rollback or plan_deploy.",
+    "Plans live only in the server that made them, and run at most once: make one with plan_rollback, plan_deploy or plan_promote.",
   );
 }
 
-/** plan_rollback and plan_deploy: plan, check the image, keep the plan under a short-lived id. */
+/** plan_rollback, plan_deploy and plan_promote: plan, check the image, keep the plan under a short-lived id. */
 export function registerPlanTools(server: McpServer, context: McpContext, store: PlanStore): void {
   const { core } = context;
   const keep = async (
@@ -129,7 +131,12 @@ export function registerPlanTools(server: McpServer, context: McpContext, store:
       ...prepared.preflight,
     };
     const expiresAt = new Date(bound.expiresAt).toISOString();
-    const verb = prepared.plan.kind === "rollback" ? "roll back" : "deploy";
+    const verb =
+      prepared.plan.kind === "rollback"
+        ? "roll back"
+        : prepared.plan.recordMetadata?.promotedFrom
+          ? "promote"
+          : "deploy";
     return toolResult(
       {
         planId: bound.id,
@@ -177,6 +184,21 @@ export function registerPlanTools(server: McpServer, context: McpContext, store:
     guarded(context, async (args: DeployRequest & ExecutionRequest & { app?: string }, signal) => {
       const connection = await context.connect(args.app);
       return keep(connection, deployPlanner(context, connection, args), executionOf(args), signal);
+    }),
+  );
+
+  server.registerTool(
+    "plan_promote",
+    {
+      title: "Plan a promote",
+      description:
+        "Step one of a promote: resolve version in the staging app (from) to its image digest, require that it is or was live there with its release complete (unless force), refuse apps of another organisation, then plan the deploy of that exact digest into the target app (app). The release will record promotedFrom (app, release, digest). Returns the plan, its preflight and a short-lived plan_id for execute_plan. Changes nothing.",
+      inputSchema: planPromoteInput,
+      annotations: change,
+    },
+    guarded(context, async (args: PromoteRequest & ExecutionRequest & { app?: string }, signal) => {
+      const connection = await context.connect(args.app);
+      return keep(connection, promotePlanner(context, connection, args), executionOf(args), signal);
     }),
   );
 }

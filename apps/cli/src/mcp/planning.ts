@@ -51,6 +51,59 @@ export function rollbackPlanner(
     });
 }
 
+export interface PromoteRequest {
+  from: string;
+  version: string;
+  force?: boolean | undefined;
+  allow_downgrade?: boolean | undefined;
+  strategy?: "rolling" | "canary" | "immediate" | undefined;
+  max_unavailable?: number | undefined;
+  reason?: string | undefined;
+}
+
+/**
+ * `semfly promote`'s planning, from fresh histories of both apps each time: the staging version must still
+ * be promotable (same organisation, live and healthy there unless forced), the target must not be frozen.
+ */
+export function promotePlanner(
+  context: McpContext,
+  connection: Connection,
+  request: PromoteRequest,
+): Replan {
+  const { core } = context;
+  if (request.from === connection.app) {
+    throw core.inputError(
+      "PROMOTE_SAME_APP",
+      `from ${request.from} is the app to promote into.`,
+      "Name the staging app with from and the target with app.",
+    );
+  }
+  return async (signal) => {
+    const source = await core.resolvePromoteSource(connection.client, {
+      from: request.from,
+      to: connection.app,
+      version: request.version,
+      force: request.force ?? false,
+      signal,
+    });
+    const history = await loadHistory(connection, signal);
+    // As for plan_deploy: a frozen target stops the promote at planning and again at execution.
+    core.checkDeployAllowed(connection.app, core.historyFreeze(history, Date.now()), {
+      unfreeze: false,
+    });
+    return core.preparePromote(connection.client, source, {
+      to: connection.app,
+      history,
+      allowDowngrade: request.allow_downgrade ?? false,
+      registry: connection.registry,
+      strategy: request.strategy ?? "rolling",
+      ...(request.max_unavailable === undefined ? {} : { maxUnavailable: request.max_unavailable }),
+      ...(request.reason?.trim() ? { reason: request.reason.trim() } : {}),
+      signal,
+    });
+  };
+}
+
 /** `semfly deploy`'s planning, from a fresh history (and image lookup) each time it is called. */
 export function deployPlanner(
   context: McpContext,

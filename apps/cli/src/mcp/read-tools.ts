@@ -1,7 +1,8 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { diffJson, diffText } from "../render/diff.js";
 import { statusJson, statusText } from "../render/status.js";
-import { versionsJson, versionsTable } from "../render/versions.js";
+import { rollbackableNotes, versionsJson, versionsTable } from "../render/versions.js";
+import { loadMarkers } from "../rollbackable-markers.js";
 import { loadHistory, type McpContext } from "./context.js";
 import { guarded, toolResult } from "./results.js";
 import { appInput, diffInput, showConfigInput } from "./schemas.js";
@@ -15,17 +16,19 @@ export function registerReadTools(server: McpServer, context: McpContext): void 
     {
       title: "List versions",
       description:
-        "The app's versions, highest semver first, with their status (live, previous, superseded, rolled-back-from, failed, in-progress), Fly releases, image digest and machine count. As `semfly versions --json`.",
+        "The app's versions, highest semver first, with their status (live, previous, superseded, rolled-back-from, failed, in-progress), Fly releases, image digest, machine count, and whether each can still be restored (rollbackable: restorable, image-gone, unknown, no-digest, not-checked, with when it was checked). As `semfly versions --json`.",
       inputSchema: appInput,
       annotations: READ_ONLY,
     },
     guarded(context, async ({ app }, signal) => {
-      const history = await loadHistory(await context.connect(app), signal);
-      const versions = versionsJson(history);
+      const connection = await context.connect(app);
+      const history = await loadHistory(connection, signal);
+      const markers = await loadMarkers(connection, history, { now: context.now(), signal });
+      const versions = versionsJson(history, markers);
       const live = history.live?.version ?? history.live?.key ?? "none";
       return toolResult(
         { app: history.app, versions },
-        `${history.app}: ${versions.length} version${versions.length === 1 ? "" : "s"}, live ${history.drift ? "mixed (machines disagree)" : live}.\n\n${versionsTable(history, TOOL_TEXT, context.now())}`,
+        `${history.app}: ${versions.length} version${versions.length === 1 ? "" : "s"}, live ${history.drift ? "mixed (machines disagree)" : live}.\n\n${[versionsTable(history, TOOL_TEXT, context.now(), markers), ...rollbackableNotes(history, markers)].join("\n")}`,
       );
     }),
   );

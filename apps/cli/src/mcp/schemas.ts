@@ -97,13 +97,32 @@ export const planDeployInput = {
   ...rolloutChoices,
 };
 
+export const planPromoteInput = {
+  app: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("The app to promote into (default: the server's --app, FLY_APP, then ./fly.toml)."),
+  from: z.string().min(1).describe("The staging app the version ran in, of the same organisation."),
+  version: z.string().min(1).describe("The version in the staging app, e.g. 3.2.0."),
+  force: z
+    .boolean()
+    .optional()
+    .describe("Promote even if the version never went live and healthy in staging."),
+  allow_downgrade: z
+    .boolean()
+    .optional()
+    .describe("Allow the version to be lower than the target's live version."),
+  ...rolloutChoices,
+};
+
 export const preflightInput = {
   plan_id: z
     .string()
     .min(1)
     .optional()
     .describe(
-      "A plan made by plan_rollback or plan_deploy. Without it: the preflight of a rollback (target, release, strategy, ...), planned and not kept.",
+      "A plan made by plan_rollback, plan_deploy or plan_promote. Without it: the preflight of a rollback (target, release, strategy, ...), planned and not kept.",
     ),
   app,
   ...rollbackTarget,
@@ -112,5 +131,8 @@ export const preflightInput = {
 };
 
 export const executeInput = {
-  plan_id: z.string().min(1).describe("The plan_id that plan_rollback or plan_deploy returned."),
+  plan_id: z
+    .string()
+    .min(1)
+    .describe("The plan_id that plan_rollback, plan_deploy or plan_promote returned."),
 };

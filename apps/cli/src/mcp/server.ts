@@ -17,7 +17,7 @@ export function createSemflyMcpServer(context: McpContext): SemflyMcpServer {
     { name: "semfly", version: context.version },
     {
       instructions:
-        "semfly: semver releases and rollbacks for Fly.io apps. Read with list_versions, status, diff_versions, show_config and preflight. To change an app: plan_rollback or plan_deploy returns a plan and a plan_id; show the plan to the user, then execute_plan with that plan_id. A plan is refused if it expired or if anything it was bound to changed since.",
+        "semfly: semver releases and rollbacks for Fly.io apps. Read with list_versions, status, diff_versions, show_config and preflight. To change an app: plan_rollback, plan_deploy or plan_promote returns a plan and a plan_id; show the plan to the user, then execute_plan with that plan_id. A plan is refused if it expired or if anything it was bound to changed since.",
     },
   );
   const store = new PlanStore();

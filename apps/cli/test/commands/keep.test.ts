@@ -79,3 +79,88 @@ describe("semfly keep", () => {
     expect(emulator.mutatingRequests()).toEqual([]);
   });
 });
+
+describe("semfly gc and kept machines", () => {
+  const keptMachines = () =>
+    emulator
+      .machines("acme-web")
+      .filter((m) => m.config?.metadata?.semfly_keep && !m.state.startsWith("destroy"));
+  // semfly's clock in these runs is SEMFLY_NOW = 2025-06-11T12:00:00Z (see helpers.ts).
+  const later = { env: { SEMFLY_NOW: "2025-06-11T14:00:00Z" } };
+
+  it("destroys a kept machine once its --for is up, as keep --list says it will", async () => {
+    const keep = await semfly(["keep", "3.1.11", "--for", "1h"], emulator);
+    expect(keep.stdout).toMatch(
+      /^Kept 3\.1\.11 on acme-web until 2025-06-11T13:00:00\.000Z: stopped machine \w+/,
+    );
+    const [machine] = keptMachines();
+    expect(machine?.config?.metadata?.semfly_keep_until).toBe("2025-06-11T13:00:00.000Z");
+
+    const early = await semfly(["gc"], emulator);
+    expect(early).toEqual({
+      stdout: `Destroyed 0 parked machines of acme-web.\nKept 3.1.11 (machine ${machine!.id}), until 2025-06-11T13:00:00.000Z.\n`,
+      stderr: "",
+      exitCode: 0,
+    });
+    const listed = await semfly(["keep", "--list"], emulator, later);
+    expect(listed.stdout).toContain(
+      `3.1.11  ${machine!.id} (semfly-keep-3-1-11, stopped)  registry.fly.io/acme-web@${DIGEST_3_1_11}  expired 2025-06-11T13:00:00.000Z (\`semfly gc\` destroys it)`,
+    );
+
+    const gc = await semfly(["gc", "--json"], emulator, later);
+    expect(gc.exitCode).toBe(0);
+    const result = JSON.parse(gc.stdout);
+    expect(result.destroyed).toEqual([machine!.id]);
+    expect(result.keptImages.destroyed).toMatchObject([{ version: "3.1.11", expired: true }]);
+    expect(keptMachines()).toEqual([]);
+    expect(emulator.leases("acme-web")).toEqual([]);
+    const destroy = emulator.requestLog.find((e) => e.operation === "machines.destroy");
+    expect(destroy?.path).toContain(machine!.id);
+  });
+
+  it("leaves a keep with no end to gc, and lets it go with gc --all, touching no app machine", async () => {
+    expect((await semfly(["keep", "3.1.11"], emulator)).exitCode).toBe(0);
+    const appMachines = emulator
+      .machines("acme-web")
+      .filter((m) => !m.config?.metadata?.semfly_keep);
+    const gc = await semfly(["gc"], emulator, later);
+    expect(gc.stdout).toMatch(/^Kept 3\.1\.11 \(machine \w+\), no end\.$/m);
+    expect(keptMachines()).toHaveLength(1);
+
+    const all = await semfly(["gc", "--all"], emulator);
+    expect(all.exitCode).toBe(0);
+    expect(all.stdout).toMatch(
+      /^Destroyed 0 parked machines of acme-web\.\nDestroyed 1 kept machine of acme-web, letting go of 3\.1\.11 \(\w+\)\.\n$/,
+    );
+    expect(keptMachines()).toEqual([]);
+    const still = emulator.machines("acme-web").filter((m) => !m.config?.metadata?.semfly_keep);
+    expect(still.map((m) => [m.id, m.state])).toEqual(appMachines.map((m) => [m.id, m.state]));
+    expect((await semfly(["keep", "--list"], emulator)).stdout).toBe(
+      "No versions are kept on acme-web.\n",
+    );
+  });
+
+  it("never destroys an app machine that merely carries keep metadata", async () => {
+    // Not one semfly made: keep never writes fly_platform_version, so neither list nor gc counts it.
+    const impostor = emulator.addMachine("acme-web", {
+      region: "iad",
+      config: { metadata: { semfly_keep: "3.1.11", semfly_keep_digest: DIGEST_3_1_11 } },
+    });
+    const all = await semfly(["gc", "--all", "--json"], emulator);
+    expect(all.exitCode).toBe(0);
+    expect(JSON.parse(all.stdout).destroyed).toEqual([]);
+    expect(emulator.machine("acme-web", impostor.id).state).toBe("started");
+    expect((await semfly(["keep", "--list"], emulator)).stdout).toBe(
+      "No versions are kept on acme-web.\n",
+    );
+  });
+
+  it("refuses a --for that is not a positive duration, exit 2, nothing created", async () => {
+    for (const value of ["30", "-1h", "soon"]) {
+      const { stderr, exitCode } = await semfly(["keep", "3.1.11", "--for", value], emulator);
+      expect(exitCode).toBe(2);
+      expect(stderr).toContain(`Error: --for "${value}" is not a positive duration.`);
+    }
+    expect(emulator.mutatingRequests()).toEqual([]);
+  });
+});

@@ -25,18 +25,23 @@ describe("semfly versions", () => {
     expect(stderr).toBe("");
     expect(stdout).toBe(
       [
-        "   VERSION  STATUS      RELEASES  MACHINES  DIGEST               DEPLOYED  BY",
-        "*  3.1.12   live        v23-v27   7         sha256:ed5c6ce26bc7  27d ago   carol@acme.test",
-        "   3.1.11   previous    v18-v22   -         sha256:98059fbd9b6f  2mo ago   alice@acme.test",
-        "   3.1.10   superseded  v17       -         sha256:27c9063065c4  2mo ago   alice@acme.test",
-        "   3.1.9    superseded  v3-v16    -         sha256:185146e67783  5mo ago   alice@acme.test",
+        "   VERSION  STATUS      RELEASES  MACHINES  DIGEST               IMAGE                DEPLOYED  BY",
+        "*  3.1.12   live        v23-v27   7         sha256:ed5c6ce26bc7  restorable           27d ago   carol@acme.test",
+        "   3.1.11   previous    v18-v22   -         sha256:98059fbd9b6f  restorable just now  2mo ago   alice@acme.test",
+        "   3.1.10   superseded  v17       -         sha256:27c9063065c4  restorable           2mo ago   alice@acme.test",
+        "   3.1.9    superseded  v3-v16    -         sha256:185146e67783  restorable just now  5mo ago   alice@acme.test",
         "",
       ].join("\n"),
     );
   });
 
   it("prints only JSON with --json", async () => {
-    const { stdout, stderr, exitCode } = await semfly(["versions", "--json"], emulator);
+    // --no-image-check and a fresh cache: no answer is known, so every marker but the machines' is not-checked.
+    const { stdout, stderr, exitCode } = await semfly(
+      ["versions", "--json", "--no-image-check"],
+      emulator,
+      { env: { SEMFLY_NO_CACHE: "1" } },
+    );
     expect(exitCode).toBe(0);
     expect(stderr).toBe("");
     expect(JSON.parse(stdout)).toEqual([
@@ -54,6 +59,13 @@ describe("semfly versions", () => {
         deployedBy: "carol@acme.test",
         machines: 7,
         drift: false,
+        rollbackable: {
+          state: "restorable",
+          source: "machines",
+          checkedAt: "2025-06-11T12:00:00.000Z",
+          cached: false,
+          detail: expect.stringMatching(/^machine \w+ references it$/),
+        },
       },
       {
         version: "3.1.11",
@@ -66,6 +78,14 @@ describe("semfly versions", () => {
         deployedBy: "alice@acme.test",
         machines: 0,
         drift: false,
+        rollbackable: {
+          state: "not-checked",
+          source: null,
+          checkedAt: null,
+          cached: false,
+          detail: "image check skipped (--no-image-check)",
+          unasked: "off",
+        },
       },
       {
         version: "3.1.10",
@@ -78,6 +98,13 @@ describe("semfly versions", () => {
         deployedBy: "alice@acme.test",
         machines: 0,
         drift: false,
+        rollbackable: {
+          state: "restorable",
+          source: "machines",
+          checkedAt: "2025-06-11T12:00:00.000Z",
+          cached: false,
+          detail: expect.stringMatching(/^machine \w+ references it$/),
+        },
       },
       {
         version: "3.1.9",
@@ -90,6 +117,14 @@ describe("semfly versions", () => {
         deployedBy: "alice@acme.test",
         machines: 0,
         drift: false,
+        rollbackable: {
+          state: "not-checked",
+          source: null,
+          checkedAt: null,
+          cached: false,
+          detail: "image check skipped (--no-image-check)",
+          unasked: "off",
+        },
       },
     ]);
   });
@@ -130,7 +165,7 @@ describe("semfly versions", () => {
   it("truncates the widest column with … to fit the terminal", async () => {
     const { stdout } = await semfly(["versions"], emulator, { env: { COLUMNS: "80" } });
     expect(stdout.split("\n")[1]).toBe(
-      "*  3.1.12   live        v23-v27   7         sha256:ed5c6ce26bc7  27d ago   caro…",
+      "*  3.1.12   live        v23-v27   7         sh…  restorable        27d ago   ca…",
     );
     for (const line of stdout.split("\n")) expect(line.length).toBeLessThanOrEqual(80);
   });

@@ -33,7 +33,7 @@ describe("semfly mcp --read-only", () => {
       "show_config",
       "status",
     ]);
-    for (const name of ["plan_rollback", "plan_deploy", "execute_plan"]) {
+    for (const name of ["plan_rollback", "plan_deploy", "plan_promote", "execute_plan"]) {
       const result = await session.call(name, { target: "3.1.11", plan_id: "plan_0" });
       expect(result.isError).toBe(true);
       expect(textOf(result)).toContain(`Tool ${name} not found`);

@@ -11,7 +11,7 @@ import {
 } from "./harness.js";
 
 const READ_TOOLS = ["diff_versions", "list_versions", "preflight", "show_config", "status"];
-const CHANGE_TOOLS = ["execute_plan", "plan_deploy", "plan_rollback"];
+const CHANGE_TOOLS = ["execute_plan", "plan_deploy", "plan_promote", "plan_rollback"];
 
 let emulator: Emulator;
 let session: McpSession | undefined;
@@ -49,6 +49,7 @@ describe("semfly mcp: tools", () => {
       enum: ["rolling", "canary", "immediate"],
     });
     expect(byName.get("plan_deploy")!.inputSchema.required?.sort()).toEqual(["image", "version"]);
+    expect(byName.get("plan_promote")!.inputSchema.required?.sort()).toEqual(["from", "version"]);
     expect(byName.get("execute_plan")!.inputSchema.required).toEqual(["plan_id"]);
     expect(byName.get("diff_versions")!.inputSchema.required).toEqual(["a"]);
     expect(byName.get("show_config")!.inputSchema.required).toEqual(["version"]);
@@ -60,11 +61,19 @@ describe("semfly mcp: tools", () => {
     session = await startMcp(emulator);
     const versions = await session.call("list_versions");
     expect(versions.isError).toBeFalsy();
-    const list = structured<{ app: string; versions: { version: string; current: boolean }[] }>(
-      versions,
-    );
+    const list = structured<{
+      app: string;
+      versions: { version: string; current: boolean; rollbackable?: { state: string } }[];
+    }>(versions);
     expect(list.app).toBe(APP);
     expect(list.versions.find((v) => v.current)?.version).toBe("3.1.12");
+    // Whether each version can still be restored, as `semfly versions --json` says it.
+    expect(list.versions.map((v) => [v.version, v.rollbackable?.state])).toEqual([
+      ["3.1.12", "restorable"],
+      ["3.1.11", "restorable"],
+      ["3.1.10", "restorable"],
+      ["3.1.9", "restorable"],
+    ]);
     expect(textOf(versions).split("\n")[0]).toMatch(/^acme-web: \d+ versions, live 3\.1\.12\.$/);
 
     const status = await session.call("status");

@@ -1,3 +1,4 @@
+import type { PromoteSource } from "@semfly/core";
 import type { FlySession } from "../auth/flySession.js";
 import type { TokenStore } from "../auth/tokenStore.js";
 import type { DiffDocuments } from "../diff/diffDocuments.js";
@@ -14,6 +15,8 @@ export interface CommandContext {
   log: Log;
   /** Read on every rollback, so the tests can swap it. */
   rollbackUi: () => RollbackUi;
+  /** The promote's modal, progress and result for one promotion; swappable by the tests too. */
+  promoteUi: (source: PromoteSource) => RollbackUi;
   /** Re-read token and apps, update the context keys, and reload. */
   sync: () => Promise<void>;
 }

@@ -8,18 +8,15 @@ import {
 } from "@semfly/core";
 import * as vscode from "vscode";
 import { readRollbackStrategy } from "../config/settings.js";
-import { promoteConfirmation } from "../ui/promoteText.js";
-import { describeRolloutEvent, rolloutResultMessage, versionName } from "../ui/rolloutText.js";
+import { versionName } from "../ui/rolloutText.js";
 import { versionFrom } from "./args.js";
 import type { CommandContext } from "./context.js";
 import { planHistory } from "./planHistory.js";
 
-const PROMOTE = "Promote";
-const SHOW_PLAN = "Show Plan";
-
 /**
  * "Promote to …" on a version of one app: the same core calls as `semfly promote` (the staging
- * digest, the healthy-in-staging and same-organisation rules, the freeze), confirmed in a modal.
+ * digest, the healthy-in-staging and same-organisation rules, the freeze), confirmed in a modal
+ * (ui/promoteUi.ts, answered by the integration tests through setPromoteUi).
  */
 export async function promote(
   ctx: CommandContext,
@@ -60,54 +57,17 @@ export async function promote(
     },
   );
   const { plan, preflight } = prepared;
-  const { message, detail } = promoteConfirmation(plan, promoted, preflight);
-  // As for a rollback, the default (first) button only shows the plan.
-  const answer = await vscode.window.showWarningMessage(
-    message,
-    { modal: true, detail },
-    SHOW_PLAN,
-    PROMOTE,
-  );
-  if (answer !== PROMOTE) {
-    if (answer === SHOW_PLAN) {
-      ctx.log.info(`Promotion not started. The plan was:\n${message}\n${detail}`);
-      ctx.log.show();
-    }
-    return undefined;
-  }
+  const ui = ctx.promoteUi(promoted);
+  if (!(await ui.confirm(plan, preflight))) return undefined;
   ctx.log.info(`Promoting ${versionName(plan.to)} from ${source.app} to ${to}`);
   let result: RolloutResult;
   try {
-    result = await vscode.window.withProgress(
-      {
-        location: vscode.ProgressLocation.Notification,
-        title: `Promoting ${versionName(plan.to)} to ${to}`,
-        cancellable: true,
-      },
-      (progress, token) => {
-        const controller = new AbortController();
-        const cancelled = token.onCancellationRequested(() => controller.abort());
-        return executeRollout(client, plan, {
-          signal: controller.signal,
-          onEvent: (event) => {
-            const text = describeRolloutEvent(event, plan);
-            if (!text) return;
-            ctx.log.info(`${to}: ${text}`);
-            progress.report({ message: text });
-          },
-        }).finally(() => cancelled.dispose());
-      },
+    result = await ui.withProgress(plan, (signal, onEvent) =>
+      executeRollout(client, plan, { signal, onEvent }),
     );
   } finally {
     void ctx.model.refresh(to);
   }
-  const { severity, message: outcome } = rolloutResultMessage(result);
-  const show =
-    severity === "info"
-      ? vscode.window.showInformationMessage
-      : severity === "warning"
-        ? vscode.window.showWarningMessage
-        : vscode.window.showErrorMessage;
-  void show(outcome);
+  await ui.showResult(result);
   return result;
 }

@@ -1,4 +1,5 @@
 export * from "./config.js";
+export * from "./destroy-kept.js";
 export * from "./diff.js";
 export * from "./freeze.js";
 export * from "./image-labels.js";
@@ -11,5 +12,6 @@ export * from "./preflight.js";
 export * from "./prepare.js";
 export * from "./promote.js";
 export * from "./release-cache.js";
+export * from "./rollbackable.js";
 export * from "./stage-diff.js";
 export * from "./verify.js";

@@ -22,16 +22,26 @@ export async function listKeptImages(
   client: Pick<FlyClient, "listMachines">,
   app: string,
   signal?: AbortSignal,
+  now = Date.now(),
 ): Promise<KeptImage[]> {
-  return keptImages(await client.listMachines(app, { signal }));
+  return keptImages(await client.listMachines(app, { signal }), now);
+}
+
+export interface KeepOptions {
+  signal?: AbortSignal | undefined;
+  /** How long to keep it (ms): after that `semfly gc` destroys the machine. Default: no end. */
+  forMs?: number | undefined;
+  now?: number;
 }
 
 export async function keepVersion(
   client: KeepClient,
   history: VersionHistory,
   spec: string,
-  signal?: AbortSignal,
+  options: KeepOptions = {},
 ): Promise<KeepResult> {
+  const { signal } = options;
+  const now = options.now ?? Date.now();
   const app = history.app;
   const entry = lookupVersion(history, spec, { rangeVerb: "to keep" });
   const name = entry.version ?? entry.key;
@@ -42,11 +52,12 @@ export async function keepVersion(
       "Keep versions while Fly still has their images (`semfly versions` shows which do); push it again to keep it from now on.",
     );
   }
-  const existing = (await listKeptImages(client, app, signal)).find(
+  const existing = (await listKeptImages(client, app, signal, now)).find(
     (k) => k.digest === entry.digest,
   );
   if (existing) return { kept: existing, created: false };
-  const config = keepMachineConfig(entry, entry.digest);
+  const expiresAt = options.forMs ? new Date(now + options.forMs).toISOString() : null;
+  const config = keepMachineConfig(entry, entry.digest, expiresAt);
   const region = history.machines[0]?.machine.region;
   // No check through `app.image` first: whether it resolves digest refs is uncertain, the create is not.
   const machine = await client
@@ -71,7 +82,7 @@ export async function keepVersion(
       }
       throw error;
     });
-  const [kept] = keptImages([machine]);
+  const [kept] = keptImages([machine], now);
   if (!kept) throw new Error(`created machine ${machine.id} does not carry the keep metadata`);
   return { kept, created: true };
 }

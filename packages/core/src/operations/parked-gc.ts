@@ -1,7 +1,12 @@
-/** `semfly gc`: destroy the parked sets whose time is up, or every one with `all`. */
+/**
+ * `semfly gc`: destroy what semfly left on an app to be destroyed later, once its time is up (or all of it
+ * with `all`): parked sets (bluegreen's previous machines) and kept machines (`semfly keep --for`).
+ */
 import { destroyParked } from "../rollout/destroy-parked.js";
 import type { RolloutClient } from "../rollout/port.js";
+import { type KeptImage, keptImages } from "../versions/keep.js";
 import { type ParkedSet, parkedSets } from "../versions/parked.js";
+import { destroyKept } from "./destroy-kept.js";
 
 export type GcClient = Pick<
   RolloutClient,
@@ -10,9 +15,12 @@ export type GcClient = Pick<
 
 export interface GcResult {
   app: string;
+  /** Every machine destroyed, parked or kept. */
   destroyed: string[];
-  /** Sets kept (not expired, without `all`). */
+  /** Parked sets left (not expired, without `all`). */
   kept: ParkedSet[];
+  /** Kept images: the ones whose machine was destroyed, and the ones left (no end, or not expired yet). */
+  keptImages: { destroyed: KeptImage[]; left: KeptImage[] };
   failed: { id: string; reason: string }[];
 }
 
@@ -21,13 +29,29 @@ export async function collectParked(
   app: string,
   options: { all?: boolean; now: number; signal?: AbortSignal },
 ): Promise<GcResult> {
-  const sets = parkedSets(await client.listMachines(app, { signal: options.signal }), options.now);
+  const machines = await client.listMachines(app, { signal: options.signal });
+  const sets = parkedSets(machines, options.now);
   const doomed = sets.filter((s) => options.all || s.expired);
-  const outcome = await destroyParked(
-    client,
+  const images = keptImages(machines, options.now);
+  const doomedImages = images.filter((k) => options.all || k.expired);
+  const [parked, kept] = await Promise.all([
+    destroyParked(
+      client,
+      app,
+      doomed.flatMap((s) => s.machines),
+      options.signal,
+    ),
+    destroyKept(client, app, doomedImages, options.signal),
+  ]);
+  const gone = new Set(kept.destroyed.map((k) => k.machineId));
+  return {
     app,
-    doomed.flatMap((s) => s.machines),
-    options.signal,
-  );
-  return { app, ...outcome, kept: sets.filter((s) => !doomed.includes(s)) };
+    destroyed: [...parked.destroyed, ...kept.destroyed.map((k) => k.machineId)],
+    kept: sets.filter((s) => !doomed.includes(s)),
+    keptImages: {
+      destroyed: kept.destroyed,
+      left: images.filter((k) => !gone.has(k.machineId)),
+    },
+    failed: [...parked.failed, ...kept.failed],
+  };
 }

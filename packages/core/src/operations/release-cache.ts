@@ -135,7 +135,7 @@ export function createFileReleaseCache(dir: string): ReleaseCache {
 }
 
 /** Write then rename, so a crash never leaves a half-written cache behind. */
-async function writeAtomically(file: string, body: string): Promise<void> {
+export async function writeAtomically(file: string, body: string): Promise<void> {
   const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   await writeFile(temp, body, { mode: 0o600 });
   await rename(temp, file);

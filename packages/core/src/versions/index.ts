@@ -12,6 +12,7 @@ export * from "./preflight.js";
 export * from "./promote.js";
 export * from "./recognize.js";
 export * from "./release-status.js";
+export * from "./rollbackable.js";
 export * from "./target.js";
 export type * from "./types.js";
 export * from "./undo.js";

@@ -10,6 +10,8 @@ import type { FlyMachine, MachineConfig } from "./types.js";
 /** Metadata key naming the version a kept machine protects. */
 export const KEEP_METADATA_KEY = "semfly_keep";
 export const KEEP_DIGEST_METADATA_KEY = "semfly_keep_digest";
+/** When `semfly gc` may destroy it (ISO 8601); absent: kept until `gc --all` or a manual destroy. */
+export const KEEP_UNTIL_METADATA_KEY = "semfly_keep_until";
 
 export function isKeptMachine(machine: Pick<FlyMachine, "metadata">): boolean {
   return machine.metadata[KEEP_METADATA_KEY] !== undefined;
@@ -23,21 +25,42 @@ export interface KeptImage {
   version: string;
   digest: string | null;
   image: string;
+  /** Null: kept with no end. */
+  expiresAt: string | null;
+  expired: boolean;
 }
 
-export function keptImages(machines: readonly FlyMachine[]): KeptImage[] {
-  return machines
-    .filter((m) => isKeptMachine(m) && m.state !== "destroyed" && m.state !== "destroying")
-    .map((m) => ({
-      machineId: m.id,
-      name: m.name,
-      region: m.region,
-      state: m.state,
-      version: m.metadata[KEEP_METADATA_KEY] ?? "",
-      digest: m.metadata[KEEP_DIGEST_METADATA_KEY] ?? m.imageRef?.digest ?? null,
-      image: m.image,
-    }))
-    .sort((a, b) => a.version.localeCompare(b.version));
+/** The kept machines among these, by version; `now` says which have expired. */
+export function keptImages(machines: readonly FlyMachine[], now = Date.now()): KeptImage[] {
+  return (
+    machines
+      // A Fly Launch machine with keep metadata is not one semfly made (keep writes no platform version).
+      .filter(
+        (m) =>
+          isKeptMachine(m) &&
+          m.metadata.fly_platform_version === undefined &&
+          m.state !== "destroyed" &&
+          m.state !== "destroying",
+      )
+      .map((m) => ({
+        machineId: m.id,
+        name: m.name,
+        region: m.region,
+        state: m.state,
+        version: m.metadata[KEEP_METADATA_KEY] ?? "",
+        digest: m.metadata[KEEP_DIGEST_METADATA_KEY] ?? m.imageRef?.digest ?? null,
+        image: m.image,
+        ...expiry(m.metadata[KEEP_UNTIL_METADATA_KEY], now),
+      }))
+      .sort((a, b) => a.version.localeCompare(b.version))
+  );
+}
+
+function expiry(until: string | undefined, now: number) {
+  if (!until) return { expiresAt: null, expired: false };
+  const at = Date.parse(until);
+  // An unreadable date is not an expiry: only what semfly wrote and can read lets gc destroy it.
+  return { expiresAt: until, expired: !Number.isNaN(at) && at <= now };
 }
 
 /**
@@ -47,12 +70,14 @@ export function keptImages(machines: readonly FlyMachine[]): KeptImage[] {
 export function keepMachineConfig(
   entry: Pick<VersionEntry, "key" | "version" | "imageRef">,
   digest: string,
+  expiresAt: string | null = null,
 ): MachineConfig {
   return {
     image: digestReference(entry.imageRef ?? "", digest),
     metadata: {
       [KEEP_METADATA_KEY]: entry.version ?? entry.key,
       [KEEP_DIGEST_METADATA_KEY]: digest,
+      ...(expiresAt ? { [KEEP_UNTIL_METADATA_KEY]: expiresAt } : {}),
     },
     restart: { policy: "no" },
     guest: { cpu_kind: "shared", cpus: 1, memory_mb: 256 },

@@ -49,7 +49,36 @@ describe("kept machines", () => {
         version: "3.1.11",
         digest: DIGEST,
         image: `registry.fly.io/acme-web@${DIGEST}`,
+        expiresAt: null,
+        expired: false,
       },
     ]);
+  });
+
+  it("expire when their keep-until has passed, and only then; an unreadable date never expires", () => {
+    const until = (value: string, id: string) =>
+      machine({ id, state: "stopped", metadata: { ...kept.metadata, semfly_keep_until: value } });
+    const now = Date.parse("2026-12-01T12:00:00Z");
+    const found = keptImages(
+      [
+        until("2026-12-01T11:59:59Z", "k2"),
+        until("2026-12-02T00:00:00Z", "k3"),
+        until("soon", "k4"),
+      ],
+      now,
+    ).map((k) => [k.machineId, k.expired]);
+    expect(found.sort()).toEqual([
+      ["k2", true],
+      ["k3", false],
+      ["k4", false],
+    ]);
+  });
+
+  it("never count a Fly Launch machine that merely carries the keep metadata", () => {
+    const impostor = machine({
+      id: "m9",
+      metadata: { fly_platform_version: "v2", [KEEP_METADATA_KEY]: "3.1.11" },
+    });
+    expect(keptImages([impostor])).toEqual([]);
   });
 });

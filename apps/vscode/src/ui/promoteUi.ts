@@ -1,0 +1,80 @@
+import type {
+  PromoteSource,
+  RolloutEvent,
+  RolloutPlan,
+  RolloutPreflight,
+  RolloutResult,
+} from "@semfly/core";
+import * as vscode from "vscode";
+import type { Log } from "../platform/log.js";
+import { promoteConfirmation } from "./promoteText.js";
+import type { RollbackUi } from "./rollbackUi.js";
+import { describeRolloutEvent, rolloutResultMessage, versionName } from "./rolloutText.js";
+
+const PROMOTE = "Promote";
+const SHOW_PLAN = "Show Plan";
+
+/**
+ * The promote's three moments (confirm, progress, result), in the rollback's interface so that the
+ * integration tests can answer its modal the same way. Made per promote: the modal names the source.
+ */
+export class VscodePromoteUi implements RollbackUi {
+  constructor(
+    private readonly log: Log,
+    private readonly source: Pick<PromoteSource, "promotedFrom" | "imageRef">,
+  ) {}
+
+  /** As for a rollback, the default (first) button only shows the plan. */
+  async confirm(plan: RolloutPlan, preflight?: RolloutPreflight): Promise<boolean> {
+    const empty: RolloutPreflight = { migrations: [], secrets: null, volumes: [], unknown: [] };
+    const { message, detail } = promoteConfirmation(plan, this.source, preflight ?? empty);
+    const answer = await vscode.window.showWarningMessage(
+      message,
+      { modal: true, detail },
+      SHOW_PLAN,
+      PROMOTE,
+    );
+    if (answer === SHOW_PLAN) {
+      this.log.info(`Promotion not started. The plan was:\n${message}\n${detail}`);
+      this.log.show();
+    }
+    return answer === PROMOTE;
+  }
+
+  withProgress<T>(
+    plan: RolloutPlan,
+    work: (signal: AbortSignal, onEvent: (event: RolloutEvent) => void) => Promise<T>,
+  ): Promise<T> {
+    return Promise.resolve(
+      vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Promoting ${versionName(plan.to)} to ${plan.app}`,
+          cancellable: true,
+        },
+        (progress, token) => {
+          const controller = new AbortController();
+          const cancelled = token.onCancellationRequested(() => controller.abort());
+          return work(controller.signal, (event) => {
+            const text = describeRolloutEvent(event, plan);
+            if (!text) return;
+            this.log.info(`${plan.app}: ${text}`);
+            progress.report({ message: text });
+          }).finally(() => cancelled.dispose());
+        },
+      ),
+    );
+  }
+
+  async showResult(result: RolloutResult): Promise<"undo" | undefined> {
+    const { severity, message } = rolloutResultMessage(result);
+    const show =
+      severity === "info"
+        ? vscode.window.showInformationMessage
+        : severity === "warning"
+          ? vscode.window.showWarningMessage
+          : vscode.window.showErrorMessage;
+    void show(message);
+    return undefined;
+  }
+}
