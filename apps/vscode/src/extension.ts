@@ -12,7 +12,7 @@ import { WorkspaceState } from "./state/workspaceState.js";
 import { VersionsTreeProvider } from "./tree/versionsTreeProvider.js";
 import { VersionsView } from "./tree/versionsView.js";
 import { VscodePromoteUi } from "./ui/promoteUi.js";
-import { type RollbackUi, VscodeRollbackUi } from "./ui/rollbackUi.js";
+import { type RollbackUi, type RolloutUi, VscodeRollbackUi } from "./ui/rollbackUi.js";
 import { LiveVersionStatusBar } from "./ui/statusBar.js";
 
 /** Hooks for the integration tests, returned from activate() only when VS Code runs extension tests. */
@@ -23,7 +23,7 @@ export interface SemflyTestApi {
   /** Answer the rollback modal and drive its progress in place of the user; undefined restores the real UI. */
   setRollbackUi(ui: RollbackUi | undefined): void;
   /** The same for "Promote to …": answer its modal, drive its progress; undefined restores the real UI. */
-  setPromoteUi(ui: RollbackUi | undefined): void;
+  setPromoteUi(ui: RolloutUi | undefined): void;
   /** Where VS Code writes this extension's logs, the "semfly" output channel's file among them. */
   logUri: vscode.Uri;
 }
@@ -72,7 +72,7 @@ export function activate(context: vscode.ExtensionContext): { testing: SemflyTes
 
   const realUi = new VscodeRollbackUi(log);
   let rollbackUi: RollbackUi = realUi;
-  let promoteUi: RollbackUi | undefined;
+  let promoteUi: RolloutUi | undefined;
   own(
     registerCommands({
       model,

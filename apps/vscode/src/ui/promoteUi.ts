@@ -8,17 +8,17 @@ import type {
 import * as vscode from "vscode";
 import type { Log } from "../platform/log.js";
 import { promoteConfirmation } from "./promoteText.js";
-import type { RollbackUi } from "./rollbackUi.js";
+import type { RolloutUi } from "./rollbackUi.js";
 import { describeRolloutEvent, rolloutResultMessage, versionName } from "./rolloutText.js";
 
 const PROMOTE = "Promote";
 const SHOW_PLAN = "Show Plan";
 
 /**
- * The promote's three moments (confirm, progress, result), in the rollback's interface so that the
+ * The promote's three moments (confirm, progress, result), in the rollout interface so that the
  * integration tests can answer its modal the same way. Made per promote: the modal names the source.
  */
-export class VscodePromoteUi implements RollbackUi {
+export class VscodePromoteUi implements RolloutUi {
   constructor(
     private readonly log: Log,
     private readonly source: Pick<PromoteSource, "promotedFrom" | "imageRef">,

@@ -21,11 +21,10 @@ import {
  * The three moments a rollback talks to the user: confirm, progress, result. An interface so that the
  * integration tests, which cannot click a modal, can answer for the user (see extension.ts, test mode).
  */
-export interface RollbackUi {
-  /** Asks before anything changes; the preflight says what the rollback will not give back. */
+/** A rollout's three moments in the editor (confirm, progress, result): a rollback's and a promote's. */
+export interface RolloutUi {
+  /** Asks before anything changes; the preflight says what the rollout will not give back. */
   confirm(plan: RolloutPlan, preflight?: RolloutPreflight, gates?: GateSet): Promise<boolean>;
-  /** Asks before an instant rollback, saying what it parks in exchange and until when. */
-  confirmInstant(choice: InstantChoice): Promise<boolean>;
   /** Runs the rollout under a cancellable progress; cancelling aborts `signal`. */
   withProgress<T>(
     plan: RolloutPlan,
@@ -34,6 +33,12 @@ export interface RollbackUi {
   ): Promise<T>;
   /** Shows the outcome; resolves "undo" when the user asks to undo it. */
   showResult(result: RolloutResult): Promise<"undo" | undefined>;
+}
+
+/** A rollback's, with the instant rollback's own modal and result. */
+export interface RollbackUi extends RolloutUi {
+  /** Asks before an instant rollback, saying what it parks in exchange and until when. */
+  confirmInstant(choice: InstantChoice): Promise<boolean>;
   /** Shows an instant rollback's outcome; "undo" is an instant rollback back to what served before. */
   showInstantResult(result: InstantResult, keptUntil: string | null): Promise<"undo" | undefined>;
 }
