@@ -17,6 +17,7 @@ export interface DeployRequest {
   version: string;
   image: string;
   allow_downgrade?: boolean | undefined;
+  force_version?: boolean | undefined;
   strategy?: "rolling" | "canary" | "immediate" | undefined;
   max_unavailable?: number | undefined;
   reason?: string | undefined;
@@ -124,6 +125,7 @@ export function deployPlanner(
       version: request.version,
       imageRef: request.image,
       allowDowngrade: request.allow_downgrade ?? false,
+      forceVersion: request.force_version ?? false,
       strategy: request.strategy ?? "rolling",
       ...(request.max_unavailable === undefined ? {} : { maxUnavailable: request.max_unavailable }),
       reason: request.reason?.trim() ? request.reason.trim() : null,

@@ -94,6 +94,12 @@ export const planDeployInput = {
     .boolean()
     .optional()
     .describe("Allow the version to be lower than the live one."),
+  force_version: z
+    .boolean()
+    .optional()
+    .describe(
+      "Deploy as version although the image's own tag or version label names another (as --force-version).",
+    ),
   ...rolloutChoices,
 };
 

@@ -78,6 +78,10 @@ export async function preparePromote(
     ...(input.history ? { history: input.history } : {}),
     version,
     imageRef: source.imageRef,
+    // The version is what staging's history calls this digest; whether the image's own tag or label
+    // agreed was that deploy's guard (a staging deploy with --force-version stays promotable). The
+    // immutability guards still hold in the target.
+    forceVersion: true,
     ...(input.allowDowngrade !== undefined ? { allowDowngrade: input.allowDowngrade } : {}),
     ...(input.registry !== undefined ? { registry: input.registry } : {}),
     ...(input.strategy ? { strategy: input.strategy } : {}),
