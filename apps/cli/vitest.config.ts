@@ -15,6 +15,12 @@ export default defineProject({
         find: /^@semfly\/core\/duration$/,
         replacement: fileURLToPath(new URL("../../packages/core/src/duration.ts", import.meta.url)),
       },
+      {
+        find: /^@semfly\/core\/label$/,
+        replacement: fileURLToPath(
+          new URL("../../packages/core/src/versions/label.ts", import.meta.url),
+        ),
+      },
     ],
   },
   test: { name: "cli", include: ["test/**/*.test.ts"], testTimeout: 30_000 },

@@ -35,7 +35,11 @@ export type {
 } from "./machines.js";
 export { LEASE_NONCE_HEADER } from "./machines.js";
 export type { FlyRateLimits, RateLimit } from "./rate-limit.js";
-export { FLY_MACHINES_CLIENT_LIMITS, FLY_MACHINES_RATE_LIMITS } from "./rate-limit.js";
+export {
+  FLY_MACHINES_CLIENT_LIMITS,
+  FLY_MACHINES_RATE_LIMITS,
+  parseRateLimits,
+} from "./rate-limit.js";
 export type { ReleaseImageLabels, ReleasesByVersion } from "./release-lookup.js";
 export type {
   CreateReleaseInput,
