@@ -37,14 +37,16 @@ export async function openSession(core: CoreModule, input: SessionInput): Promis
   const { flags, env, userAgent, debug } = input;
   const endpoints = core.resolveEndpoints(env);
   const token = await core.resolveAccessToken({ flag: flags["access-token"], env });
-  // Read before anything is fetched: a bad value is bad input, whatever the app.
+  // Test and benchmark knobs for the emulator, read before anything is fetched: a bad value is bad input.
   const rateLimit = core.parseRateLimits(env.SEMFLY_RATE_LIMITS);
+  const retry = core.parseRetryOptions(env.SEMFLY_RETRY);
   const client = core.createFlyClient({
     token: token?.token ?? "",
     ...endpoints,
     userAgent,
     debug,
     ...(Object.keys(rateLimit).length > 0 ? { rateLimit } : {}),
+    ...(Object.keys(retry).length > 0 ? { retry } : {}),
   });
   const { app } = await core.resolveAppName({ flag: flags.app, env });
   const cache = env.SEMFLY_NO_CACHE

@@ -117,6 +117,9 @@ export const FAST_RATE_LIMITS = JSON.stringify({
   getMachine: { perSecond: 90, burst: 10 },
 });
 
+/** Back-offs of milliseconds, as core's emulator suites use: an outage a test fakes costs no seconds. */
+export const FAST_RETRY = JSON.stringify({ minDelayMs: 5, maxDelayMs: 50 });
+
 export interface RunResult {
   stdout: string;
   stderr: string;
@@ -146,6 +149,7 @@ const CLEARED = [
   "DEBUG",
   "FORCE_COLOR",
   "SEMFLY_RATE_LIMITS",
+  "SEMFLY_RETRY",
 ];
 
 let emptyHome: string | undefined;
@@ -184,6 +188,7 @@ export async function semfly(
   set("SEMFLY_NOW", NOW);
   set("SEMFLY_ROLLOUT_TIMING", FAST_ROLLOUT_TIMING);
   set("SEMFLY_RATE_LIMITS", FAST_RATE_LIMITS);
+  set("SEMFLY_RETRY", FAST_RETRY);
   if (emulator) for (const [name, value] of Object.entries(emulator.env)) set(name, value);
   for (const [name, value] of Object.entries(options.env ?? {})) set(name, value);
   const cwd = process.cwd();

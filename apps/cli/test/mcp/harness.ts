@@ -6,12 +6,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type Emulator, startEmulator } from "@semfly/fly-emulator";
-import {
-  demoScenario,
-  FAST_RATE_LIMITS,
-  FAST_ROLLOUT_TIMING,
-  SECRET_TOKEN,
-} from "../helpers.js";
+import { demoScenario, FAST_RATE_LIMITS, FAST_ROLLOUT_TIMING, SECRET_TOKEN } from "../helpers.js";
 import { BIN, type Sandbox, sandbox } from "../reliability/cli.js";
 
 export const APP = "acme-web";

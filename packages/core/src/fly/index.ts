@@ -51,3 +51,4 @@ export type {
 } from "./releases.js";
 export type { CallRetry, RetryOptions } from "./retry.js";
 export { DEFAULT_RETRY } from "./retry.js";
+export { parseRetryOptions } from "./retry-options.js";
