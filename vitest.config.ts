@@ -10,8 +10,8 @@ export default defineConfig({
     // At least two workers: vitest's default (cores - 1) is one on a 2-core machine, and the suites mostly
     // wait. Not more for `pnpm test:slow` (and a whole `vitest run`): several slow suites race a child
     // process's start-up against a rollout and lose on a starved machine (seen with 4 workers at load 12).
-    // The unit loop has none of those; `pnpm test:fast` runs it on 4 workers, which only pays on an idle
-    // machine (at load 14, 4 workers took 97 s where 2 took 61 s at load 10: the imports fight for CPU).
+    // The unit loop (`pnpm test:unit`) has none of those and runs on 4 (40 s against 60 s on 2, measured
+    // back to back at load 3-6).
     maxWorkers: Math.max(2, availableParallelism() - 1),
     // `pnpm test:unit` (the unit loop) skips tests tagged slow (`// @module-tag slow` at the top of a file,
     // or `{ tags: ["slow"] }` on a test); `pnpm test:slow` runs only those; `pnpm test` runs both.
