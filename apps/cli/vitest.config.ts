@@ -15,7 +15,21 @@ export default defineProject({
         find: /^@semfly\/core\/duration$/,
         replacement: fileURLToPath(new URL("../../packages/core/src/duration.ts", import.meta.url)),
       },
+      {
+        find: /^@semfly\/core\/label$/,
+        replacement: fileURLToPath(
+          new URL("../../packages/core/src/versions/label.ts", import.meta.url),
+        ),
+      },
     ],
   },
-  test: { name: "cli", include: ["test/**/*.test.ts"], testTimeout: 30_000 },
+  test: {
+    name: "cli",
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    // One module graph per worker, not per file: loading oclif and core's source again for every file
+    // cost more than most files' tests. Safe here: each test restores the env, cwd and TTY flags it sets
+    // (test/helpers.ts) and nothing is mocked. Core keeps isolation: its redaction list is process-wide.
+    isolate: false,
+  },
 });

@@ -84,6 +84,11 @@ async function runAction(inputs: Record<string, string>, run = "1"): Promise<Act
       crashWatchMs: 100,
       crashPollMs: 50,
     }),
+    // The client's pacing 20 times Fly's: this emulator does not rate-limit (apps/cli/test/helpers.ts).
+    SEMFLY_RATE_LIMITS: JSON.stringify({
+      perAction: { perSecond: 18, burst: 3 },
+      getMachine: { perSecond: 90, burst: 10 },
+    }),
   };
   // The runtime names each input INPUT_<NAME> with the name upper-cased (hyphens kept).
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;

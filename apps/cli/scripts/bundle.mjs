@@ -13,6 +13,8 @@ await build({
   entryPoints: [
     ...commands.map((f) => new URL(`commands/${f}`, dist).pathname),
     ...hooks.map((f) => new URL(`hooks/${f}`, dist).pathname),
+    // Loaded by bin/run.js only under DEBUG.
+    new URL("debug-logger.js", dist).pathname,
   ],
   outdir: new URL("bundle/", dist).pathname,
   // dist/commands/x.js → bundle/commands/x.js, dist/hooks/y.js → bundle/hooks/y.js

@@ -1,50 +1,14 @@
-import { Command, Errors, Flags } from "@oclif/core";
-import type {
-  FlyClient,
-  RegistryClient,
-  ReleaseCache,
-  ResolvedAccessToken,
-  VersionHistory,
-} from "@semfly/core";
+import { Command, Errors } from "@oclif/core";
+import type { ResolvedAccessToken, VersionHistory } from "@semfly/core";
 import { debugEnabled, describeError } from "./errors.js";
+import { outputModes, sharedFlags } from "./flags.js";
 import { toJson } from "./render/format.js";
 import { type Terminal, terminalOf } from "./render/terminal.js";
 import { currentTime } from "./render/time.js";
+import { type Connection, type CoreModule, openSession } from "./session.js";
 
-export type CoreModule = typeof import("@semfly/core");
-
-/** Flags every command takes, spelled the same everywhere. */
-export const sharedFlags = {
-  app: Flags.string({
-    char: "a",
-    summary: "Fly app name (default: FLY_APP, then `app` in ./fly.toml).",
-    helpValue: "<name>",
-  }),
-  json: Flags.boolean({
-    char: "j",
-    summary: "Print JSON on stdout and nothing else (progress and errors go to stderr).",
-  }),
-  "access-token": Flags.string({
-    char: "t",
-    summary: "Fly API token (default: FLY_ACCESS_TOKEN, FLY_API_TOKEN, then ~/.fly/config.yml).",
-    helpValue: "<token>",
-  }),
-  verbose: Flags.boolean({
-    summary: "Log every request to stderr and show stack traces (also DEBUG=semfly*).",
-  }),
-};
-
-export interface Connection {
-  core: CoreModule;
-  app: string;
-  client: FlyClient;
-  /** Finished releases kept between runs (release data only, never a token); off with SEMFLY_NO_CACHE=1. */
-  cache: ReleaseCache | undefined;
-  /** The GraphQL endpoint: part of the cache key, so the emulator and Fly never share a cache. */
-  endpoint: string;
-  /** OCI registries: registry.fly.io with the Fly token, others with ~/.docker/config.json credentials. */
-  registry: RegistryClient;
-}
+export { sharedFlags } from "./flags.js";
+export type { Connection, CoreModule } from "./session.js";
 
 export abstract class BaseCommand extends Command {
   static override baseFlags = sharedFlags;
@@ -61,10 +25,9 @@ export abstract class BaseCommand extends Command {
 
   override async init(): Promise<void> {
     await super.init();
-    const end = this.argv.indexOf("--");
-    const flags = end === -1 ? this.argv : this.argv.slice(0, end);
-    this.jsonMode = flags.includes("--json") || flags.includes("-j");
-    this.verboseMode = flags.includes("--verbose");
+    const modes = outputModes(this.argv);
+    this.jsonMode = modes.json;
+    this.verboseMode = modes.verbose;
   }
 
   /**
@@ -107,27 +70,15 @@ export abstract class BaseCommand extends Command {
   }): Promise<Connection> {
     const core = await this.core();
     this.redact = core.redact;
-    const endpoints = core.resolveEndpoints(process.env);
-    const token = await core.resolveAccessToken({ flag: flags["access-token"], env: process.env });
-    this.token = token;
-    const client = core.createFlyClient({
-      token: token?.token ?? "",
-      ...endpoints,
+    const debug = this.debugging ? (line: string) => this.debugLine(line) : undefined;
+    const session = await openSession(core, {
+      flags,
+      env: process.env,
       userAgent: this.config.userAgent,
-      debug: this.debugging ? (line) => this.debugLine(line) : undefined,
+      debug,
     });
-    const { app } = await core.resolveAppName({ flag: flags.app, env: process.env });
-    const cache = process.env.SEMFLY_NO_CACHE
-      ? undefined
-      : core.createFileReleaseCache(core.defaultCacheDir(process.env));
-    const registry = core.createRegistryClient({
-      flyToken: token?.token,
-      baseUrl: core.resolveRegistryBaseUrl(process.env),
-      dockerConfig: { env: process.env },
-      userAgent: this.config.userAgent,
-      debug: this.debugging ? (line) => this.debugLine(line) : undefined,
-    });
-    return { core, app, client, cache, endpoint: endpoints.apiBaseUrl, registry };
+    this.token = session.token;
+    return session.connection;
   }
 
   /** The app's version history: releases (finished ones from the cache) and machines, in parallel. */

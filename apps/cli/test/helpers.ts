@@ -108,6 +108,18 @@ export const FAST_ROLLOUT_TIMING = JSON.stringify({
   crashPollMs: 50,
 });
 
+/**
+ * The client's Machines API pacing, 20 times Fly's (see core's FLY_MACHINES_CLIENT_LIMITS): the test
+ * emulators do not rate-limit, and at Fly's rate a bluegreen deploy waits a second per machine it creates.
+ */
+export const FAST_RATE_LIMITS = JSON.stringify({
+  perAction: { perSecond: 18, burst: 3 },
+  getMachine: { perSecond: 90, burst: 10 },
+});
+
+/** Back-offs of milliseconds, as core's emulator suites use: an outage a test fakes costs no seconds. */
+export const FAST_RETRY = JSON.stringify({ minDelayMs: 5, maxDelayMs: 50 });
+
 export interface RunResult {
   stdout: string;
   stderr: string;
@@ -136,6 +148,8 @@ const CLEARED = [
   "DOCKER_CONFIG",
   "DEBUG",
   "FORCE_COLOR",
+  "SEMFLY_RATE_LIMITS",
+  "SEMFLY_RETRY",
 ];
 
 let emptyHome: string | undefined;
@@ -173,6 +187,8 @@ export async function semfly(
   set("NO_COLOR", "1");
   set("SEMFLY_NOW", NOW);
   set("SEMFLY_ROLLOUT_TIMING", FAST_ROLLOUT_TIMING);
+  set("SEMFLY_RATE_LIMITS", FAST_RATE_LIMITS);
+  set("SEMFLY_RETRY", FAST_RETRY);
   if (emulator) for (const [name, value] of Object.entries(emulator.env)) set(name, value);
   for (const [name, value] of Object.entries(options.env ?? {})) set(name, value);
   const cwd = process.cwd();

@@ -6,12 +6,8 @@ export function shortDigest(digest: string | null | undefined): string {
   return `sha256:${digest.replace(/^sha256:/, "").slice(0, 12)}`;
 }
 
-/** How a version is named on screen: its semver, else its (short) digest or ref. */
-export function versionLabel(ref: { version: string | null; key: string } | null): string {
-  if (!ref) return "-";
-  if (ref.version) return ref.version;
-  return ref.key.startsWith("sha256:") ? shortDigest(ref.key) : ref.key;
-}
+/** How a version is named on screen: core's one rule, which the extension uses too. */
+export { versionLabel } from "@semfly/core/label";
 
 /** Release numbers, highest first, with runs collapsed: `v27, v23-v25, v18`. */
 export function releaseRanges(releases: readonly Pick<FlyRelease, "version">[]): string {

@@ -46,12 +46,11 @@ export function statusText(history: AppStatus, term: Terminal): string {
   const c = term.colors;
   const version = history.drift
     ? c.yellow("mixed (machines disagree)")
-    : (history.live?.version ?? (history.live ? shortDigest(history.live.digest) : "-"));
+    : versionLabel(history.live);
   const lines = [`App:      ${history.app}`, `Version:  ${version}`];
   if (history.drift) {
     for (const group of history.driftGroups) {
-      const runs =
-        group.key === null ? "an unknown image" : versionLabel({ ...group, key: group.key });
+      const runs = versionLabel(group, "an unknown image");
       const one = group.machineIds.length === 1;
       lines.push(
         c.yellow(

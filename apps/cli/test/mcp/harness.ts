@@ -6,7 +6,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type Emulator, startEmulator } from "@semfly/fly-emulator";
-import { demoScenario, FAST_ROLLOUT_TIMING, SECRET_TOKEN } from "../helpers.js";
+import { demoScenario, FAST_RATE_LIMITS, FAST_ROLLOUT_TIMING, SECRET_TOKEN } from "../helpers.js";
 import { BIN, type Sandbox, sandbox } from "../reliability/cli.js";
 
 export const APP = "acme-web";
@@ -53,6 +53,7 @@ export async function startMcp(emulator: Emulator, args: string[] = []): Promise
       FLY_APP: APP,
       NO_COLOR: "1",
       SEMFLY_ROLLOUT_TIMING: FAST_ROLLOUT_TIMING,
+      SEMFLY_RATE_LIMITS: FAST_RATE_LIMITS,
     },
     stderr: "pipe",
   });

@@ -35,7 +35,11 @@ export type {
 } from "./machines.js";
 export { LEASE_NONCE_HEADER } from "./machines.js";
 export type { FlyRateLimits, RateLimit } from "./rate-limit.js";
-export { FLY_MACHINES_CLIENT_LIMITS, FLY_MACHINES_RATE_LIMITS } from "./rate-limit.js";
+export {
+  FLY_MACHINES_CLIENT_LIMITS,
+  FLY_MACHINES_RATE_LIMITS,
+  parseRateLimits,
+} from "./rate-limit.js";
 export type { ReleaseImageLabels, ReleasesByVersion } from "./release-lookup.js";
 export type {
   CreateReleaseInput,
@@ -47,3 +51,4 @@ export type {
 } from "./releases.js";
 export type { CallRetry, RetryOptions } from "./retry.js";
 export { DEFAULT_RETRY } from "./retry.js";
+export { parseRetryOptions } from "./retry-options.js";

@@ -3,6 +3,7 @@
  * machine: 1 req/s sustained with bursts of 3; Get Machine 5 req/s with bursts of 10), so a rollout over many
  * machines never trips a 429. Buckets start full: a lone request is never delayed.
  */
+import { inputError } from "../errors.js";
 
 export interface RateLimit {
   /** Sustained requests per second. */
@@ -153,4 +154,43 @@ export class RateLimiter {
     if (this.buckets.size < 1000) return;
     for (const [key, bucket] of this.buckets) if (bucket.idle) this.buckets.delete(key);
   }
+}
+
+/**
+ * Client limits from a JSON object of `perAction` and/or `getMachine` (`{perSecond, burst}` each), as the
+ * CLI reads `SEMFLY_RATE_LIMITS`: suites against the emulator, whose clock runs faster than Fly's, pace the
+ * shipped CLI to match it. Anything else is bad input; unset or empty, Fly's limits apply.
+ */
+export function parseRateLimits(text: string | undefined): Partial<FlyRateLimits> {
+  if (text === undefined || text.trim() === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = null;
+  }
+  const bad = () =>
+    inputError(
+      "INVALID_RATE_LIMITS",
+      "SEMFLY_RATE_LIMITS is not a JSON object of perAction and getMachine ({perSecond, burst}, positive numbers).",
+      'Unset it, or set e.g. {"perAction":{"perSecond":18,"burst":3}}.',
+    );
+  if (!isObject(value)) throw bad();
+  const out: Partial<FlyRateLimits> = {};
+  for (const [key, limit] of Object.entries(value)) {
+    if (key !== "perAction" && key !== "getMachine") throw bad();
+    if (!isObject(limit) || Object.keys(limit).some((k) => k !== "perSecond" && k !== "burst")) {
+      throw bad();
+    }
+    const { perSecond, burst } = limit;
+    if (typeof perSecond !== "number" || !(perSecond > 0) || !Number.isFinite(perSecond))
+      throw bad();
+    if (typeof burst !== "number" || !Number.isInteger(burst) || burst < 1) throw bad();
+    out[key] = { perSecond, burst };
+  }
+  return out;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

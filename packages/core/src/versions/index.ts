@@ -7,6 +7,7 @@ export * from "./freeze.js";
 export * from "./history.js";
 export * from "./image-ref.js";
 export * from "./keep.js";
+export * from "./label.js";
 export * from "./parked.js";
 export * from "./preflight.js";
 export * from "./promote.js";

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { RateLimiter, type RateLimiterClock } from "../../src/fly/rate-limit.js";
-import { FLY_MACHINES_CLIENT_LIMITS, FLY_MACHINES_RATE_LIMITS } from "../../src/index.js";
+import {
+  FLY_MACHINES_CLIENT_LIMITS,
+  FLY_MACHINES_RATE_LIMITS,
+  parseRateLimits,
+} from "../../src/index.js";
 import { caught, type MockFly, machineWire, mockFly } from "./mock-fly.js";
 
 /** A clock that only moves when the test says so: no real waiting, no timing flakes. */
@@ -175,5 +179,38 @@ describe("rate limiting in the client", () => {
       .intercept({ path: "/v1/apps/my-app/machines/m1", method: "GET" })
       .reply(200, machineWire("m1"));
     expect((await fly.client.getMachine("my-app", "m1")).id).toBe("m1");
+  });
+});
+
+describe("client limits from SEMFLY_RATE_LIMITS", () => {
+  it("reads either limit from JSON, and nothing from an empty value", () => {
+    expect(parseRateLimits(undefined)).toEqual({});
+    expect(parseRateLimits("")).toEqual({});
+    expect(parseRateLimits('{"perAction":{"perSecond":18,"burst":3}}')).toEqual({
+      perAction: { perSecond: 18, burst: 3 },
+    });
+    expect(
+      parseRateLimits(
+        '{"perAction":{"perSecond":0.5,"burst":1},"getMachine":{"perSecond":90,"burst":10}}',
+      ),
+    ).toEqual({
+      perAction: { perSecond: 0.5, burst: 1 },
+      getMachine: { perSecond: 90, burst: 10 },
+    });
+  });
+
+  it.each([
+    "off",
+    "[]",
+    '{"perMachine":{"perSecond":1,"burst":1}}',
+    '{"perAction":{"perSecond":0,"burst":3}}',
+    '{"perAction":{"perSecond":1,"burst":0.5}}',
+    '{"perAction":{"perSecond":"1","burst":3}}',
+    '{"perAction":{"perSecond":1}}',
+    '{"perAction":{"perSecond":1,"burst":3,"extra":1}}',
+  ])("refuses %s as bad input", (text) => {
+    expect(() => parseRateLimits(text)).toThrow(
+      expect.objectContaining({ code: "INVALID_RATE_LIMITS", kind: "input" }),
+    );
   });
 });

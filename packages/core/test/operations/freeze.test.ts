@@ -23,6 +23,8 @@ beforeEach(async () => {
     apiBaseUrl: emulator.url,
     flapsBaseUrl: emulator.url,
     uiexBaseUrl: emulator.url,
+    // Back-offs of milliseconds: the faults these tests inject would otherwise cost seconds each.
+    retry: { minDelayMs: 5, maxDelayMs: 50 },
   });
 });
 afterEach(() => emulator.close());

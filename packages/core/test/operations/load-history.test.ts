@@ -37,6 +37,8 @@ beforeEach(async () => {
     token: emulator.token,
     apiBaseUrl: emulator.url,
     flapsBaseUrl: emulator.url,
+    // Back-offs of milliseconds: the faults these tests inject would otherwise cost seconds each.
+    retry: { minDelayMs: 5, maxDelayMs: 50 },
   });
   dir = await mkdtemp(join(tmpdir(), "semfly-labels-"));
 });

@@ -18,6 +18,7 @@ import {
   isSemflyError,
   type RolloutResult,
 } from "../../src/index.js";
+import { FAST_CLIENT_LIMITS, FAST_SERVER_LIMITS } from "../rollout/world.js";
 
 export const APP = "acme-web";
 export const DEMO_DIGESTS = {
@@ -77,6 +78,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     bootTimeMs: 30,
     checkDelayMs: 10,
     seed: 7,
+    rateLimits: FAST_SERVER_LIMITS,
     ...emulatorOptions,
   });
   const debugLines: string[] = [];
@@ -88,6 +90,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     // Fast backoff; a Retry-After is honoured but capped so a run stays short.
     retry: { minDelayMs: 5, maxDelayMs: 50, maxRetryAfterMs: 50 },
     debug: (line) => debugLines.push(line),
+    rateLimit: FAST_CLIENT_LIMITS,
     ...clientOptions,
   });
   return { emulator, client, debugLines, close: () => emulator.close() };

@@ -280,7 +280,11 @@ describe("leases", () => {
     expect(() => validateLeaseTtl(13)).not.toThrow();
   });
 
-  it("keeps every lease while the client sleeps on a Retry-After longer than the lease", async () => {
+  // Four seconds of a real Retry-After against two-second leases: not for the unit loop.
+  it("keeps every lease while the client sleeps on a Retry-After longer than the lease", {
+    tags: ["slow"],
+    timeout: 20_000,
+  }, async () => {
     world = await demoWorld();
     world.emulator.setFaults({
       rules: [
@@ -306,7 +310,7 @@ describe("leases", () => {
     await probe;
     expect(heldDuringSleep).toBe(plan.machines.length);
     expect(result.status).toBe("complete");
-  }, 20_000);
+  });
 });
 
 describe("idempotent retries", () => {
@@ -321,7 +325,11 @@ describe("idempotent retries", () => {
     expect(result.status).toBe("complete");
   });
 
-  it("counts an update whose answer was lost as done when the machine runs the config sent", async () => {
+  // A one-second client timeout and a three-second back-off, real: not for the unit loop.
+  it("counts an update whose answer was lost as done when the machine runs the config sent", {
+    tags: ["slow"],
+    timeout: 30_000,
+  }, async () => {
     world = await demoWorld();
     // The first update is handled only after the client gave up on it; the resend meets a moved version.
     const client = createFlyClient({
@@ -342,7 +350,7 @@ describe("idempotent retries", () => {
       (r) => r.operation === "machines.update" && r.status === 409,
     );
     expect(conflicts).toHaveLength(1);
-  }, 30_000);
+  });
 
   it("keeps waiting through wait answers other than 400", async () => {
     world = await demoWorld();
