@@ -6,15 +6,15 @@ import {
   type RolloutPlan,
   type RolloutPreflight,
   type RolloutResult,
-  shortDigest,
   type VersionRef,
+  versionLabel,
 } from "@semfly/core";
 import { machineCount } from "../tree/format.js";
 
 /** "3.1.11", or the short digest of an unversioned image. */
 export function versionName(ref: VersionRef | null | undefined): string {
-  if (!ref) return "nothing";
-  return ref.version ?? (ref.digest ? shortDigest(ref.digest) : ref.key);
+  // Core's one on-screen rule, as the CLI shows it; "nothing" reads as a sentence in a modal.
+  return versionLabel(ref, "nothing");
 }
 
 /** flyctl's `--max-unavailable`, as a share of each process group. */
