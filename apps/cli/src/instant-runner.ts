@@ -71,6 +71,7 @@ export async function runInstant(session: InstantSession): Promise<void> {
       leaseTtlSeconds: session.choices.leaseTtlSeconds,
       timing: session.choices.timing,
       keepPreviousMs: session.choices.keepPreviousMs,
+      keepParkedSets: session.choices.keepParkedSets,
     },
   );
   const after =

@@ -7,8 +7,9 @@
  */
 import { inputError } from "../errors.js";
 import { retireMachine } from "../rollout/bluegreen.js";
-import { DEFAULT_KEEP_PREVIOUS_MS } from "../rollout/bluegreen-rules.js";
+import { DEFAULT_KEEP_PREVIOUS_MS, validateKeepSets } from "../rollout/bluegreen-rules.js";
 import { settleLimit } from "../rollout/concurrency.js";
+import { trimParkedSets } from "../rollout/destroy-parked.js";
 import type { RolloutEvent, RolloutEventListener } from "../rollout/events.js";
 import { DEFAULT_WAIT_TIMEOUT_MS } from "../rollout/execute.js";
 import { waitForVersion, waitHealthy } from "../rollout/health.js";
@@ -23,7 +24,13 @@ import { configForRelease, type RolloutPlan } from "../rollout/plan.js";
 import type { RolloutClient } from "../rollout/port.js";
 import { ReleaseRecord } from "../rollout/release-record.js";
 import { leaseRefreshMs, type RolloutTiming, resolveTiming } from "../rollout/timing.js";
-import { type ParkedSet, parkedMachine, parkedSets, unparkedConfig } from "../versions/parked.js";
+import {
+  DEFAULT_KEEP_PARKED_SETS,
+  type ParkedSet,
+  parkedMachine,
+  parkedSets,
+  unparkedConfig,
+} from "../versions/parked.js";
 import type { FlyMachine } from "../versions/types.js";
 
 export interface InstantOptions {
@@ -34,6 +41,8 @@ export interface InstantOptions {
   timing?: Partial<RolloutTiming>;
   /** How long the machines it replaces stay parked (default 24 h); 0 destroys them. */
   keepPreviousMs?: number;
+  /** `--keep`: the most parked sets left after the cut-over, the one parked in exchange included (default 1). */
+  keepParkedSets?: number;
 }
 
 export interface InstantResult {
@@ -47,6 +56,8 @@ export interface InstantResult {
   restored: string[];
   /** The machines that served before, parked now (or destroyed with keepPreviousMs 0). */
   parked: string[];
+  /** Machines of older parked sets destroyed after the cut-over to honour `keepParkedSets`. */
+  trimmed: string[];
   warnings: string[];
 }
 
@@ -69,6 +80,9 @@ export async function instantRollback(
   machines: readonly FlyMachine[],
   options: InstantOptions = {},
 ): Promise<InstantResult> {
+  const keepSets = options.keepParkedSets ?? DEFAULT_KEEP_PARKED_SETS;
+  validateKeepSets(keepSets);
+  const keepPreviousMs = options.keepPreviousMs ?? DEFAULT_KEEP_PREVIOUS_MS;
   const set = parkedSetFor(plan, machines, Date.now());
   if (!set) {
     throw inputError(
@@ -117,6 +131,7 @@ export async function instantRollback(
     reason: string | null,
     restored: string[] = [],
     retired: string[] = [],
+    trimmed: string[] = [],
   ): InstantResult => ({
     app: plan.app,
     status,
@@ -126,6 +141,7 @@ export async function instantRollback(
     to: plan.to,
     restored,
     parked: retired,
+    trimmed,
     warnings,
   });
 
@@ -164,12 +180,19 @@ export async function instantRollback(
         { signal: steps.signal },
       ),
     );
-    await settleOrThrow(plan.machines, (m) =>
-      retireMachine(steps, m, options.keepPreviousMs ?? DEFAULT_KEEP_PREVIOUS_MS, release.id),
-    );
+    await settleOrThrow(plan.machines, (m) => retireMachine(steps, m, keepPreviousMs, release.id));
   } catch (error) {
     reason = `The cut-over failed: ${describe(error)}; the restored version serves, some current machines may still serve too.`;
   }
+  // Only now, with the restored set serving, may older parked sets go (still under the app's lease).
+  const trimmed = reason
+    ? []
+    : await trimParkedSets(client, plan.app, {
+        keep: keepSets,
+        newest: keepPreviousMs > 0 ? release.id : null,
+        signal: steps.signal,
+        emit,
+      });
   await record.setStatus(reason ? "failed" : "complete", restored, reason, emit);
   await leases.releaseAll();
   return end(
@@ -177,6 +200,7 @@ export async function instantRollback(
     reason,
     restored,
     plan.machines.map((m) => m.id),
+    trimmed,
   );
 }
 

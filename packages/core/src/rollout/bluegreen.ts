@@ -4,11 +4,10 @@
  * `--keep-previous 0`. Until the cut-over the blue machines are never touched: a failure destroys green.
  */
 import { isSemflyError } from "../errors.js";
-import { parkedConfig, parkedSets } from "../versions/parked.js";
+import { parkedConfig } from "../versions/parked.js";
 import type { FlyMachine, MachineConfig } from "../versions/types.js";
-import { KEEP_PARKED_SETS } from "./bluegreen-rules.js";
 import { settleLimit } from "./concurrency.js";
-import { destroyParked } from "./destroy-parked.js";
+import { trimParkedSets } from "./destroy-parked.js";
 import { waitForVersion, waitHealthy } from "./health.js";
 import { LEASE_CONCURRENCY } from "./leases.js";
 import type { MachineSteps } from "./machine-steps.js";
@@ -25,6 +24,8 @@ export interface BluegreenInput {
   release: { id: string; version: number };
   /** How long blue stays parked; 0 destroys it after the cut-over. */
   keepPreviousMs: number;
+  /** `--keep`: the most parked sets the app may have after the cut-over, this one included. */
+  keepSets: number;
   interrupted: () => boolean;
   setResult: (id: string, result: MachineResult, error?: string) => void;
 }
@@ -57,37 +58,15 @@ export async function rollBluegreen(input: BluegreenInput): Promise<{
     const reason = `Interrupted before the cut-over: ${untouched}.`;
     return { status: "interrupted", reason, reverted: false, moved: [] };
   }
-  const { plan, client, emit } = input.steps;
-  if (input.keepPreviousMs > 0) await trimParked(input, client, emit);
+  const { plan, client, emit, signal } = input.steps;
+  await trimParkedSets(client, plan.app, {
+    keep: input.keepSets,
+    newest: input.keepPreviousMs > 0 ? input.release.id : null,
+    signal,
+    emit,
+  });
   const done = endOfRun({ plan, failure: null, reverted: false, interrupted: false, updated: 0 });
   return { ...done, reverted: false, moved: end.moved };
-}
-
-/** A deploy never leaves more than KEEP_PARKED_SETS parked sets: older ones are destroyed. */
-async function trimParked(
-  input: BluegreenInput,
-  client: MachineSteps["client"],
-  emit: MachineSteps["emit"],
-): Promise<void> {
-  const { plan, signal } = input.steps;
-  try {
-    const sets = parkedSets(await client.listMachines(plan.app, { signal }), Date.now());
-    const older = sets.filter((s) => s.set !== input.release.id).slice(KEEP_PARKED_SETS - 1);
-    const outcome = await destroyParked(
-      client,
-      plan.app,
-      older.flatMap((s) => s.machines),
-      signal,
-    );
-    for (const { id, reason } of outcome.failed) {
-      emit({
-        type: "warning",
-        message: `Parked machine ${id} of an older set was kept: ${reason}`,
-      });
-    }
-  } catch (error) {
-    emit({ type: "warning", message: `Older parked sets were not checked: ${describe(error)}` });
-  }
 }
 
 interface Pair {
@@ -254,6 +233,7 @@ export async function retireMachine(
         version: machine.from?.version ?? machine.from?.key ?? null,
         digest: machine.from?.digest ?? null,
         expiresAt: new Date(Date.now() + keepPreviousMs).toISOString(),
+        parkedAt: new Date().toISOString(),
         cold: machine.cold,
       }),
       nonce: leases.nonce(machine.id),

@@ -20,6 +20,8 @@ export const PARKED_SET_KEY = "semfly_parked_set";
 export const PARKED_PLATFORM_KEY = "semfly_parked_platform_version";
 /** "1" when it was stopped or suspended before parking: un-parked, it stays cold. */
 export const PARKED_COLD_KEY = "semfly_parked_cold";
+/** When it was parked (ISO 8601): which sets are the oldest when a rollout keeps only some. */
+export const PARKED_AT_KEY = "semfly_parked_at";
 
 const PARK_KEYS = [
   PARKED_UNTIL_KEY,
@@ -29,6 +31,7 @@ const PARK_KEYS = [
   PARKED_SET_KEY,
   PARKED_COLD_KEY,
   PARKED_PLATFORM_KEY,
+  PARKED_AT_KEY,
 ];
 
 export interface ParkedMachine {
@@ -41,6 +44,8 @@ export interface ParkedMachine {
   version: string | null;
   digest: string | null;
   expiresAt: string;
+  /** When it was parked; "" for machines parked before semfly recorded it (counted as the oldest). */
+  parkedAt: string;
   cold: boolean;
 }
 
@@ -50,6 +55,8 @@ export interface ParkedSet {
   digest: string | null;
   /** The earliest expiry of its machines. */
   expiresAt: string;
+  /** The latest park time of its machines ("" when none recorded it). */
+  parkedAt: string;
   expired: boolean;
   machines: ParkedMachine[];
 }
@@ -71,6 +78,7 @@ export function parkedMachine(machine: FlyMachine): ParkedMachine | null {
     version: machine.metadata[PARKED_VERSION_KEY] || null,
     digest: machine.metadata[PARKED_DIGEST_KEY] || null,
     expiresAt: until,
+    parkedAt: machine.metadata[PARKED_AT_KEY] || "",
     cold: machine.metadata[PARKED_COLD_KEY] === "1",
   };
 }
@@ -91,6 +99,10 @@ export function parkedSets(machines: readonly FlyMachine[], now: number): Parked
         version: members[0]!.version,
         digest: members[0]!.digest,
         expiresAt,
+        parkedAt: members
+          .map((m) => m.parkedAt)
+          .sort()
+          .at(-1)!,
         expired: Date.parse(expiresAt) <= now,
         machines: members,
       };
@@ -103,7 +115,28 @@ export interface ParkLabel {
   version: string | null;
   digest: string | null;
   expiresAt: string;
+  parkedAt: string;
   cold: boolean;
+}
+
+/** `--keep`: how many parked sets a rollout may leave when none is given (each costs a set of rootfs). */
+export const DEFAULT_KEEP_PARKED_SETS = 1;
+
+/**
+ * The parked sets a rollout destroys after its cut-over so that at most `keep` remain: the set it just
+ * parked (`newest`, null when it parked none) always stays and counts as one; of the others the most
+ * recently parked stay, the oldest go. Expired sets are not special: they are old, so they go first.
+ */
+export function parkedSetsBeyondKeep(
+  sets: readonly ParkedSet[],
+  keep: number,
+  newest: string | null,
+): ParkedSet[] {
+  const others = sets
+    .filter((s) => s.set !== newest)
+    .sort((a, b) => b.parkedAt.localeCompare(a.parkedAt) || b.expiresAt.localeCompare(a.expiresAt));
+  const room = Math.max(0, keep - (newest !== null && sets.some((s) => s.set === newest) ? 1 : 0));
+  return others.slice(room);
 }
 
 /**
@@ -123,6 +156,7 @@ export function parkedConfig(config: MachineConfig, label: ParkLabel): MachineCo
       [PARKED_DIGEST_KEY]: label.digest ?? "",
       [PARKED_SERVICES_KEY]: JSON.stringify(services ?? null),
       [PARKED_SET_KEY]: label.set,
+      [PARKED_AT_KEY]: label.parkedAt,
       [PARKED_COLD_KEY]: label.cold ? "1" : "0",
     },
   };
