@@ -8,8 +8,8 @@ import {
   skippedImageCheckWarning,
 } from "../registry/image-check.js";
 import { EMPTY_GATES } from "../verify/types.js";
-import { rollBluegreen } from "./bluegreen.js";
 import { DEFAULT_KEEP_PARKED_SETS } from "../versions/parked.js";
+import { rollBluegreen } from "./bluegreen.js";
 import { DEFAULT_KEEP_PREVIOUS_MS, validateKeepSets } from "./bluegreen-rules.js";
 import { settleLimit } from "./concurrency.js";
 import type { RolloutEvent, RolloutEventListener } from "./events.js";
