@@ -6,7 +6,7 @@
  * cut-over the current machines serve; a failure puts the parked set back to sleep, parked.
  */
 import { inputError } from "../errors.js";
-import { retireMachine } from "../rollout/bluegreen.js";
+import { parkMachine } from "../rollout/bluegreen.js";
 import { DEFAULT_KEEP_PREVIOUS_MS, validateKeepSets } from "../rollout/bluegreen-rules.js";
 import { settleLimit } from "../rollout/concurrency.js";
 import { trimParkedSets } from "../rollout/destroy-parked.js";
@@ -29,6 +29,7 @@ import {
   type ParkedSet,
   parkedMachine,
   parkedSets,
+  suspendUnparkMetadata,
   unparkedConfig,
 } from "../versions/parked.js";
 import type { FlyMachine } from "../versions/types.js";
@@ -43,6 +44,8 @@ export interface InstantOptions {
   keepPreviousMs?: number;
   /** `--keep`: the most parked sets left after the cut-over, the one parked in exchange included (default 1). */
   keepParkedSets?: number;
+  /** Called once the restored set serves and the current one is cordoned, before it is parked. */
+  onCutOver?: () => void;
 }
 
 export interface InstantResult {
@@ -149,14 +152,16 @@ export async function instantRollback(
   try {
     await leases.takeAll(lock, [...plan.machines.map((m) => m.id), ...parked.map((m) => m.id)]);
     await record.create(plan.definition, emit);
-    await record.setStatus("running", [], null, emit);
   } catch (error) {
     await leases.releaseAll();
     throw error;
   }
   const release = record.release!;
 
+  // `running` is written while the parked set wakes: the wake needs the release's id, not its status.
+  const marked = record.setStatus("running", [], null, emit);
   const failure = await wakeParked(steps, parked, release);
+  await marked;
   if (failure !== null || options.signal?.aborted) {
     const reparked = await reparkAll(steps, parked);
     const reason =
@@ -180,7 +185,17 @@ export async function instantRollback(
         { signal: steps.signal },
       ),
     );
-    await settleOrThrow(plan.machines, (m) => retireMachine(steps, m, keepPreviousMs, release.id));
+    await settleOrThrow(plan.machines, (m) =>
+      client.setCordon(
+        plan.app,
+        m.id,
+        true,
+        { nonce: leases.nonce(m.id) },
+        { signal: steps.signal },
+      ),
+    );
+    options.onCutOver?.();
+    await settleOrThrow(plan.machines, (m) => parkMachine(steps, m, keepPreviousMs, release.id));
   } catch (error) {
     reason = `The cut-over failed: ${describe(error)}; the restored version serves, some current machines may still serve too.`;
   }
@@ -215,8 +230,13 @@ async function wakeParked(
   const signal = AbortSignal.any([steps.signal, stop.signal]);
   let cause: string | null = null;
   await settleLimit(parked, LEASE_CONCURRENCY, async (machine) => {
-    const cold = parkedMachine(machine)?.cold ?? false;
+    const label = parkedMachine(machine);
+    const cold = label?.cold ?? false;
     try {
+      if (label?.suspendMode) {
+        await resumeParked({ ...steps, signal }, machine, release, cold);
+        return;
+      }
       const sentAt = Date.now();
       const updated = await client.updateMachine(
         plan.app,
@@ -250,11 +270,47 @@ async function wakeParked(
   return cause;
 }
 
+/**
+ * A machine parked suspended kept its config: a start resumes it from its snapshot (a cold boot when Fly
+ * dropped the snapshot: the same config either way), and once it is healthy one metadata write takes the
+ * park labels off and names the release. Still cordoned: the cut-over uncordons it.
+ */
+async function resumeParked(
+  steps: MachineSteps,
+  machine: FlyMachine,
+  release: { id: string; version: number },
+  cold: boolean,
+): Promise<void> {
+  const { client, plan, leases, waiter, signal } = steps;
+  const nonce = () => ({ nonce: leases.nonce(machine.id) });
+  const deadline = Date.now() + waiter.waitTimeoutMs;
+  if (!cold) {
+    const sentAt = Date.now();
+    await client.startMachine(plan.app, machine.id, nonce(), { signal });
+    await waitForVersion(waiter, machine.id, machine.instanceId, "started", deadline, signal);
+    steps.emit({ type: "machine-started", machineId: machine.id });
+    await waitHealthy(waiter, machine.id, sentAt, deadline, signal);
+    steps.emit({ type: "checks-passing", machineId: machine.id });
+  }
+  const releaseKeys = {
+    fly_release_id: release.id,
+    fly_release_version: String(release.version),
+  };
+  await client.patchMachineMetadata(
+    plan.app,
+    machine.id,
+    suspendUnparkMetadata(machine.config.metadata ?? {}, releaseKeys),
+    { ...nonce(), signal },
+  );
+}
+
 /** Before the cut-over: every parked machine back to its exact parked config, asleep. */
 async function reparkAll(steps: MachineSteps, parked: readonly FlyMachine[]): Promise<boolean> {
   const { client, plan, leases, signal } = steps;
   const results = await settleLimit(parked, LEASE_CONCURRENCY, async (machine) => {
     const now = await client.getMachine(plan.app, machine.id, { signal });
+    // Parked suspended and never woken: still exactly as parked, snapshot included.
+    if (now.state === "suspended" && now.instanceId === machine.instanceId) return;
     if (!["stopped", "suspended", "created", "failed"].includes(now.state)) {
       await client.stopMachine(
         plan.app,

@@ -73,10 +73,15 @@ describe("instant rollback to a parked version", () => {
     for (const machine of serving()) {
       const was = parkedBefore.find((p) => p.id === machine.id)!;
       expect(machine.cordoned).toBe(false);
-      // Services back exactly as they were before parking.
+      // Services back exactly as they were before parking (kept in place by a suspended park).
+      const kept = was.config!.metadata!.semfly_parked_services;
       expect(machine.config?.services).toEqual(
-        JSON.parse(was.config!.metadata!.semfly_parked_services!) ?? undefined,
+        kept === undefined ? was.config?.services : (JSON.parse(kept) ?? undefined),
       );
+      for (const key of Object.keys(machine.config?.metadata ?? {})) {
+        expect(key.startsWith("semfly_parked")).toBe(false);
+      }
+      expect(machine.config?.metadata?.fly_platform_version).toBe("v2");
     }
     expect(
       parked()
@@ -87,6 +92,29 @@ describe("instant rollback to a parked version", () => {
       semfly: { kind: "rollback", mode: "instant", previousVersion: "3.2.0" },
     });
     expect(latestRelease(world.emulator).status).toBe("complete");
+  });
+
+  it("resumes machines parked suspended with a start, on the version they were parked on", async () => {
+    const suspended = parked().filter((m) => m.state === "suspended");
+    expect(suspended.length).toBeGreaterThan(0);
+    const versions = new Map(suspended.map((m) => [m.id, m.instance_id]));
+    world.emulator.clearRequestLog();
+
+    const result = await instant(parkedDigest());
+
+    expect(result.status).toBe("complete");
+    const log = world.emulator.requestLog;
+    for (const [id, version] of versions) {
+      const mine = log.filter((e) => e.path.includes(`/machines/${id}`));
+      expect(mine.some((e) => e.operation === "machines.start")).toBe(true);
+      // No update: a new version would throw the snapshot away.
+      expect(mine.some((e) => e.operation === "machines.update")).toBe(false);
+      const machine = world.emulator.machine(APP, id);
+      expect(machine.instance_id).toBe(version);
+      expect(machine.state).toBe("started");
+      expect(machine.cordoned).toBe(false);
+    }
+    expect(world.emulator.counters.rateLimited).toBe(0);
   });
 
   it("undoes itself instantly: the version it replaced was parked in exchange", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ParkedSet, parkedSetsBeyondKeep } from "../../src/index.js";
+import { type ParkedSet, parkedSetsBeyondKeep, suspendAllowed } from "../../src/index.js";
 
 function set(id: string, parkedAt: string, expiresAt = "2027-01-01T00:00:00.000Z"): ParkedSet {
   return {
@@ -49,5 +49,25 @@ describe("which parked sets a rollout destroys for --keep", () => {
     ];
     expect(ids(parkedSetsBeyondKeep(mixed, 1, null))).toEqual(["old-late", "old-early"]);
     expect(ids(parkedSetsBeyondKeep(mixed, 2, null))).toEqual(["old-early"]);
+  });
+});
+
+const config = (rest: Record<string, unknown>) => ({ image: "registry.fly.io/app:1", ...rest });
+
+describe("which machines semfly parks suspended", () => {
+  it("asks to suspend a machine well inside Fly's limits", () => {
+    expect(suspendAllowed(config({ guest: { cpu_kind: "shared", cpus: 1, memory_mb: 256 } }))).toBe(
+      true,
+    );
+    expect(suspendAllowed(config({}))).toBe(true);
+  });
+
+  it("parks stopped a machine over 2 GB, with a GPU, a volume or swap", () => {
+    expect(suspendAllowed(config({ guest: { memory_mb: 4096 } }))).toBe(false);
+    expect(
+      suspendAllowed(config({ guest: { memory_mb: 1024, gpus: 1, gpu_kind: "a100-pcie-40gb" } })),
+    ).toBe(false);
+    expect(suspendAllowed(config({ mounts: [{ volume: "vol_1", path: "/data" }] }))).toBe(false);
+    expect(suspendAllowed(config({ swap_size_mb: 512 }))).toBe(false);
   });
 });
