@@ -195,7 +195,13 @@ export async function instantRollback(
       ),
     );
     options.onCutOver?.();
-    await settleOrThrow(plan.machines, (m) => parkMachine(steps, m, keepPreviousMs, release.id));
+    const relabel = parked.filter((m) => parkedMachine(m)?.suspendMode);
+    const after = await Promise.allSettled([
+      settleOrThrow(relabel, (m) => unparkLabels(steps, m, release)),
+      settleOrThrow(plan.machines, (m) => parkMachine(steps, m, keepPreviousMs, release.id)),
+    ]);
+    const failed = after.find((r) => r.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   } catch (error) {
     reason = `The cut-over failed: ${describe(error)}; the restored version serves, some current machines may still serve too.`;
   }
@@ -234,7 +240,7 @@ async function wakeParked(
     const cold = label?.cold ?? false;
     try {
       if (label?.suspendMode) {
-        await resumeParked({ ...steps, signal }, machine, release, cold);
+        await resumeParked({ ...steps, signal }, machine, cold);
         return;
       }
       const sentAt = Date.now();
@@ -272,13 +278,12 @@ async function wakeParked(
 
 /**
  * A machine parked suspended kept its config: a start resumes it from its snapshot (a cold boot when Fly
- * dropped the snapshot: the same config either way), and once it is healthy one metadata write takes the
- * park labels off and names the release. Still cordoned: the cut-over uncordons it.
+ * dropped the snapshot: the same config either way). Still cordoned and labelled parked: the cut-over
+ * uncordons it, and its labels come off after (unparkLabels).
  */
 async function resumeParked(
   steps: MachineSteps,
   machine: FlyMachine,
-  release: { id: string; version: number },
   cold: boolean,
 ): Promise<void> {
   const { client, plan, leases, waiter, signal } = steps;
@@ -292,6 +297,18 @@ async function resumeParked(
     await waitHealthy(waiter, machine.id, sentAt, deadline, signal);
     steps.emit({ type: "checks-passing", machineId: machine.id });
   }
+}
+
+/**
+ * After the cut-over, a machine restored from a suspended park loses its park labels and gets the release's
+ * keys, in one metadata write that keeps its version. It serves already: the labels never route traffic.
+ */
+async function unparkLabels(
+  steps: MachineSteps,
+  machine: FlyMachine,
+  release: { id: string; version: number },
+): Promise<void> {
+  const { client, plan, leases, signal } = steps;
   const releaseKeys = {
     fly_release_id: release.id,
     fly_release_version: String(release.version),
@@ -300,7 +317,7 @@ async function resumeParked(
     plan.app,
     machine.id,
     suspendUnparkMetadata(machine.config.metadata ?? {}, releaseKeys),
-    { ...nonce(), signal },
+    { nonce: leases.nonce(machine.id), signal },
   );
 }
 
