@@ -33,6 +33,7 @@ const commands = {
   idle: (timeoutMs) => emulator.idle(timeoutMs),
   /** Set-up that Fly would rate-limit for minutes (300 creates) runs unlimited, the measured part limited. */
   setRateLimits: (limits) => emulator.setRateLimits(limits),
+  setFaults: (faults) => emulator.setFaults(faults),
   /** State and parking labels of every machine, for checking what a run left. */
   machineStates: (app) =>
     emulator.machines(app).map((machine) => ({

@@ -85,6 +85,11 @@ export class BenchEmulator {
     return this.call("setRateLimits", limits);
   }
 
+  /** @param {Record<string, unknown>} faults */
+  setFaults(faults) {
+    return this.call("setFaults", faults);
+  }
+
   /** @returns {Promise<{id: string, state: string, cordoned: boolean, parked: boolean}[]>} */
   machineStates() {
     return this.call("machineStates", this.app);

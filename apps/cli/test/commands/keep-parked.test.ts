@@ -45,6 +45,14 @@ describe("semfly deploy --keep", () => {
       .machines("acme-web")
       .find((m) => m.config?.metadata?.semfly_parked_version === "3.1.12")!.config!.metadata!
       .semfly_parked_digest!;
+    const plan = await semfly(["rollback", digest, "--instant", "--dry-run"], emulator);
+    expect(plan.exitCode).toBe(0);
+    expect(plan.stdout).toMatch(/Start: {2}7 parked machines \(.*\), \d+ suspended \(resumed\)/);
+    expect(plan.stdout).toContain(
+      "Drop:   parked 3.2.0 (7 machines) after the cut-over (--keep 1)",
+    );
+    expect(plan.stdout).toContain("Dry run: nothing was changed.");
+
     const back = await semfly(
       ["rollback", digest, "--instant", "--yes", "--json", "--no-freeze"],
       emulator,
