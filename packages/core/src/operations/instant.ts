@@ -148,9 +148,17 @@ export async function instantRollback(
     warnings,
   });
 
+  // The app's lock first (a second semfly run stops there, before anything is written), then the parked
+  // set, which the wake needs; the current machines are only needed at the cut-over, so their leases are
+  // taken while the parked set boots. A conflict on one of them still comes before the cut-over: the
+  // parked set goes back to sleep and the release is marked failed.
   const lock = appLockId(plan) ?? parked[0]!.id;
+  const current = plan.machines.map((m) => m.id).filter((id) => id !== lock);
   try {
-    await leases.takeAll(lock, [...plan.machines.map((m) => m.id), ...parked.map((m) => m.id)]);
+    await leases.takeAll(
+      lock,
+      parked.map((m) => m.id),
+    );
     await record.create(plan.definition, emit);
   } catch (error) {
     await leases.releaseAll();
@@ -160,7 +168,16 @@ export async function instantRollback(
 
   // `running` is written while the parked set wakes: the wake needs the release's id, not its status.
   const marked = record.setStatus("running", [], null, emit);
-  const failure = await wakeParked(steps, parked, release);
+  const currentLeased =
+    current.length === 0
+      ? Promise.resolve(null)
+      : leases.takeAll(current[0]!, current).then(
+          () => null,
+          (error: unknown) => `A lease on a current machine was refused: ${describe(error)}`,
+        );
+  const woke = await wakeParked(steps, parked, release);
+  const failure = woke ?? (await currentLeased);
+  await currentLeased;
   await marked;
   if (failure !== null || options.signal?.aborted) {
     const reparked = await reparkAll(steps, parked);

@@ -20,6 +20,14 @@ import {
 } from "./world.js";
 
 let world: World;
+
+async function until(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 beforeEach(async () => {
   world = await demoWorld();
   // 3.2.0 by bluegreen: 3.1.12 is parked.
@@ -160,6 +168,38 @@ describe("instant rollback to a parked version", () => {
     );
     expect(after.every((m) => ["stopped", "suspended"].includes(m.state))).toBe(true);
     expect((await loadVersionHistory(world.client, APP)).live?.version).toBe("3.2.0");
+  });
+
+  it("leaves the current version serving and the parked set parked when a current machine's lease is held", async () => {
+    const ids = serving()
+      .map((m) => m.id)
+      .sort();
+    // Not the app's lock (the lowest id): that one stops a run before anything is written.
+    const held = ids[ids.length - 1]!;
+    const parkedBefore = parked().map((m) => ({
+      id: m.id,
+      config: m.config,
+      cordoned: m.cordoned,
+    }));
+    world.emulator.setFaults({
+      heldLeases: [{ app: APP, machineId: held, owner: "someone@else.test", ttlSeconds: 4 }],
+    });
+
+    const result = await instant(parkedDigest());
+
+    expect(result.status).toBe("failed");
+    expect(result.reason).toMatch(
+      /lease on a current machine was refused.*current version still serves/,
+    );
+    expect(serving().every((m) => !m.cordoned)).toBe(true);
+    expect(parked().map((m) => ({ id: m.id, config: m.config, cordoned: m.cordoned }))).toEqual(
+      parkedBefore,
+    );
+    expect(latestRelease(world.emulator).status).toBe("failed");
+    expect((await loadVersionHistory(world.client, APP)).live?.version).toBe("3.2.0");
+    // Every lease semfly took was given back: only the other holder's is left, until its TTL ends.
+    expect(world.emulator.leases(APP).map((l) => l.machineId)).toEqual([held]);
+    await until(() => world.emulator.leases(APP).length === 0, 6_000);
   });
 
   it("refuses a version that is not parked in one line", async () => {
