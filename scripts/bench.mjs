@@ -3,7 +3,7 @@
 // the Fly emulator, one table, and the results as JSON in bench-results/ (latest.json plus a timestamped
 // copy). Misses are reported, never fatal: the exit code is 1 only when a scenario crashes.
 //
-//   node scripts/bench.mjs [--smoke] [--only startup,history,rollout,extension] [--compare <file.json>]
+//   node scripts/bench.mjs [--smoke] [--only startup,history,rollout,instant,extension] [--compare <file.json>]
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import * as extension from "../bench/extension.mjs";
 import * as history from "../bench/history.mjs";
+import * as instant from "../bench/instant.mjs";
 import { LATENCY_MS } from "../bench/lib/emulator.mjs";
 import { errorRow } from "../bench/lib/runner.mjs";
 import { readResults, renderTable, writeResults } from "../bench/lib/table.mjs";
@@ -19,7 +20,7 @@ import * as rollout from "../bench/rollout.mjs";
 import * as startup from "../bench/startup.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const SCENARIOS = { startup, history, rollout, extension };
+const SCENARIOS = { startup, history, rollout, instant, extension };
 
 const { values } = parseArgs({
   options: {

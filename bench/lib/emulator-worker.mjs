@@ -20,6 +20,8 @@ const commands = {
       operation: entry.operation,
       status: entry.status,
       durationMs: entry.durationMs,
+      at: entry.at,
+      query: entry.query,
     })),
   clearRequestLog: () => emulator.clearRequestLog(),
   addRelease: (app, spec) => {
@@ -29,6 +31,17 @@ const commands = {
   releaseCount: (app) => emulator.releases(app).length,
   machineIds: (app) => emulator.machines(app).map((machine) => machine.id),
   idle: (timeoutMs) => emulator.idle(timeoutMs),
+  /** Set-up that Fly would rate-limit for minutes (300 creates) runs unlimited, the measured part limited. */
+  setRateLimits: (limits) => emulator.setRateLimits(limits),
+  setFaults: (faults) => emulator.setFaults(faults),
+  /** State and parking labels of every machine, for checking what a run left. */
+  machineStates: (app) =>
+    emulator.machines(app).map((machine) => ({
+      id: machine.id,
+      state: machine.state,
+      cordoned: machine.cordoned,
+      parked: Boolean(machine.config?.metadata?.semfly_parked_until),
+    })),
   close: () => emulator.close(),
 };
 

@@ -80,6 +80,21 @@ export class BenchEmulator {
     return this.call("releaseCount", this.app);
   }
 
+  /** @param {boolean | Record<string, number>} limits */
+  setRateLimits(limits) {
+    return this.call("setRateLimits", limits);
+  }
+
+  /** @param {Record<string, unknown>} faults */
+  setFaults(faults) {
+    return this.call("setFaults", faults);
+  }
+
+  /** @returns {Promise<{id: string, state: string, cordoned: boolean, parked: boolean}[]>} */
+  machineStates() {
+    return this.call("machineStates", this.app);
+  }
+
   async close() {
     await this.call("close").catch(() => {});
     await this.worker.terminate();

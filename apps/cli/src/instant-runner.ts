@@ -28,6 +28,10 @@ export interface InstantSession {
   afterComplete?: ((result: InstantResult) => Promise<AfterComplete>) | undefined;
 }
 
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 /** `rollback --instant`: the plan in two lines, the confirmation, the run, the result. */
 export async function runInstant(session: InstantSession): Promise<void> {
   const { core, flags, prepared, set } = session;
@@ -37,11 +41,24 @@ export async function runInstant(session: InstantSession): Promise<void> {
     session.choices.keepPreviousMs > 0
       ? `parked for ${formatDuration(session.choices.keepPreviousMs)}`
       : "destroyed";
+  const suspended = set.machines.filter((m) => m.state === "suspended").length;
+  const resumed = suspended > 0 ? `, ${suspended} suspended (resumed)` : "";
   const lines = [
     `Instant rollback of ${plan.app} from ${versionLabel(plan.from)} to ${to}`,
-    `  Start:  ${set.machines.length} parked machine${set.machines.length === 1 ? "" : "s"} (${set.machines.map((m) => m.id).join(", ")}), parked until ${set.expiresAt}`,
-    `  Park:   ${plan.machines.length} current machine${plan.machines.length === 1 ? "" : "s"} in exchange, ${kept}`,
+    `  Start:  ${plural(set.machines.length, "parked machine")} (${set.machines.map((m) => m.id).join(", ")})${resumed}, parked until ${set.expiresAt}`,
+    `  Park:   ${plural(plan.machines.length, "current machine")} in exchange, ${kept}`,
   ];
+  // What --keep will destroy once the restored set serves: the sets left besides the one parked now.
+  const others = core.parkedSets(session.machines, Date.now()).filter((s) => s.set !== set.set);
+  const room =
+    session.choices.keepPreviousMs > 0
+      ? session.choices.keepParkedSets - 1
+      : session.choices.keepParkedSets;
+  for (const old of core.parkedSetsBeyondKeep(others, room, null)) {
+    lines.push(
+      `  Drop:   parked ${versionLabel({ version: old.version, key: old.digest ?? old.set })} (${plural(old.machines.length, "machine")}) after the cut-over (--keep ${session.choices.keepParkedSets})`,
+    );
+  }
   if (flags["dry-run"]) {
     if (flags.json) session.out(toJson({ app: plan.app, mode: "instant", dryRun: true, set }));
     else session.out(`${lines.join("\n")}\nDry run: nothing was changed.`);
@@ -71,6 +88,7 @@ export async function runInstant(session: InstantSession): Promise<void> {
       leaseTtlSeconds: session.choices.leaseTtlSeconds,
       timing: session.choices.timing,
       keepPreviousMs: session.choices.keepPreviousMs,
+      keepParkedSets: session.choices.keepParkedSets,
     },
   );
   const after =

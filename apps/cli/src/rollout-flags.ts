@@ -83,6 +83,12 @@ export const rolloutFlags = {
     helpValue: "<duration>",
     default: "24h",
   }),
+  keep: Flags.string({
+    summary:
+      "Bluegreen: the most parked sets the app keeps after the cut-over, the one just parked included; older ones are destroyed once the new version serves.",
+    helpValue: "<count>",
+    default: "1",
+  }),
   "skip-image-check": Flags.boolean({
     summary:
       "Go ahead when nobody can say whether the target image still exists (recorded on the release); a registry 404 still refuses.",
@@ -106,6 +112,7 @@ export interface RolloutFlagValues {
   gate?: string[] | undefined;
   bake?: string | undefined;
   "keep-previous": string;
+  keep: string;
   json: boolean;
 }
 
@@ -126,6 +133,8 @@ export interface RolloutChoices {
   };
   /** Bluegreen: how long the previous machines stay parked; 0 destroys them. */
   keepPreviousMs: number;
+  /** Bluegreen `--keep`: the most parked sets left after the cut-over. */
+  keepParkedSets: number;
   /** From SEMFLY_ROLLOUT_TIMING (tests and benchmarks against the emulator); empty otherwise. */
   timing: Partial<RolloutTiming>;
 }
@@ -178,6 +187,15 @@ export function rolloutChoices(core: CoreModule, flags: RolloutFlagValues): Roll
       "Write it as 24h, 90m, or 0 to destroy the previous machines.",
     );
   }
+  const keepText = flags.keep.trim();
+  const keepParkedSets = /^\d+$/.test(keepText) ? Number(keepText) : Number.NaN;
+  if (!(keepParkedSets >= 1)) {
+    throw core.inputError(
+      "INVALID_KEEP",
+      `--keep ${core.quote(flags.keep)} is not a whole number of parked sets of at least 1.`,
+      "Pass --keep 1 (the default) or more; --keep-previous 0 parks nothing.",
+    );
+  }
   const leaseTtlSeconds = leaseMs / 1000;
   core.validateLeaseTtl(leaseTtlSeconds);
   const gateFlags = { probe: flags.probe, gate: flags.gate, bake: flags.bake };
@@ -194,6 +212,7 @@ export function rolloutChoices(core: CoreModule, flags: RolloutFlagValues): Roll
     verifyCold: flags["verify-cold"],
     gateFlags,
     keepPreviousMs,
+    keepParkedSets,
     timing: core.parseRolloutTiming(process.env.SEMFLY_ROLLOUT_TIMING),
   };
 }

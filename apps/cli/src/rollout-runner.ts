@@ -181,6 +181,7 @@ export async function runRollout(session: RolloutSession): Promise<void> {
       gates,
       timing: session.choices.timing,
       keepPreviousMs: session.choices.keepPreviousMs,
+      keepParkedSets: session.choices.keepParkedSets,
     });
   } finally {
     process.off("SIGINT", onSigint);

@@ -37,6 +37,27 @@ export function exitEvent(
   };
 }
 
+/**
+ * Why Fly would not snapshot this machine, or null. Fly's docs name limits (memory, GPUs, volumes); the
+ * emulator's are a choice (see the README): more than 2 GB of memory, a GPU, a volume or swap.
+ */
+export function suspendRefusal(config: MachineConfigJson): string | null {
+  const guest = (config.guest ?? {}) as { memory_mb?: number; gpus?: number; gpu_kind?: string };
+  if ((guest.memory_mb ?? 0) > SUSPEND_MAX_MEMORY_MB) {
+    return `memory ${guest.memory_mb} MB is over ${SUSPEND_MAX_MEMORY_MB} MB`;
+  }
+  if ((guest.gpus ?? 0) > 0 || guest.gpu_kind) return "machines with GPUs cannot be suspended";
+  if (Array.isArray(config.mounts) && config.mounts.length > 0) {
+    return "machines with volumes cannot be suspended";
+  }
+  if (typeof config.swap_size_mb === "number" && config.swap_size_mb > 0) {
+    return "machines with swap cannot be suspended";
+  }
+  return null;
+}
+
+const SUSPEND_MAX_MEMORY_MB = 2048;
+
 export class MachineLifecycle {
   constructor(private readonly state: EmulatorState) {}
 
@@ -178,6 +199,8 @@ export class MachineLifecycle {
     if (machine.state !== "started") {
       throw new EmulatorError(409, "unable to suspend machine, not currently started");
     }
+    const unsuitable = suspendRefusal(currentMachineVersion(machine).config);
+    if (unsuitable) throw new EmulatorError(400, `unable to suspend machine: ${unsuitable}`);
     const generation = ++machine.generation;
     machine.checks = [];
     this.state.setMachineState(machine, "suspending", "suspend");

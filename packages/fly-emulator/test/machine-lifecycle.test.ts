@@ -182,6 +182,32 @@ describe("suspend, cordon and uncordon", () => {
     expect((await call(emulator, "POST", `${base}/${id}/suspend`)).status).toBe(409);
   });
 
+  it("refuses to suspend a machine over 2 GB of memory with a 400, leaving it started", async () => {
+    const emulator = await start({ scenario: life() });
+    const id = "00000000000f01";
+    const updated = await call(emulator, "POST", `${base}/${id}`, {
+      body: { config: { image: `registry.fly.io/${APP}:1.0.0`, guest: { memory_mb: 4096 } } },
+    });
+    expect(updated.status).toBe(200);
+    await until(() => emulator.machine(APP, id).state === "started");
+    const refused = await call<{ error: string }>(emulator, "POST", `${base}/${id}/suspend`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toContain("4096 MB");
+    expect(emulator.machine(APP, id).state).toBe("started");
+  });
+
+  it("resumes a suspended machine on start, on the same version", async () => {
+    const emulator = await start({ scenario: life() });
+    const id = "00000000000f01";
+    const version = emulator.machine(APP, id).instance_id;
+    await call(emulator, "POST", `${base}/${id}/suspend`);
+    await until(() => emulator.machine(APP, id).state === "suspended");
+    const started = await call<{ previous_state: string }>(emulator, "POST", `${base}/${id}/start`);
+    expect(started.body.previous_state).toBe("suspended");
+    await until(() => emulator.machine(APP, id).state === "started");
+    expect(emulator.machine(APP, id).instance_id).toBe(version);
+  });
+
   it("cordons and uncordons, needing the nonce while leased", async () => {
     const emulator = await start({ scenario: life() });
     const id = "00000000000f01";

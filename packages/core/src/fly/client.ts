@@ -29,6 +29,7 @@ import {
   listMachines,
   listMachineVersions,
   machineEvents,
+  patchMachineMetadata,
   setMachineMetadata,
   startMachine,
   stopMachine,
@@ -209,6 +210,13 @@ export interface FlyClient {
     value: string,
     options?: CallOptions & { nonce?: string | undefined },
   ): Promise<void>;
+  /** Several metadata keys in one request (null deletes), without a new machine version. */
+  patchMachineMetadata(
+    app: string,
+    id: string,
+    changes: Readonly<Record<string, string | null>>,
+    options?: CallOptions & { nonce?: string | undefined },
+  ): Promise<void>;
   /** The slug of the app's organization (GraphQL `App.organization`). */
   appOrganization(app: string, options?: CallOptions): Promise<string>;
   /** An instant PromQL query against the organization's Prometheus API. */
@@ -318,6 +326,7 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
     readLease: (app, id, o) => readLease(ctx, app, id, o),
     getMachineMetadata: (app, id, o) => getMachineMetadata(ctx, app, id, o),
     setMachineMetadata: (app, id, key, value, o) => setMachineMetadata(ctx, app, id, key, value, o),
+    patchMachineMetadata: (app, id, changes, o) => patchMachineMetadata(ctx, app, id, changes, o),
     appOrganization: (app, o) => appOrganization(ctx, app, o),
     queryMetrics: (org, query, o) => queryMetrics(ctx, org, query, o),
     deleteMachineMetadata: (app, id, key, o) => deleteMachineMetadata(ctx, app, id, key, o),

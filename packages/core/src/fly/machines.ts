@@ -518,3 +518,40 @@ export async function deleteMachineMetadata(
     signal: options.signal,
   });
 }
+
+/**
+ * `PATCH …/{id}/metadata` (newer Machines API): several keys in one request, merged (keys not named stay;
+ * null deletes). It writes `config.metadata` without a new machine version, so a suspended machine stays
+ * resumable. An API without it (404, 405) gets the same change key by key.
+ */
+export async function patchMachineMetadata(
+  ctx: FlyContext,
+  app: string,
+  id: string,
+  changes: Readonly<Record<string, string | null>>,
+  options: CallOptions & { nonce?: string | undefined } = {},
+): Promise<void> {
+  try {
+    await machinesCall(ctx, {
+      operation: "update machine metadata",
+      method: "PATCH",
+      app,
+      machineId: id,
+      path: `${idPath(id)}/metadata`,
+      body: { metadata: changes },
+      nonce: options.nonce,
+      // A merge applied twice leaves the same keys.
+      repeatable: true,
+      action: "update_metadata",
+      signal: options.signal,
+      retry: options.retry,
+    });
+  } catch (error) {
+    const status = error instanceof SemflyError ? error.status : undefined;
+    if (status !== 404 && status !== 405) throw error;
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null) await deleteMachineMetadata(ctx, app, id, key, options);
+      else await setMachineMetadata(ctx, app, id, key, value, options);
+    }
+  }
+}

@@ -6,9 +6,10 @@
  * cut-over the current machines serve; a failure puts the parked set back to sleep, parked.
  */
 import { inputError } from "../errors.js";
-import { retireMachine } from "../rollout/bluegreen.js";
-import { DEFAULT_KEEP_PREVIOUS_MS } from "../rollout/bluegreen-rules.js";
+import { parkMachine } from "../rollout/bluegreen.js";
+import { DEFAULT_KEEP_PREVIOUS_MS, validateKeepSets } from "../rollout/bluegreen-rules.js";
 import { settleLimit } from "../rollout/concurrency.js";
+import { trimParkedSets } from "../rollout/destroy-parked.js";
 import type { RolloutEvent, RolloutEventListener } from "../rollout/events.js";
 import { DEFAULT_WAIT_TIMEOUT_MS } from "../rollout/execute.js";
 import { waitForVersion, waitHealthy } from "../rollout/health.js";
@@ -23,7 +24,14 @@ import { configForRelease, type RolloutPlan } from "../rollout/plan.js";
 import type { RolloutClient } from "../rollout/port.js";
 import { ReleaseRecord } from "../rollout/release-record.js";
 import { leaseRefreshMs, type RolloutTiming, resolveTiming } from "../rollout/timing.js";
-import { type ParkedSet, parkedMachine, parkedSets, unparkedConfig } from "../versions/parked.js";
+import {
+  DEFAULT_KEEP_PARKED_SETS,
+  type ParkedSet,
+  parkedMachine,
+  parkedSets,
+  suspendUnparkMetadata,
+  unparkedConfig,
+} from "../versions/parked.js";
 import type { FlyMachine } from "../versions/types.js";
 
 export interface InstantOptions {
@@ -34,6 +42,10 @@ export interface InstantOptions {
   timing?: Partial<RolloutTiming>;
   /** How long the machines it replaces stay parked (default 24 h); 0 destroys them. */
   keepPreviousMs?: number;
+  /** `--keep`: the most parked sets left after the cut-over, the one parked in exchange included (default 1). */
+  keepParkedSets?: number;
+  /** Called once the restored set serves and the current one is cordoned, before it is parked. */
+  onCutOver?: () => void;
 }
 
 export interface InstantResult {
@@ -47,6 +59,8 @@ export interface InstantResult {
   restored: string[];
   /** The machines that served before, parked now (or destroyed with keepPreviousMs 0). */
   parked: string[];
+  /** Machines of older parked sets destroyed after the cut-over to honour `keepParkedSets`. */
+  trimmed: string[];
   warnings: string[];
 }
 
@@ -69,6 +83,9 @@ export async function instantRollback(
   machines: readonly FlyMachine[],
   options: InstantOptions = {},
 ): Promise<InstantResult> {
+  const keepSets = options.keepParkedSets ?? DEFAULT_KEEP_PARKED_SETS;
+  validateKeepSets(keepSets);
+  const keepPreviousMs = options.keepPreviousMs ?? DEFAULT_KEEP_PREVIOUS_MS;
   const set = parkedSetFor(plan, machines, Date.now());
   if (!set) {
     throw inputError(
@@ -117,6 +134,7 @@ export async function instantRollback(
     reason: string | null,
     restored: string[] = [],
     retired: string[] = [],
+    trimmed: string[] = [],
   ): InstantResult => ({
     app: plan.app,
     status,
@@ -126,21 +144,41 @@ export async function instantRollback(
     to: plan.to,
     restored,
     parked: retired,
+    trimmed,
     warnings,
   });
 
+  // The app's lock first (a second semfly run stops there, before anything is written), then the parked
+  // set, which the wake needs; the current machines are only needed at the cut-over, so their leases are
+  // taken while the parked set boots. A conflict on one of them still comes before the cut-over: the
+  // parked set goes back to sleep and the release is marked failed.
   const lock = appLockId(plan) ?? parked[0]!.id;
+  const current = plan.machines.map((m) => m.id).filter((id) => id !== lock);
   try {
-    await leases.takeAll(lock, [...plan.machines.map((m) => m.id), ...parked.map((m) => m.id)]);
+    await leases.takeAll(
+      lock,
+      parked.map((m) => m.id),
+    );
     await record.create(plan.definition, emit);
-    await record.setStatus("running", [], null, emit);
   } catch (error) {
     await leases.releaseAll();
     throw error;
   }
   const release = record.release!;
 
-  const failure = await wakeParked(steps, parked, release);
+  // `running` is written while the parked set wakes: the wake needs the release's id, not its status.
+  const marked = record.setStatus("running", [], null, emit);
+  const currentLeased =
+    current.length === 0
+      ? Promise.resolve(null)
+      : leases.takeAll(current[0]!, current).then(
+          () => null,
+          (error: unknown) => `A lease on a current machine was refused: ${describe(error)}`,
+        );
+  const woke = await wakeParked(steps, parked, release);
+  const failure = woke ?? (await currentLeased);
+  await currentLeased;
+  await marked;
   if (failure !== null || options.signal?.aborted) {
     const reparked = await reparkAll(steps, parked);
     const reason =
@@ -165,11 +203,34 @@ export async function instantRollback(
       ),
     );
     await settleOrThrow(plan.machines, (m) =>
-      retireMachine(steps, m, options.keepPreviousMs ?? DEFAULT_KEEP_PREVIOUS_MS, release.id),
+      client.setCordon(
+        plan.app,
+        m.id,
+        true,
+        { nonce: leases.nonce(m.id) },
+        { signal: steps.signal },
+      ),
     );
+    options.onCutOver?.();
+    const relabel = parked.filter((m) => parkedMachine(m)?.suspendMode);
+    const after = await Promise.allSettled([
+      settleOrThrow(relabel, (m) => unparkLabels(steps, m, release)),
+      settleOrThrow(plan.machines, (m) => parkMachine(steps, m, keepPreviousMs, release.id)),
+    ]);
+    const failed = after.find((r) => r.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   } catch (error) {
     reason = `The cut-over failed: ${describe(error)}; the restored version serves, some current machines may still serve too.`;
   }
+  // Only now, with the restored set serving, may older parked sets go (still under the app's lease).
+  const trimmed = reason
+    ? []
+    : await trimParkedSets(client, plan.app, {
+        keep: keepSets,
+        newest: keepPreviousMs > 0 ? release.id : null,
+        signal: steps.signal,
+        emit,
+      });
   await record.setStatus(reason ? "failed" : "complete", restored, reason, emit);
   await leases.releaseAll();
   return end(
@@ -177,6 +238,7 @@ export async function instantRollback(
     reason,
     restored,
     plan.machines.map((m) => m.id),
+    trimmed,
   );
 }
 
@@ -191,8 +253,13 @@ async function wakeParked(
   const signal = AbortSignal.any([steps.signal, stop.signal]);
   let cause: string | null = null;
   await settleLimit(parked, LEASE_CONCURRENCY, async (machine) => {
-    const cold = parkedMachine(machine)?.cold ?? false;
+    const label = parkedMachine(machine);
+    const cold = label?.cold ?? false;
     try {
+      if (label?.suspendMode) {
+        await resumeParked({ ...steps, signal }, machine, cold);
+        return;
+      }
       const sentAt = Date.now();
       const updated = await client.updateMachine(
         plan.app,
@@ -226,11 +293,58 @@ async function wakeParked(
   return cause;
 }
 
+/**
+ * A machine parked suspended kept its config: a start resumes it from its snapshot (a cold boot when Fly
+ * dropped the snapshot: the same config either way). Still cordoned and labelled parked: the cut-over
+ * uncordons it, and its labels come off after (unparkLabels).
+ */
+async function resumeParked(
+  steps: MachineSteps,
+  machine: FlyMachine,
+  cold: boolean,
+): Promise<void> {
+  const { client, plan, leases, waiter, signal } = steps;
+  const nonce = () => ({ nonce: leases.nonce(machine.id) });
+  const deadline = Date.now() + waiter.waitTimeoutMs;
+  if (!cold) {
+    const sentAt = Date.now();
+    await client.startMachine(plan.app, machine.id, nonce(), { signal });
+    await waitForVersion(waiter, machine.id, machine.instanceId, "started", deadline, signal);
+    steps.emit({ type: "machine-started", machineId: machine.id });
+    await waitHealthy(waiter, machine.id, sentAt, deadline, signal);
+    steps.emit({ type: "checks-passing", machineId: machine.id });
+  }
+}
+
+/**
+ * After the cut-over, a machine restored from a suspended park loses its park labels and gets the release's
+ * keys, in one metadata write that keeps its version. It serves already: the labels never route traffic.
+ */
+async function unparkLabels(
+  steps: MachineSteps,
+  machine: FlyMachine,
+  release: { id: string; version: number },
+): Promise<void> {
+  const { client, plan, leases, signal } = steps;
+  const releaseKeys = {
+    fly_release_id: release.id,
+    fly_release_version: String(release.version),
+  };
+  await client.patchMachineMetadata(
+    plan.app,
+    machine.id,
+    suspendUnparkMetadata(machine.config.metadata ?? {}, releaseKeys),
+    { nonce: leases.nonce(machine.id), signal },
+  );
+}
+
 /** Before the cut-over: every parked machine back to its exact parked config, asleep. */
 async function reparkAll(steps: MachineSteps, parked: readonly FlyMachine[]): Promise<boolean> {
   const { client, plan, leases, signal } = steps;
   const results = await settleLimit(parked, LEASE_CONCURRENCY, async (machine) => {
     const now = await client.getMachine(plan.app, machine.id, { signal });
+    // Parked suspended and never woken: still exactly as parked, snapshot included.
+    if (now.state === "suspended" && now.instanceId === machine.instanceId) return;
     if (!["stopped", "suspended", "created", "failed"].includes(now.state)) {
       await client.stopMachine(
         plan.app,

@@ -5,8 +5,6 @@ import { configuredCheckCount } from "./plan.js";
 
 /** flyctl's default for `--keep-previous` is none; semfly keeps blue parked a day for an instant rollback. */
 export const DEFAULT_KEEP_PREVIOUS_MS = 24 * 60 * 60_000;
-/** Parked sets a bluegreen deploy leaves, its own included: each costs a full set of rootfs. */
-export const KEEP_PARKED_SETS = 1;
 
 export function refuseBluegreen(machines: readonly PlannedMachine[]): void {
   const withVolume = machines.find(
@@ -24,6 +22,17 @@ export function refuseBluegreen(machines: readonly PlannedMachine[]): void {
       "BLUEGREEN_NO_CHECKS",
       "--strategy bluegreen needs at least one health check to know green is healthy; the app has none.",
       "Add [[http_service.checks]] or [checks] to fly.toml, or use --strategy rolling.",
+    );
+  }
+}
+
+/** `--keep`: a whole number of parked sets, at least 1 (`--keep-previous 0` is how to park none). */
+export function validateKeepSets(keep: number): void {
+  if (!Number.isInteger(keep) || keep < 1) {
+    throw inputError(
+      "INVALID_KEEP",
+      `--keep ${keep} is not a whole number of parked sets of at least 1.`,
+      "Pass --keep 1 (the default) or more; --keep-previous 0 parks nothing.",
     );
   }
 }

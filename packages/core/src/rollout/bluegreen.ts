@@ -4,11 +4,15 @@
  * `--keep-previous 0`. Until the cut-over the blue machines are never touched: a failure destroys green.
  */
 import { isSemflyError } from "../errors.js";
-import { parkedConfig, parkedSets } from "../versions/parked.js";
+import {
+  type ParkLabel,
+  parkedConfig,
+  suspendAllowed,
+  suspendParkMetadata,
+} from "../versions/parked.js";
 import type { FlyMachine, MachineConfig } from "../versions/types.js";
-import { KEEP_PARKED_SETS } from "./bluegreen-rules.js";
-import { settleLimit } from "./concurrency.js";
-import { destroyParked } from "./destroy-parked.js";
+import { settleLimit, sleep } from "./concurrency.js";
+import { trimParkedSets } from "./destroy-parked.js";
 import { waitForVersion, waitHealthy } from "./health.js";
 import { LEASE_CONCURRENCY } from "./leases.js";
 import type { MachineSteps } from "./machine-steps.js";
@@ -25,6 +29,8 @@ export interface BluegreenInput {
   release: { id: string; version: number };
   /** How long blue stays parked; 0 destroys it after the cut-over. */
   keepPreviousMs: number;
+  /** `--keep`: the most parked sets the app may have after the cut-over, this one included. */
+  keepSets: number;
   interrupted: () => boolean;
   setResult: (id: string, result: MachineResult, error?: string) => void;
 }
@@ -57,37 +63,15 @@ export async function rollBluegreen(input: BluegreenInput): Promise<{
     const reason = `Interrupted before the cut-over: ${untouched}.`;
     return { status: "interrupted", reason, reverted: false, moved: [] };
   }
-  const { plan, client, emit } = input.steps;
-  if (input.keepPreviousMs > 0) await trimParked(input, client, emit);
+  const { plan, client, emit, signal } = input.steps;
+  await trimParkedSets(client, plan.app, {
+    keep: input.keepSets,
+    newest: input.keepPreviousMs > 0 ? input.release.id : null,
+    signal,
+    emit,
+  });
   const done = endOfRun({ plan, failure: null, reverted: false, interrupted: false, updated: 0 });
   return { ...done, reverted: false, moved: end.moved };
-}
-
-/** A deploy never leaves more than KEEP_PARKED_SETS parked sets: older ones are destroyed. */
-async function trimParked(
-  input: BluegreenInput,
-  client: MachineSteps["client"],
-  emit: MachineSteps["emit"],
-): Promise<void> {
-  const { plan, signal } = input.steps;
-  try {
-    const sets = parkedSets(await client.listMachines(plan.app, { signal }), Date.now());
-    const older = sets.filter((s) => s.set !== input.release.id).slice(KEEP_PARKED_SETS - 1);
-    const outcome = await destroyParked(
-      client,
-      plan.app,
-      older.flatMap((s) => s.machines),
-      signal,
-    );
-    for (const { id, reason } of outcome.failed) {
-      emit({
-        type: "warning",
-        message: `Parked machine ${id} of an older set was kept: ${reason}`,
-      });
-    }
-  } catch (error) {
-    emit({ type: "warning", message: `Older parked sets were not checked: ${describe(error)}` });
-  }
 }
 
 interface Pair {
@@ -225,7 +209,7 @@ function ambiguous(error: unknown): boolean {
 
 /**
  * A machine that stops serving at a cut-over (blue, or the current set of an instant rollback): cordoned,
- * stopped, then parked without services for `keepPreviousMs`, or destroyed when that is 0.
+ * then parked for `keepPreviousMs`, or destroyed when that is 0.
  */
 export async function retireMachine(
   steps: MachineSteps,
@@ -234,11 +218,44 @@ export async function retireMachine(
   set: string,
 ): Promise<void> {
   const { client, plan, leases, signal } = steps;
+  await client.setCordon(
+    plan.app,
+    machine.id,
+    true,
+    { nonce: leases.nonce(machine.id) },
+    { signal },
+  );
+  await parkMachine(steps, machine, keepPreviousMs, set);
+}
+
+/**
+ * A cordoned machine out of service: destroyed with `keepPreviousMs` 0, else parked. A running machine the
+ * config allows to suspend is parked suspended (labels written first, config untouched, so a start resumes
+ * it); when Fly refuses the suspend it is parked stopped like the rest: stopped, then its services taken
+ * off (the config kept aside in metadata) with no launch.
+ */
+export async function parkMachine(
+  steps: MachineSteps,
+  machine: PlannedMachine,
+  keepPreviousMs: number,
+  set: string,
+): Promise<void> {
+  const { client, plan, leases, signal } = steps;
   const nonce = () => ({ nonce: leases.nonce(machine.id) });
-  await client.setCordon(plan.app, machine.id, true, nonce(), { signal });
   if (keepPreviousMs <= 0) {
     await client.destroyMachine(plan.app, machine.id, { signal, ...nonce() });
     return;
+  }
+  const label = {
+    set,
+    version: machine.from?.version ?? machine.from?.key ?? null,
+    digest: machine.from?.digest ?? null,
+    expiresAt: new Date(Date.now() + keepPreviousMs).toISOString(),
+    parkedAt: new Date().toISOString(),
+    cold: machine.cold,
+  };
+  if (!machine.cold && suspendAllowed(machine.currentConfig)) {
+    if (await parkSuspended(steps, machine, label)) return;
   }
   if (!machine.cold) {
     await client.stopMachine(plan.app, machine.id, nonce(), { signal });
@@ -249,13 +266,7 @@ export async function retireMachine(
     plan.app,
     machine.id,
     {
-      config: parkedConfig(machine.currentConfig, {
-        set,
-        version: machine.from?.version ?? machine.from?.key ?? null,
-        digest: machine.from?.digest ?? null,
-        expiresAt: new Date(Date.now() + keepPreviousMs).toISOString(),
-        cold: machine.cold,
-      }),
+      config: parkedConfig(machine.currentConfig, label),
       nonce: leases.nonce(machine.id),
       region: machine.region,
       // Parked machines stay asleep: an update would otherwise start a stopped machine.
@@ -263,6 +274,71 @@ export async function retireMachine(
     },
     { signal, retry: { repeatable: true } },
   );
+}
+
+/**
+ * Labels, then suspend, then wait until suspended. False when Fly refused the suspend (any answer but an
+ * abort): the caller parks it stopped instead, and the full parked config it writes replaces the labels.
+ */
+async function parkSuspended(
+  steps: MachineSteps,
+  machine: PlannedMachine,
+  label: ParkLabel,
+): Promise<boolean> {
+  const { client, plan, leases, signal } = steps;
+  await client.patchMachineMetadata(
+    plan.app,
+    machine.id,
+    suspendParkMetadata(machine.currentConfig.metadata ?? {}, label),
+    { nonce: leases.nonce(machine.id), signal },
+  );
+  try {
+    await client.suspendMachine(
+      plan.app,
+      machine.id,
+      { nonce: leases.nonce(machine.id) },
+      { signal },
+    );
+  } catch (error) {
+    if (signal.aborted) throw error;
+    steps.emit({
+      type: "warning",
+      message: `Machine ${machine.id} could not be suspended (${describe(error)}); it is parked stopped.`,
+    });
+    return false;
+  }
+  await waitSuspended(steps, machine);
+  return true;
+}
+
+/** `wait?state=suspended` (newer API); an API that refuses that state, or a slice that ends, gets a look. */
+async function waitSuspended(steps: MachineSteps, machine: PlannedMachine): Promise<void> {
+  const { client, plan, signal, waiter } = steps;
+  const deadline = Date.now() + waiter.waitTimeoutMs;
+  for (;;) {
+    const remaining = Math.ceil((deadline - Date.now()) / 1000);
+    if (remaining <= 0) throw new Error(`machine ${machine.id} did not reach suspended in time`);
+    try {
+      await client.waitForState(
+        plan.app,
+        machine.id,
+        {
+          state: "suspended",
+          timeoutSeconds: Math.min(remaining, waiter.timing.waitSliceSeconds),
+          version: machine.instanceId,
+        },
+        { signal },
+      );
+      return;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const now = await client.getMachine(plan.app, machine.id, { signal });
+      // Suspended, or stopped (Fly may drop a snapshot): asleep either way, and parked.
+      if (now.state === "suspended" || now.state === "stopped") return;
+      if (now.state === "failed") throw new Error(`machine ${machine.id} is failed`);
+      await sleep(waiter.timing.checkPollMinMs, signal);
+    }
+  }
 }
 
 /** Before the cut-over: every green machine that was created goes, blue was never touched. */

@@ -3,8 +3,14 @@
  * lease and only after reading it back as still parked by semfly, so a machine that is not parked is
  * never destroyed, whatever an earlier list said.
  */
-import { isParked, type ParkedMachine } from "../versions/parked.js";
+import {
+  isParked,
+  type ParkedMachine,
+  parkedSets,
+  parkedSetsBeyondKeep,
+} from "../versions/parked.js";
 import { settleLimit } from "./concurrency.js";
+import type { RolloutEvent } from "./events.js";
 import { LEASE_CONCURRENCY } from "./leases.js";
 import type { RolloutClient } from "./port.js";
 
@@ -51,4 +57,44 @@ export async function destroyParked(
     }
   });
   return result;
+}
+
+/**
+ * After a successful cut-over: destroy the oldest parked sets so that at most `keep` remain, the one just
+ * parked (`newest`) among them. Never before the cut-over (until then the old sets are the way back), and
+ * a machine that cannot be destroyed is a warning, not a failed rollout: the new version serves already.
+ */
+export async function trimParkedSets(
+  client: DestroyParkedClient & Pick<RolloutClient, "listMachines">,
+  app: string,
+  options: {
+    keep: number;
+    newest: string | null;
+    signal: AbortSignal;
+    emit: (event: RolloutEvent) => void;
+  },
+): Promise<string[]> {
+  const { signal, emit } = options;
+  try {
+    const sets = parkedSets(await client.listMachines(app, { signal }), Date.now());
+    const drop = parkedSetsBeyondKeep(sets, options.keep, options.newest);
+    if (drop.length === 0) return [];
+    const outcome = await destroyParked(
+      client,
+      app,
+      drop.flatMap((s) => s.machines),
+      signal,
+    );
+    for (const { id, reason } of outcome.failed) {
+      emit({
+        type: "warning",
+        message: `Parked machine ${id} of an older set was kept: ${reason}`,
+      });
+    }
+    return outcome.destroyed;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    emit({ type: "warning", message: `Older parked sets were not checked: ${reason}` });
+    return [];
+  }
 }

@@ -8,8 +8,9 @@ import {
   skippedImageCheckWarning,
 } from "../registry/image-check.js";
 import { EMPTY_GATES } from "../verify/types.js";
+import { DEFAULT_KEEP_PARKED_SETS } from "../versions/parked.js";
 import { rollBluegreen } from "./bluegreen.js";
-import { DEFAULT_KEEP_PREVIOUS_MS } from "./bluegreen-rules.js";
+import { DEFAULT_KEEP_PREVIOUS_MS, validateKeepSets } from "./bluegreen-rules.js";
 import { settleLimit } from "./concurrency.js";
 import {
   type DeadRunRecovery,
@@ -69,6 +70,8 @@ export interface ExecuteOptions {
   gates?: RolloutGates;
   /** Bluegreen: how long blue stays parked after the cut-over (default 24 h); 0 destroys it. */
   keepPreviousMs?: number;
+  /** Bluegreen `--keep`: the most parked sets left after the cut-over, this one included (default 1). */
+  keepParkedSets?: number;
 }
 
 /**
@@ -81,6 +84,7 @@ export async function executeRollout(
   plan: RolloutPlan,
   options: ExecuteOptions = {},
 ): Promise<RolloutResult> {
+  if (options.keepParkedSets !== undefined) validateKeepSets(options.keepParkedSets);
   return new RolloutRun(client, plan, options).execute();
 }
 
@@ -382,6 +386,7 @@ class RolloutRun {
       steps: this.steps,
       release: this.record.release!,
       keepPreviousMs: this.options.keepPreviousMs ?? DEFAULT_KEEP_PREVIOUS_MS,
+      keepSets: this.options.keepParkedSets ?? DEFAULT_KEEP_PARKED_SETS,
       interrupted: () => this.interrupted,
       setResult: (id, result, error) => this.setResult(id, result, error),
     });

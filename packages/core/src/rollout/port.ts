@@ -15,6 +15,7 @@ export type RolloutClient = Pick<
   | "startMachine"
   | "stopMachine"
   | "suspendMachine"
+  | "patchMachineMetadata"
   | "machineEvents"
   | "createMachine"
   | "destroyMachine"

@@ -20,6 +20,14 @@ export const PARKED_SET_KEY = "semfly_parked_set";
 export const PARKED_PLATFORM_KEY = "semfly_parked_platform_version";
 /** "1" when it was stopped or suspended before parking: un-parked, it stays cold. */
 export const PARKED_COLD_KEY = "semfly_parked_cold";
+/**
+ * "suspend" when it was parked suspended: its config was kept (services too, only the metadata changed, so
+ * a start resumes it from its snapshot) and it is kept from traffic by its cordon. Absent: parked stopped,
+ * its services kept aside in PARKED_SERVICES_KEY.
+ */
+export const PARKED_MODE_KEY = "semfly_parked_mode";
+/** When it was parked (ISO 8601): which sets are the oldest when a rollout keeps only some. */
+export const PARKED_AT_KEY = "semfly_parked_at";
 
 const PARK_KEYS = [
   PARKED_UNTIL_KEY,
@@ -29,6 +37,8 @@ const PARK_KEYS = [
   PARKED_SET_KEY,
   PARKED_COLD_KEY,
   PARKED_PLATFORM_KEY,
+  PARKED_AT_KEY,
+  PARKED_MODE_KEY,
 ];
 
 export interface ParkedMachine {
@@ -41,7 +51,11 @@ export interface ParkedMachine {
   version: string | null;
   digest: string | null;
   expiresAt: string;
+  /** When it was parked; "" for machines parked before semfly recorded it (counted as the oldest). */
+  parkedAt: string;
   cold: boolean;
+  /** Parked suspended, config kept: un-parked by a start (a resume) and a metadata write. */
+  suspendMode: boolean;
 }
 
 export interface ParkedSet {
@@ -50,6 +64,8 @@ export interface ParkedSet {
   digest: string | null;
   /** The earliest expiry of its machines. */
   expiresAt: string;
+  /** The latest park time of its machines ("" when none recorded it). */
+  parkedAt: string;
   expired: boolean;
   machines: ParkedMachine[];
 }
@@ -71,7 +87,9 @@ export function parkedMachine(machine: FlyMachine): ParkedMachine | null {
     version: machine.metadata[PARKED_VERSION_KEY] || null,
     digest: machine.metadata[PARKED_DIGEST_KEY] || null,
     expiresAt: until,
+    parkedAt: machine.metadata[PARKED_AT_KEY] || "",
     cold: machine.metadata[PARKED_COLD_KEY] === "1",
+    suspendMode: machine.metadata[PARKED_MODE_KEY] === "suspend",
   };
 }
 
@@ -91,6 +109,10 @@ export function parkedSets(machines: readonly FlyMachine[], now: number): Parked
         version: members[0]!.version,
         digest: members[0]!.digest,
         expiresAt,
+        parkedAt: members
+          .map((m) => m.parkedAt)
+          .sort()
+          .at(-1)!,
         expired: Date.parse(expiresAt) <= now,
         machines: members,
       };
@@ -103,7 +125,28 @@ export interface ParkLabel {
   version: string | null;
   digest: string | null;
   expiresAt: string;
+  parkedAt: string;
   cold: boolean;
+}
+
+/** `--keep`: how many parked sets a rollout may leave when none is given (each costs a set of rootfs). */
+export const DEFAULT_KEEP_PARKED_SETS = 1;
+
+/**
+ * The parked sets a rollout destroys after its cut-over so that at most `keep` remain: the set it just
+ * parked (`newest`, null when it parked none) always stays and counts as one; of the others the most
+ * recently parked stay, the oldest go. Expired sets are not special: they are old, so they go first.
+ */
+export function parkedSetsBeyondKeep(
+  sets: readonly ParkedSet[],
+  keep: number,
+  newest: string | null,
+): ParkedSet[] {
+  const others = sets
+    .filter((s) => s.set !== newest)
+    .sort((a, b) => b.parkedAt.localeCompare(a.parkedAt) || b.expiresAt.localeCompare(a.expiresAt));
+  const room = Math.max(0, keep - (newest !== null && sets.some((s) => s.set === newest) ? 1 : 0));
+  return others.slice(room);
 }
 
 /**
@@ -123,15 +166,71 @@ export function parkedConfig(config: MachineConfig, label: ParkLabel): MachineCo
       [PARKED_DIGEST_KEY]: label.digest ?? "",
       [PARKED_SERVICES_KEY]: JSON.stringify(services ?? null),
       [PARKED_SET_KEY]: label.set,
+      [PARKED_AT_KEY]: label.parkedAt,
       [PARKED_COLD_KEY]: label.cold ? "1" : "0",
     },
   };
 }
 
+/**
+ * Whether a machine may be parked suspended. Fly's docs limit suspend (memory, GPUs, volumes, swap) and the
+ * API facts here do not settle them, so semfly asks only for machines well inside them (at most 2 GB, no
+ * GPU, volume or swap) and parks stopped whenever Fly refuses anyway: either answer is safe.
+ */
+export function suspendAllowed(config: MachineConfig): boolean {
+  const guest = (config.guest ?? {}) as { memory_mb?: unknown; gpus?: unknown; gpu_kind?: unknown };
+  const memory = typeof guest.memory_mb === "number" ? guest.memory_mb : 0;
+  const gpus = typeof guest.gpus === "number" ? guest.gpus : 0;
+  const mounts = Array.isArray(config.mounts) ? config.mounts.length : 0;
+  const swap = typeof config.swap_size_mb === "number" ? config.swap_size_mb : 0;
+  return memory <= 2048 && gpus === 0 && !guest.gpu_kind && mounts === 0 && swap === 0;
+}
+
+/**
+ * The metadata write that parks a machine suspended (its config otherwise untouched): the park labels,
+ * and no `fly_platform_version`, so flyctl leaves it alone as it does a machine parked stopped.
+ */
+export function suspendParkMetadata(
+  metadata: Readonly<Record<string, string>>,
+  label: ParkLabel,
+): Record<string, string | null> {
+  const platform = metadata.fly_platform_version;
+  return {
+    fly_platform_version: null,
+    ...(platform === undefined ? {} : { [PARKED_PLATFORM_KEY]: platform }),
+    [PARKED_UNTIL_KEY]: label.expiresAt,
+    [PARKED_VERSION_KEY]: label.version ?? "",
+    [PARKED_DIGEST_KEY]: label.digest ?? "",
+    [PARKED_SET_KEY]: label.set,
+    [PARKED_AT_KEY]: label.parkedAt,
+    [PARKED_COLD_KEY]: label.cold ? "1" : "0",
+    [PARKED_MODE_KEY]: "suspend",
+  };
+}
+
+/**
+ * The metadata write that un-parks a machine parked suspended: every park label gone, its
+ * `fly_platform_version` back, and `extra` (the release keys of the run that restores it).
+ */
+export function suspendUnparkMetadata(
+  metadata: Readonly<Record<string, string>>,
+  extra: Readonly<Record<string, string>>,
+): Record<string, string | null> {
+  const changes: Record<string, string | null> = {};
+  for (const key of PARK_KEYS) if (key in metadata) changes[key] = null;
+  const platform = metadata[PARKED_PLATFORM_KEY];
+  if (platform !== undefined) changes.fly_platform_version = platform;
+  return { ...changes, ...extra };
+}
+
 /** The exact config the machine had before it was parked. */
 export function unparkedConfig(config: MachineConfig): MachineConfig {
   const metadata = { ...(config.metadata ?? {}) };
-  const services = JSON.parse(metadata[PARKED_SERVICES_KEY] ?? "null") as unknown;
+  // Parked suspended, the services never left the config.
+  const services =
+    metadata[PARKED_SERVICES_KEY] === undefined
+      ? (config.services ?? null)
+      : (JSON.parse(metadata[PARKED_SERVICES_KEY]) as unknown);
   const platform = metadata[PARKED_PLATFORM_KEY];
   for (const key of PARK_KEYS) delete metadata[key];
   if (platform !== undefined) metadata.fly_platform_version = platform;

@@ -44,7 +44,7 @@ async function deploy320(options: { bad?: boolean } = {}) {
 }
 
 describe("bluegreen over the emulator", () => {
-  it("deploys green beside blue, cuts over, and parks blue cordoned, stopped and without services", async () => {
+  it("deploys green beside blue, cuts over, and parks blue cordoned: running ones suspended, cold ones stopped without services", async () => {
     const before = managedMachines(world.emulator);
     const plan = await deploy320();
     const result = await executeRollout(world.client, plan, { timing: FAST_TIMING });
@@ -62,24 +62,57 @@ describe("bluegreen over the emulator", () => {
     // Cold blue machines got cold green ones.
     const coldBefore = before.filter((m) => m.state !== "started").length;
     expect(green.filter((m) => m.state !== "started")).toHaveLength(coldBefore);
-    // Every blue machine is parked: cordoned, asleep, its services kept aside in metadata.
+    // Every blue machine is parked and cordoned. A running one (the demo's are all under 2 GB) is
+    // suspended with its config kept, so a start resumes it; a cold one is stopped, services kept aside.
     const parked = parkedOnes();
     expect(parked.map((m) => m.id).sort()).toEqual(before.map((m) => m.id).sort());
     for (const machine of parked) {
       const original = before.find((b) => b.id === machine.id)!;
       expect(machine.cordoned).toBe(true);
-      expect(["stopped", "suspended"]).toContain(machine.state);
-      expect(machine.config?.services).toBeUndefined();
       // Not a Fly Launch machine while parked: a `fly deploy` leaves it alone too.
       expect(machine.config?.metadata?.fly_platform_version).toBeUndefined();
       expect(machine.config?.metadata?.semfly_parked_version).toBe("3.1.12");
-      expect(JSON.parse(machine.config!.metadata!.semfly_parked_services!)).toEqual(
-        original.config?.services ?? null,
-      );
+      if (original.state === "started") {
+        expect(machine.state).toBe("suspended");
+        expect(machine.instance_id).toBe(original.instance_id);
+        expect(machine.config?.services).toEqual(original.config?.services);
+        expect(machine.config?.metadata?.semfly_parked_mode).toBe("suspend");
+      } else {
+        expect(machine.state).toBe("stopped");
+        expect(machine.config?.services).toBeUndefined();
+        expect(JSON.parse(machine.config!.metadata!.semfly_parked_services!)).toEqual(
+          original.config?.services ?? null,
+        );
+      }
     }
+    expect(parked.filter((m) => m.state === "suspended").length).toBeGreaterThan(0);
     // The release names the green machines as moved.
     expect(latestRelease(world.emulator).status).toBe("complete");
     expect(result.machines.every((m) => m.result === "updated")).toBe(true);
+  });
+
+  it("parks blue stopped, its services kept aside, when Fly refuses to suspend it", async () => {
+    const before = managedMachines(world.emulator);
+    world.emulator.setFaults({
+      rules: [{ operation: "machines.suspend", action: { type: "status", status: 503 } }],
+    });
+    const events: RolloutEvent[] = [];
+    const result = await executeRollout(world.client, await deploy320(), {
+      timing: FAST_TIMING,
+      onEvent: (e) => events.push(e),
+    });
+    expect(result.status).toBe("complete");
+    const parked = parkedOnes();
+    expect(parked.map((m) => m.id).sort()).toEqual(before.map((m) => m.id).sort());
+    for (const machine of parked) {
+      expect(machine.state).toBe("stopped");
+      expect(machine.config?.services).toBeUndefined();
+      expect(machine.config?.metadata?.semfly_parked_mode).toBeUndefined();
+      expect(machine.config?.metadata?.semfly_parked_services).toBeDefined();
+    }
+    expect(
+      events.some((e) => e.type === "warning" && /could not be suspended/.test(e.message)),
+    ).toBe(true);
   });
 
   it("leaves parked machines out of the app: history, drift and a later rolling rollout ignore them", async () => {

@@ -20,6 +20,14 @@ import {
 } from "./world.js";
 
 let world: World;
+
+async function until(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 beforeEach(async () => {
   world = await demoWorld();
   // 3.2.0 by bluegreen: 3.1.12 is parked.
@@ -73,10 +81,15 @@ describe("instant rollback to a parked version", () => {
     for (const machine of serving()) {
       const was = parkedBefore.find((p) => p.id === machine.id)!;
       expect(machine.cordoned).toBe(false);
-      // Services back exactly as they were before parking.
+      // Services back exactly as they were before parking (kept in place by a suspended park).
+      const kept = was.config!.metadata!.semfly_parked_services;
       expect(machine.config?.services).toEqual(
-        JSON.parse(was.config!.metadata!.semfly_parked_services!) ?? undefined,
+        kept === undefined ? was.config?.services : (JSON.parse(kept) ?? undefined),
       );
+      for (const key of Object.keys(machine.config?.metadata ?? {})) {
+        expect(key.startsWith("semfly_parked")).toBe(false);
+      }
+      expect(machine.config?.metadata?.fly_platform_version).toBe("v2");
     }
     expect(
       parked()
@@ -87,6 +100,29 @@ describe("instant rollback to a parked version", () => {
       semfly: { kind: "rollback", mode: "instant", previousVersion: "3.2.0" },
     });
     expect(latestRelease(world.emulator).status).toBe("complete");
+  });
+
+  it("resumes machines parked suspended with a start, on the version they were parked on", async () => {
+    const suspended = parked().filter((m) => m.state === "suspended");
+    expect(suspended.length).toBeGreaterThan(0);
+    const versions = new Map(suspended.map((m) => [m.id, m.instance_id]));
+    world.emulator.clearRequestLog();
+
+    const result = await instant(parkedDigest());
+
+    expect(result.status).toBe("complete");
+    const log = world.emulator.requestLog;
+    for (const [id, version] of versions) {
+      const mine = log.filter((e) => e.path.includes(`/machines/${id}`));
+      expect(mine.some((e) => e.operation === "machines.start")).toBe(true);
+      // No update: a new version would throw the snapshot away.
+      expect(mine.some((e) => e.operation === "machines.update")).toBe(false);
+      const machine = world.emulator.machine(APP, id);
+      expect(machine.instance_id).toBe(version);
+      expect(machine.state).toBe("started");
+      expect(machine.cordoned).toBe(false);
+    }
+    expect(world.emulator.counters.rateLimited).toBe(0);
   });
 
   it("undoes itself instantly: the version it replaced was parked in exchange", async () => {
@@ -132,6 +168,38 @@ describe("instant rollback to a parked version", () => {
     );
     expect(after.every((m) => ["stopped", "suspended"].includes(m.state))).toBe(true);
     expect((await loadVersionHistory(world.client, APP)).live?.version).toBe("3.2.0");
+  });
+
+  it("leaves the current version serving and the parked set parked when a current machine's lease is held", async () => {
+    const ids = serving()
+      .map((m) => m.id)
+      .sort();
+    // Not the app's lock (the lowest id): that one stops a run before anything is written.
+    const held = ids[ids.length - 1]!;
+    const parkedBefore = parked().map((m) => ({
+      id: m.id,
+      config: m.config,
+      cordoned: m.cordoned,
+    }));
+    world.emulator.setFaults({
+      heldLeases: [{ app: APP, machineId: held, owner: "someone@else.test", ttlSeconds: 4 }],
+    });
+
+    const result = await instant(parkedDigest());
+
+    expect(result.status).toBe("failed");
+    expect(result.reason).toMatch(
+      /lease on a current machine was refused.*current version still serves/,
+    );
+    expect(serving().every((m) => !m.cordoned)).toBe(true);
+    expect(parked().map((m) => ({ id: m.id, config: m.config, cordoned: m.cordoned }))).toEqual(
+      parkedBefore,
+    );
+    expect(latestRelease(world.emulator).status).toBe("failed");
+    expect((await loadVersionHistory(world.client, APP)).live?.version).toBe("3.2.0");
+    // Every lease semfly took was given back: only the other holder's is left, until its TTL ends.
+    expect(world.emulator.leases(APP).map((l) => l.machineId)).toEqual([held]);
+    await until(() => world.emulator.leases(APP).length === 0, 6_000);
   });
 
   it("refuses a version that is not parked in one line", async () => {
