@@ -126,6 +126,7 @@ export function parkedMachine(
       version: park.version === undefined ? image.replace(/^v/, "") : park.version,
       digest: digestFor(image),
       expiresAt: park.until,
+      parkedAt: "2026-11-26T12:00:00.000Z",
       cold: false,
     },
   );

@@ -31,6 +31,7 @@ function result(overrides: Partial<InstantResult>): InstantResult {
     to: plan.to,
     restored: ["p1", "p2"],
     parked: ["m1", "m2"],
+    trimmed: [],
     warnings: [],
     ...overrides,
   };
