@@ -60,7 +60,7 @@ describe("the token from flyctl's config.yml", () => {
 
   it("a refused FLY_API_TOKEN is not called an expired login", async () => {
     const run = await semfly(["status"], emulator, {
-      env: { ...(await login(SECRET_TOKEN)), FLY_API_TOKEN: "fm2_revoked_variable" },
+      env: { ...(await login(SECRET_TOKEN)), FLY_API_TOKEN: "fm2_revoked_3f9c1d2b7a" },
     });
     expect(run.exitCode).toBe(2);
     expect(run.stderr).not.toContain("may have expired");
