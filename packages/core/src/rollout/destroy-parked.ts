@@ -1,7 +1,6 @@
 /**
- * Destroying parked machines (gc, and a deploy that would park more sets than it keeps): each under its own
- * lease and only after reading it back as still parked by semfly, so a machine that is not parked is
- * never destroyed, whatever an earlier list said.
+ * Destroying parked machines (gc, and a deploy that would park more sets than it keeps), by the one rule of
+ * destroy-under-lease.ts: a machine read back as no longer parked is never destroyed.
  */
 import {
   isParked,
@@ -9,21 +8,17 @@ import {
   parkedSets,
   parkedSetsBeyondKeep,
 } from "../versions/parked.js";
-import { settleLimit } from "./concurrency.js";
+import {
+  type DestroyClient,
+  type DestroyUnderLeaseResult,
+  destroyUnderLease,
+} from "./destroy-under-lease.js";
 import type { RolloutEvent } from "./events.js";
-import { LEASE_CONCURRENCY } from "./leases.js";
 import type { RolloutClient } from "./port.js";
 
-export type DestroyParkedClient = Pick<
-  RolloutClient,
-  "getMachine" | "acquireLease" | "releaseLease" | "destroyMachine"
->;
+export type DestroyParkedClient = DestroyClient;
 
-export interface DestroyParkedResult {
-  destroyed: string[];
-  /** Machines left in place, and why (a lease someone else holds, no longer parked…). */
-  failed: { id: string; reason: string }[];
-}
+export type DestroyParkedResult = DestroyUnderLeaseResult<string>;
 
 export async function destroyParked(
   client: DestroyParkedClient,
@@ -31,32 +26,18 @@ export async function destroyParked(
   machines: readonly Pick<ParkedMachine, "id">[],
   signal?: AbortSignal,
 ): Promise<DestroyParkedResult> {
-  const result: DestroyParkedResult = { destroyed: [], failed: [] };
-  await settleLimit(machines, LEASE_CONCURRENCY, async ({ id }) => {
-    let nonce: string | undefined;
-    try {
-      nonce = (
-        await client.acquireLease(
-          app,
-          id,
-          { ttlSeconds: 30, description: "semfly: destroying a parked machine" },
-          { signal },
-        )
-      ).nonce;
-      if (!isParked(await client.getMachine(app, id, { signal }))) {
-        result.failed.push({ id, reason: "it is no longer parked, so it was left alone" });
-        return;
-      }
-      await client.destroyMachine(app, id, { signal, nonce });
-      nonce = undefined;
-      result.destroyed.push(id);
-    } catch (error) {
-      result.failed.push({ id, reason: error instanceof Error ? error.message : String(error) });
-    } finally {
-      if (nonce) await client.releaseLease(app, id, nonce).catch(() => undefined);
-    }
-  });
-  return result;
+  return destroyUnderLease(
+    client,
+    app,
+    machines.map((m) => m.id),
+    {
+      idOf: (id) => id,
+      description: "semfly: destroying a parked machine",
+      notOursAnyMore: (machine) =>
+        isParked(machine) ? null : "it is no longer parked, so it was left alone",
+    },
+    signal,
+  );
 }
 
 /**
