@@ -48,13 +48,13 @@ export async function runInstant(session: InstantSession): Promise<void> {
     `  Start:  ${plural(set.machines.length, "parked machine")} (${set.machines.map((m) => m.id).join(", ")})${resumed}, parked until ${set.expiresAt}`,
     `  Park:   ${plural(plan.machines.length, "current machine")} in exchange, ${kept}`,
   ];
-  // What --keep will destroy once the restored set serves: the sets left besides the one parked now.
-  const others = core.parkedSets(session.machines, Date.now()).filter((s) => s.set !== set.set);
-  const room =
-    session.choices.keepPreviousMs > 0
-      ? session.choices.keepParkedSets - 1
-      : session.choices.keepParkedSets;
-  for (const old of core.parkedSetsBeyondKeep(others, room, null)) {
+  // What --keep will destroy once the restored set serves.
+  const drops = core.instantRollbackDrops(
+    core.parkedSets(session.machines, Date.now()),
+    set.set,
+    session.choices,
+  );
+  for (const old of drops) {
     lines.push(
       `  Drop:   parked ${versionLabel({ version: old.version, key: old.digest ?? old.set })} (${plural(old.machines.length, "machine")}) after the cut-over (--keep ${session.choices.keepParkedSets})`,
     );

@@ -1,10 +1,13 @@
 import {
+  DEFAULT_KEEP_PARKED_SETS,
   DEFAULT_KEEP_PREVIOUS_MS,
   type FlyMachine,
   type InstantResult,
   inputError,
   instantRollback,
+  instantRollbackDrops,
   parkedSetFor,
+  parkedSets,
   parseRolloutTiming,
   prepareRollback,
   type RollbackTarget,
@@ -76,7 +79,11 @@ async function instantTo(
   const keepPreviousMs = DEFAULT_KEEP_PREVIOUS_MS;
   const keptUntil = new Date(Date.now() + keepPreviousMs).toISOString();
   const ui = ctx.rollbackUi();
-  if (!(await ui.confirmInstant({ plan, set, keptUntil, preflight }))) {
+  const drops = instantRollbackDrops(parkedSets(machines, Date.now()), set.set, {
+    keepParkedSets: DEFAULT_KEEP_PARKED_SETS,
+    keepPreviousMs,
+  });
+  if (!(await ui.confirmInstant({ plan, set, keptUntil, drops, preflight }))) {
     ctx.log.info(`Instant rollback of ${app} to ${versionName(plan.to)} not confirmed`);
     return undefined;
   }

@@ -5,6 +5,7 @@ import {
   preflightLines,
   type RolloutPlan,
   type RolloutPreflight,
+  versionLabel,
 } from "@semfly/core";
 import { formatTimestamp, machineCount } from "../tree/format.js";
 import type { ResultSeverity } from "./rolloutText.js";
@@ -17,6 +18,8 @@ export interface InstantChoice {
   set: ParkedSet;
   /** Until when the machines that serve now stay parked in exchange (ISO 8601); null: destroyed. */
   keptUntil: string | null;
+  /** Older parked sets destroyed after the cut-over to stay within the kept count (core's rule). */
+  drops?: readonly ParkedSet[] | undefined;
   preflight?: RolloutPreflight | undefined;
 }
 
@@ -35,8 +38,12 @@ export function instantConfirmation(choice: InstantChoice): { message: string; d
   const lines = [
     `Starts the ${machineCount(set.machines.length)} of ${to} parked until ${formatTimestamp(set.expiresAt) ?? set.expiresAt}${regionsOf(set.machines)}: one machine start, no redeploy.`,
     keptUntil
-      ? `Parks in exchange the ${machineCount(exchange.length)} of ${from} that serve now${regionsOf(exchange)}, until ${formatTimestamp(keptUntil) ?? keptUntil}: cordoned, stopped, without services, costing their root filesystem only. Roll Back Instantly on ${from} undoes it until then.`
+      ? `Parks in exchange the ${machineCount(exchange.length)} of ${from} that serve now${regionsOf(exchange)}, until ${formatTimestamp(keptUntil) ?? keptUntil}: cordoned and suspended where Fly allows it, else stopped without services, costing their root filesystem only. Roll Back Instantly on ${from} undoes it until then.`
       : `Destroys the ${machineCount(exchange.length)} of ${from} that serve now${regionsOf(exchange)} once ${to} serves.`,
+    ...(choice.drops ?? []).map(
+      (old) =>
+        `Destroys the older parked set of ${versionLabel({ version: old.version, key: old.digest ?? old.set })} (${machineCount(old.machines.length)}) once ${to} serves: one parked set is kept.`,
+    ),
     `${from} serves until the cut-over: if a parked machine fails to start or pass its checks, the parked set goes back to sleep and nothing else changes.`,
     `Image: ${plan.to.image}`,
     ...plan.warnings.map((w) => `Warning: ${w}`),

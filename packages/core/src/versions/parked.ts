@@ -150,6 +150,24 @@ export function parkedSetsBeyondKeep(
 }
 
 /**
+ * What an instant rollback to the parked set `restored` will destroy after its cut-over, to stay within
+ * `keepParkedSets`: the set it parks in exchange counts as one (unless it destroys the current machines
+ * instead), the set it restores is no longer parked. The engine trims by the same rule after the cut-over.
+ */
+export function instantRollbackDrops(
+  sets: readonly ParkedSet[],
+  restored: string,
+  choices: { keepParkedSets: number; keepPreviousMs: number },
+): ParkedSet[] {
+  const room = choices.keepPreviousMs > 0 ? choices.keepParkedSets - 1 : choices.keepParkedSets;
+  return parkedSetsBeyondKeep(
+    sets.filter((s) => s.set !== restored),
+    room,
+    null,
+  );
+}
+
+/**
  * The config a machine is parked with: no services (Fly's proxy has nothing to route or autostart, whatever
  * it does with cordoned machines), and the park labels, the original services among them.
  */

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type ParkedSet, parkedSetsBeyondKeep, suspendAllowed } from "../../src/index.js";
+import {
+  instantRollbackDrops,
+  type ParkedSet,
+  parkedSetsBeyondKeep,
+  suspendAllowed,
+} from "../../src/index.js";
 
 function set(id: string, parkedAt: string, expiresAt = "2027-01-01T00:00:00.000Z"): ParkedSet {
   return {
@@ -53,6 +58,29 @@ describe("which parked sets a rollout destroys for --keep", () => {
 });
 
 const config = (rest: Record<string, unknown>) => ({ image: "registry.fly.io/app:1", ...rest });
+
+describe("which parked sets an instant rollback destroys for --keep", () => {
+  const sets = [
+    set("a", "2026-11-01T00:00:00.000Z"),
+    set("b", "2026-11-02T00:00:00.000Z"),
+    set("target", "2026-11-03T00:00:00.000Z"),
+  ];
+
+  it("counts the set it parks in exchange as one: --keep 1 drops every other", () => {
+    const drops = instantRollbackDrops(sets, "target", { keepParkedSets: 1, keepPreviousMs: 1 });
+    expect(ids(drops)).toEqual(["b", "a"]);
+  });
+
+  it("keeps the newest other set with --keep 2, and never counts the set it restores", () => {
+    const drops = instantRollbackDrops(sets, "target", { keepParkedSets: 2, keepPreviousMs: 1 });
+    expect(ids(drops)).toEqual(["a"]);
+  });
+
+  it("parks nothing in exchange with --keep-previous 0, so --keep 1 keeps one other set", () => {
+    const drops = instantRollbackDrops(sets, "target", { keepParkedSets: 1, keepPreviousMs: 0 });
+    expect(ids(drops)).toEqual(["a"]);
+  });
+});
 
 describe("which machines semfly parks suspended", () => {
   it("asks to suspend a machine well inside Fly's limits", () => {

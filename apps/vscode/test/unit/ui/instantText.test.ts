@@ -61,6 +61,14 @@ describe("the instant rollback's confirmation", () => {
     expect(detail).toContain("Destroys the 2 machines of 3.2.0 that serve now (ams, fra)");
     expect(detail).not.toContain("Parks in exchange");
   });
+
+  it("names the older parked sets it destroys once the target serves", () => {
+    const older = { ...set, set: "rel_old", version: "3.0.9", machines: set.machines.slice(0, 1) };
+    const { detail } = instantConfirmation({ plan, set, keptUntil: KEPT_UNTIL, drops: [older] });
+    expect(detail).toContain(
+      "Destroys the older parked set of 3.0.9 (1 machine) once 3.1.11 serves: one parked set is kept.",
+    );
+  });
 });
 
 describe("the instant rollback's result", () => {
