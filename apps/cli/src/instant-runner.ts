@@ -49,7 +49,7 @@ export async function runInstant(session: InstantSession): Promise<void> {
     `  Park:   ${plural(plan.machines.length, "current machine")} in exchange, ${kept}`,
   ];
   // What --keep will destroy once the restored set serves.
-  const drops = core.instantRollbackDrops(
+  const drops = core.setsDroppedByKeep(
     core.parkedSets(session.machines, Date.now()),
     set.set,
     session.choices,

@@ -7,7 +7,7 @@ import type {
 } from "@semfly/core";
 import type { CoreModule } from "./base-command.js";
 import { confirm, skipsText } from "./prompt.js";
-import { toJson } from "./render/format.js";
+import { toJson, versionLabel } from "./render/format.js";
 import { gatesJson, gatesText } from "./render/gates.js";
 import { preflightJson, preflightText, snapshotLines } from "./render/preflight.js";
 import {
@@ -69,6 +69,7 @@ export async function runRollout(session: RolloutSession): Promise<void> {
   );
   const gates = { gates: gateSet, sources: core.gateSources(client, plan.app) };
   const gateLine = core.hasGates(gates) ? gatesText(gateSet) : null;
+  const dropLines = keepDropLines(session);
   if (flags["dry-run"]) {
     const check = await core.verifyTargetImage(client, plan, undefined, imageCheck);
     if (check.skipped) session.err(`Warning: ${core.skippedImageCheckWarning(check)}`);
@@ -83,6 +84,7 @@ export async function runRollout(session: RolloutSession): Promise<void> {
       return;
     }
     session.out(planText(plan, stdout, notRestored, skippedVersions));
+    for (const line of dropLines) session.out(line);
     if (gateLine) session.out(gateLine);
     if (flags["snapshot-volumes"] && prepared.preflight.volumes.length > 0) {
       session.out(
@@ -99,6 +101,7 @@ export async function runRollout(session: RolloutSession): Promise<void> {
 
   if (!json) {
     session.out(planText(plan, stdout, notRestored, skippedVersions));
+    for (const line of dropLines) session.out(line);
     session.out(`\n${preflightText(core, prepared.preflight, plan, stdout)}`);
     if (gateLine) session.out(gateLine);
   }
@@ -231,4 +234,19 @@ function progressListener(
     const line = lineOf(event);
     if (line) writeLine(line);
   };
+}
+
+/** A bluegreen rollout's older parked sets that --keep destroys once green serves (core's rule). */
+function keepDropLines(session: RolloutSession): string[] {
+  const { core, prepared, choices } = session;
+  if (prepared.plan.strategy !== "bluegreen") return [];
+  const listing = [
+    ...prepared.history.machines.map((m) => m.machine),
+    ...prepared.history.unmanaged.map((u) => u.machine),
+  ];
+  const drops = core.setsDroppedByKeep(core.parkedSets(listing, Date.now()), null, choices);
+  return drops.map(
+    (old) =>
+      `  Drop:      parked ${versionLabel({ version: old.version, key: old.digest ?? old.set })} (${old.machines.length} machine${old.machines.length === 1 ? "" : "s"}) after the cut-over (--keep ${choices.keepParkedSets})`,
+  );
 }

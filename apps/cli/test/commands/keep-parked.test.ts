@@ -35,6 +35,25 @@ const deployBluegreen = (version: string, ...extra: string[]) =>
 describe("semfly deploy --keep", () => {
   it("keeps two parked sets with --keep 2, and the default keeps only the one it parks", async () => {
     expect((await deployBluegreen("3.2.0")).exitCode).toBe(0);
+    // The plan names what the default --keep 1 would destroy once green serves, and changes nothing.
+    emulator.clearRequestLog();
+    const dry = await semfly(
+      [
+        "deploy",
+        "3.3.0",
+        "--image",
+        "registry.fly.io/acme-web:3.3.0",
+        "--strategy",
+        "bluegreen",
+        "--dry-run",
+      ],
+      emulator,
+    );
+    expect(dry.exitCode).toBe(0);
+    expect(dry.stdout).toContain(
+      "  Drop:      parked 3.1.12 (7 machines) after the cut-over (--keep 1)",
+    );
+    expect(emulator.mutatingRequests()).toEqual([]);
     expect((await deployBluegreen("3.3.0", "--keep", "2")).exitCode).toBe(0);
     const both = await semfly(["parked"], emulator);
     expect(both.stdout).toMatch(/3\.1\.12 \(sha256:[0-9a-f]{12}\): 7 machines/);

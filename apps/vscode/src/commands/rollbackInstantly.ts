@@ -5,12 +5,12 @@ import {
   type InstantResult,
   inputError,
   instantRollback,
-  instantRollbackDrops,
   parkedSetFor,
   parkedSets,
   parseRolloutTiming,
   prepareRollback,
   type RollbackTarget,
+  setsDroppedByKeep,
   type VersionHistory,
 } from "@semfly/core";
 import * as vscode from "vscode";
@@ -79,7 +79,7 @@ async function instantTo(
   const keepPreviousMs = DEFAULT_KEEP_PREVIOUS_MS;
   const keptUntil = new Date(Date.now() + keepPreviousMs).toISOString();
   const ui = ctx.rollbackUi();
-  const drops = instantRollbackDrops(parkedSets(machines, Date.now()), set.set, {
+  const drops = setsDroppedByKeep(parkedSets(machines, Date.now()), set.set, {
     keepParkedSets: DEFAULT_KEEP_PARKED_SETS,
     keepPreviousMs,
   });

@@ -150,13 +150,14 @@ export function parkedSetsBeyondKeep(
 }
 
 /**
- * What an instant rollback to the parked set `restored` will destroy after its cut-over, to stay within
+ * What a bluegreen rollout or an instant rollback will destroy after its cut-over, to stay within
  * `keepParkedSets`: the set it parks in exchange counts as one (unless it destroys the current machines
- * instead), the set it restores is no longer parked. The engine trims by the same rule after the cut-over.
+ * instead); the set an instant rollback restores (`restored`) is no longer parked. The engine trims by the
+ * same rule after the cut-over (parkedSetsBeyondKeep over what is parked then).
  */
-export function instantRollbackDrops(
+export function setsDroppedByKeep(
   sets: readonly ParkedSet[],
-  restored: string,
+  restored: string | null,
   choices: { keepParkedSets: number; keepPreviousMs: number },
 ): ParkedSet[] {
   const room = choices.keepPreviousMs > 0 ? choices.keepParkedSets - 1 : choices.keepParkedSets;

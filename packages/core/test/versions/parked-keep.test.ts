@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  instantRollbackDrops,
+  setsDroppedByKeep,
   type ParkedSet,
   parkedSetsBeyondKeep,
   suspendAllowed,
@@ -67,17 +67,17 @@ describe("which parked sets an instant rollback destroys for --keep", () => {
   ];
 
   it("counts the set it parks in exchange as one: --keep 1 drops every other", () => {
-    const drops = instantRollbackDrops(sets, "target", { keepParkedSets: 1, keepPreviousMs: 1 });
+    const drops = setsDroppedByKeep(sets, "target", { keepParkedSets: 1, keepPreviousMs: 1 });
     expect(ids(drops)).toEqual(["b", "a"]);
   });
 
   it("keeps the newest other set with --keep 2, and never counts the set it restores", () => {
-    const drops = instantRollbackDrops(sets, "target", { keepParkedSets: 2, keepPreviousMs: 1 });
+    const drops = setsDroppedByKeep(sets, "target", { keepParkedSets: 2, keepPreviousMs: 1 });
     expect(ids(drops)).toEqual(["a"]);
   });
 
   it("parks nothing in exchange with --keep-previous 0, so --keep 1 keeps one other set", () => {
-    const drops = instantRollbackDrops(sets, "target", { keepParkedSets: 1, keepPreviousMs: 0 });
+    const drops = setsDroppedByKeep(sets, "target", { keepParkedSets: 1, keepPreviousMs: 0 });
     expect(ids(drops)).toEqual(["a"]);
   });
 });
