@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
-  setsDroppedByKeep,
   type ParkedSet,
   parkedSetsBeyondKeep,
+  setsDroppedByKeep,
   suspendAllowed,
 } from "../../src/index.js";
 
