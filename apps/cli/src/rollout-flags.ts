@@ -79,7 +79,7 @@ export const rolloutFlags = {
   }),
   "keep-previous": Flags.string({
     summary:
-      "Bluegreen: keep the previous machines parked (cordoned, stopped, rootfs cost only) this long for `rollback --instant`; 0 destroys them.",
+      "Bluegreen: keep the previous machines parked (cordoned, suspended or stopped, rootfs cost only) this long for `rollback --instant`; 0 destroys them.",
     helpValue: "<duration>",
     default: "24h",
   }),

@@ -4,7 +4,7 @@ import { shortDigest } from "../render/format.js";
 export default class Parked extends BaseCommand {
   static override summary = "List the parked previous versions an instant rollback can start.";
   static override description =
-    "A bluegreen deploy (and an instant rollback) keeps the machines it replaced parked: cordoned, stopped, without services, billed for rootfs only, until their expiry. `semfly rollback --instant` starts them again; `semfly gc` destroys expired ones.";
+    "A bluegreen deploy (and an instant rollback) keeps the machines it replaced parked until their expiry: cordoned, and suspended where Fly allows it (else stopped, without services), billed for rootfs only. `semfly rollback --instant` starts (or resumes) them again; `semfly gc` destroys expired ones.";
   static override examples = ["<%= config.bin %> <%= command.id %> --app acme-web"];
   static override strict = false;
 

@@ -1,6 +1,6 @@
 /**
  * Bluegreen: a green machine beside every blue one, the cut-over only once every green is healthy, and the
- * blue machines parked (cordoned, stopped, no services) for an instant rollback, or destroyed with
+ * blue machines parked (cordoned; suspended, or stopped without services) for an instant rollback, or destroyed with
  * `--keep-previous 0`. Until the cut-over the blue machines are never touched: a failure destroys green.
  */
 import { isSemflyError } from "../errors.js";

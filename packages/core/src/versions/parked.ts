@@ -1,6 +1,7 @@
 /**
- * Parked machines: a bluegreen rollout's blue machines, kept cordoned, stopped and without services after
- * the cut-over so that an instant rollback can start them again. Pure: what the metadata says.
+ * Parked machines: a bluegreen rollout's blue machines, kept cordoned after the cut-over, suspended with
+ * their config where Fly allows it, else stopped and without services, so that an instant rollback can
+ * start them again. Pure: what the metadata says.
  */
 import type { VersionHistory } from "./history.js";
 import type { FlyMachine, MachineConfig } from "./types.js";

@@ -70,7 +70,7 @@ export function checksSummary(checks: readonly MachineCheck[]): string | null {
 
 const NOTE_HELP: Record<string, string> = {
   parked:
-    "cordoned, stopped and without services: it takes no traffic until an instant rollback starts it",
+    "cordoned and suspended or stopped: it takes no traffic until an instant rollback starts it",
   cold: "a rollback updates it without starting it, and it stays stopped",
   standby: "a standby for another machine: a rollback updates it without starting it",
   "host unreachable": "Fly cannot reach its host: a rollback never leases or updates it",
