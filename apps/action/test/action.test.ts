@@ -1,3 +1,4 @@
+// @module-tag slow: a child process per test (the built CLI, or the action's main.mjs running it).
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -86,8 +87,8 @@ async function runAction(inputs: Record<string, string>, run = "1"): Promise<Act
     }),
     // The client's pacing 20 times Fly's: this emulator does not rate-limit (apps/cli/test/helpers.ts).
     SEMFLY_RATE_LIMITS: JSON.stringify({
-      perAction: { perSecond: 18, burst: 3 },
-      getMachine: { perSecond: 90, burst: 10 },
+      perAction: { perSecond: 18, burst: 2 },
+      getMachine: { perSecond: 90, burst: 9 },
     }),
   };
   // The runtime names each input INPUT_<NAME> with the name upper-cased (hyphens kept).

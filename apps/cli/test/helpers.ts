@@ -113,8 +113,8 @@ export const FAST_ROLLOUT_TIMING = JSON.stringify({
  * emulators do not rate-limit, and at Fly's rate a bluegreen deploy waits a second per machine it creates.
  */
 export const FAST_RATE_LIMITS = JSON.stringify({
-  perAction: { perSecond: 18, burst: 3 },
-  getMachine: { perSecond: 90, burst: 10 },
+  perAction: { perSecond: 18, burst: 2 },
+  getMachine: { perSecond: 90, burst: 9 },
 });
 
 /** Back-offs of milliseconds, as core's emulator suites use: an outage a test fakes costs no seconds. */

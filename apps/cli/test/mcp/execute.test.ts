@@ -1,3 +1,4 @@
+// @module-tag slow: a child process per test (the built CLI, or the action's main.mjs running it).
 import type { Emulator } from "@semfly/fly-emulator";
 import { afterEach, describe, expect, it } from "vitest";
 import { emulatorEnv, runCli, sandbox } from "../reliability/cli.js";

@@ -25,13 +25,15 @@ export const FLY_MACHINES_RATE_LIMITS: FlyRateLimits = {
 };
 
 /**
- * What the client actually uses: Fly's limits with 10% headroom on the sustained rate. The server's buckets
- * start when the first request arrives, which network jitter makes later than when ours started; running
- * exactly at the documented rate would then trip occasional 429s.
+ * What the client actually uses: Fly's limits with 10% headroom on the sustained rate, and one request less
+ * in a burst. Our bucket counts a request when it is sent, Fly's when it is served: a burst whose requests
+ * reach Fly late (new connections, a busy network) leaves Fly's bucket refilling later than ours, and the
+ * first paced request after it would find Fly's empty. The spare token of the burst absorbs that delay (up
+ * to a whole interval), the sustained headroom the jitter of every request after it.
  */
 export const FLY_MACHINES_CLIENT_LIMITS: FlyRateLimits = {
-  perAction: { perSecond: 0.9, burst: 3 },
-  getMachine: { perSecond: 4.5, burst: 10 },
+  perAction: { perSecond: 0.9, burst: 2 },
+  getMachine: { perSecond: 4.5, burst: 9 },
 };
 
 export interface RateLimiterClock {
