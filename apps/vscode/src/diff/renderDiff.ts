@@ -1,4 +1,4 @@
-import { shortDigest, type VersionDiff } from "@semfly/core";
+import { type VersionDiff, versionLabel } from "@semfly/core";
 import { formatTimestamp, shortUser } from "../tree/format.js";
 
 function show(value: unknown): string {
@@ -12,7 +12,7 @@ function show(value: unknown): string {
  */
 export function renderVersionDiff(diff: VersionDiff): string {
   const { a, b } = diff;
-  const name = (side: typeof a) => side.version ?? shortDigest(side.digest);
+  const name = (side: typeof a) => versionLabel(side, "unknown");
   const lines: string[] = [
     `--- ${diff.app} ${name(a)} (${a.live ? "live" : a.status})`,
     `+++ ${diff.app} ${name(b)} (${b.live ? "live" : b.status})`,

@@ -1,4 +1,4 @@
-import { freezeLine, historyFreeze, shortDigest } from "@semfly/core";
+import { freezeLine, historyFreeze, versionLabel } from "@semfly/core";
 import { type AppState, latestHistory } from "../model/versionsModel.js";
 import { escapeMarkdown, machineCount } from "../tree/format.js";
 
@@ -36,7 +36,7 @@ export function statusBarContent(
     return null;
   }
   const live = history.live;
-  const liveName = live ? (live.version ?? shortDigest(live.digest)) : "no live version";
+  const liveName = versionLabel(live, "no live version");
   const freeze = historyFreeze(history, now);
   if (freeze && !freeze.expired) {
     return {

@@ -1,4 +1,4 @@
-import { shortDigest, type VersionHistory } from "@semfly/core";
+import { type VersionHistory, versionLabel } from "@semfly/core";
 import { NodeContext } from "../../constants.js";
 import { parkedVersions } from "../../model/parkedVersions.js";
 import { type AppState, latestHistory } from "../../model/versionsModel.js";
@@ -31,7 +31,7 @@ export class AppNode implements TreeNode {
     const load = this.state.load;
     const history = this.history;
     const live = history?.live;
-    const liveName = live ? (live.version ?? shortDigest(live.digest)) : null;
+    const liveName = live ? versionLabel(live) : null;
     let description: string;
     let icon: IconData = { id: "cloud" };
     if (load.state === "error") {
@@ -113,8 +113,6 @@ export class AppNode implements TreeNode {
 /** "Drift: 1 app machine in ams runs 1.5.0", "Drift: 2 app machines in iad run 1.4.0". */
 function driftLine(group: VersionHistory["driftGroups"][number]): string {
   const count = group.machineIds.length;
-  const runs = escapeMarkdown(
-    group.version ?? (group.digest ? shortDigest(group.digest) : (group.key ?? "an unknown image")),
-  );
+  const runs = escapeMarkdown(versionLabel(group, "an unknown image"));
   return `Drift: ${count} ${group.processGroup} machine${count === 1 ? "" : "s"} in ${escapeMarkdown(group.region)} ${count === 1 ? "runs" : "run"} ${runs}`;
 }

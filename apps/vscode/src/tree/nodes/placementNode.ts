@@ -1,14 +1,12 @@
 import type { Placement, PlacementRun, VersionHistory } from "@semfly/core";
-import { shortDigest } from "@semfly/core";
+import { versionLabel } from "@semfly/core";
 import { NodeContext } from "../../constants.js";
 import { code, escapeMarkdown, joinParts } from "../format.js";
 import { contextValue, type TreeItemData, type TreeNode } from "../treeItem.js";
 
 /** How a set of machines' version is named: its semver, else its short digest, else its image key. */
 function runName(run: PlacementRun): string {
-  if (run.version) return run.version;
-  if (run.digest) return shortDigest(run.digest);
-  return run.key ?? "an unknown image";
+  return versionLabel(run, "an unknown image");
 }
 
 /** "Drift" under an app whose machines disagree: every process group and region, and what each runs. */
