@@ -6,7 +6,7 @@
  * cut-over the current machines serve; a failure puts the parked set back to sleep, parked.
  */
 import { inputError } from "../errors.js";
-import { parkMachine } from "../rollout/bluegreen.js";
+import { parkMachine, waitSuspended } from "../rollout/bluegreen.js";
 import { DEFAULT_KEEP_PREVIOUS_MS, validateKeepSets } from "../rollout/bluegreen-rules.js";
 import { settleLimit } from "../rollout/concurrency.js";
 import { trimParkedSets } from "../rollout/destroy-parked.js";
@@ -29,6 +29,7 @@ import {
   type ParkedSet,
   parkedMachine,
   parkedSets,
+  stoppedParkConfig,
   suspendUnparkMetadata,
   unparkedConfig,
 } from "../versions/parked.js";
@@ -338,14 +339,39 @@ async function unparkLabels(
   );
 }
 
-/** Before the cut-over: every parked machine back to its exact parked config, asleep. */
+/**
+ * Before the cut-over: every parked machine asleep again, as parked. One parked stopped goes back to its
+ * exact parked config (no services); one parked suspended is suspended again with its config, or, when Fly
+ * refuses, parked stopped without services: never left stopped with its services, where autostart could
+ * wake it.
+ */
 async function reparkAll(steps: MachineSteps, parked: readonly FlyMachine[]): Promise<boolean> {
   const { client, plan, leases, signal } = steps;
   const results = await settleLimit(parked, LEASE_CONCURRENCY, async (machine) => {
     const now = await client.getMachine(plan.app, machine.id, { signal });
     // Parked suspended and never woken: still exactly as parked, snapshot included.
     if (now.state === "suspended" && now.instanceId === machine.instanceId) return;
-    if (!["stopped", "suspended", "created", "failed"].includes(now.state)) {
+    if (parkedMachine(machine)?.suspendMode && now.state === "started") {
+      try {
+        await client.suspendMachine(
+          plan.app,
+          machine.id,
+          { nonce: leases.nonce(machine.id) },
+          { signal },
+        );
+        await waitSuspended(steps, now);
+        const after = await client.getMachine(plan.app, machine.id, { signal });
+        if (after.state === "suspended") return;
+      } catch (error) {
+        if (signal.aborted) throw error;
+        steps.emit({
+          type: "warning",
+          message: `Parked machine ${machine.id} could not be suspended again (${describe(error)}); it is parked stopped.`,
+        });
+      }
+    }
+    const current = await client.getMachine(plan.app, machine.id, { signal });
+    if (!["stopped", "suspended", "created", "failed"].includes(current.state)) {
       await client.stopMachine(
         plan.app,
         machine.id,
@@ -353,13 +379,13 @@ async function reparkAll(steps: MachineSteps, parked: readonly FlyMachine[]): Pr
         { signal },
       );
       const deadline = Date.now() + steps.waiter.waitTimeoutMs;
-      await waitForVersion(steps.waiter, machine.id, now.instanceId, "cold", deadline, signal);
+      await waitForVersion(steps.waiter, machine.id, current.instanceId, "cold", deadline, signal);
     }
     await client.updateMachine(
       plan.app,
       machine.id,
       {
-        config: machine.config,
+        config: stoppedParkConfig(machine.config),
         nonce: leases.nonce(machine.id),
         region: machine.region,
         skipLaunch: true,

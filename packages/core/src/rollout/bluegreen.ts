@@ -312,7 +312,10 @@ async function parkSuspended(
 }
 
 /** `wait?state=suspended` (newer API); an API that refuses that state, or a slice that ends, gets a look. */
-async function waitSuspended(steps: MachineSteps, machine: PlannedMachine): Promise<void> {
+export async function waitSuspended(
+  steps: MachineSteps,
+  machine: Pick<PlannedMachine, "id" | "instanceId">,
+): Promise<void> {
   const { client, plan, signal, waiter } = steps;
   const deadline = Date.now() + waiter.waitTimeoutMs;
   for (;;) {

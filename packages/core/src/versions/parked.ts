@@ -243,6 +243,20 @@ export function suspendUnparkMetadata(
   return { ...changes, ...extra };
 }
 
+/**
+ * A machine parked suspended that could not be put back to sleep suspended (after a failed instant
+ * rollback woke it, and Fly refused the suspend): parked stopped instead, as any stopped park is, with its
+ * services kept aside in the labels, so nothing can route to it or autostart it.
+ */
+export function stoppedParkConfig(config: MachineConfig): MachineConfig {
+  const metadata = { ...(config.metadata ?? {}) };
+  if (metadata[PARKED_MODE_KEY] !== "suspend") return config;
+  delete metadata[PARKED_MODE_KEY];
+  metadata[PARKED_SERVICES_KEY] = JSON.stringify(config.services ?? null);
+  const { services: _kept, ...rest } = config;
+  return { ...rest, metadata };
+}
+
 /** The exact config the machine had before it was parked. */
 export function unparkedConfig(config: MachineConfig): MachineConfig {
   const metadata = { ...(config.metadata ?? {}) };

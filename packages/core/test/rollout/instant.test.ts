@@ -167,7 +167,36 @@ describe("instant rollback to a parked version", () => {
       parkedBefore,
     );
     expect(after.every((m) => ["stopped", "suspended"].includes(m.state))).toBe(true);
+    expect(after.filter((m) => m.state === "suspended").length).toBeGreaterThan(0);
     expect((await loadVersionHistory(world.client, APP)).live?.version).toBe("3.2.0");
+  });
+
+  it("parks a woken machine stopped without services when Fly refuses to suspend it again", async () => {
+    const digest = parkedDigest();
+    const suspendMode = parked().filter(
+      (m) => m.config?.metadata?.semfly_parked_mode === "suspend",
+    );
+    expect(suspendMode.length).toBeGreaterThan(0);
+    world.emulator.setFaults({
+      badImages: [`registry.fly.io/acme-web@${digest}`],
+      rules: [{ operation: "machines.suspend", action: { type: "status", status: 503 } }],
+    });
+
+    const result = await instant(digest);
+
+    expect(result.status).toBe("failed");
+    expect(result.warnings.some((w) => /could not be suspended again/.test(w))).toBe(true);
+    // Asleep either way, and never stopped with its services (autostart could wake it).
+    for (const machine of parked()) {
+      expect(["stopped", "suspended"]).toContain(machine.state);
+      if (machine.config?.metadata?.semfly_parked_mode === "suspend") {
+        expect(machine.state).toBe("suspended");
+      } else {
+        expect(machine.config?.services).toBeUndefined();
+        expect(machine.config?.metadata?.semfly_parked_services).toBeDefined();
+      }
+    }
+    expect(world.emulator.leases(APP)).toEqual([]);
   });
 
   it("leaves the current version serving and the parked set parked when a current machine's lease is held", async () => {
