@@ -95,7 +95,17 @@ export default class Rollback extends BaseCommand {
     });
     if (tryInstant) {
       const set = core.parkedSetFor(prepared.plan, machines, this.now());
-      if (set || flags.instant === true) {
+      const mode = core.chooseRollbackMode({
+        parked: set !== null,
+        asked: flags.instant,
+        gates: core.mergeGateFlags(await core.loadGateFile(process.cwd()), choices.gateFlags),
+      });
+      if (set && mode === "redeploy") {
+        this.err(
+          "Note: the target is parked, but gates judge this rollback, so it redeploys (an instant rollback waits for Fly's checks only).",
+        );
+      }
+      if (mode === "instant") {
         if (!set) refuseNotParked(core, prepared);
         return runInstant({
           core,

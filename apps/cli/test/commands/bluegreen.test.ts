@@ -106,6 +106,33 @@ describe("semfly bluegreen, parked and instant rollback", () => {
     expect(parkedIds().every((id) => !carrying.some((m) => m.id === id))).toBe(true);
   });
 
+  it("redeploys a parked target when gates judge the rollback, and refuses --instant with them", async () => {
+    expect((await deployBluegreen()).exitCode).toBe(0);
+    emulator.clearRequestLog();
+    const refused = await semfly(["rollback", "--instant", "--bake", "1s", "--yes"], emulator);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr.split("\n")[0]).toBe(
+      "Error: An instant rollback cannot be judged by gates, probes or a bake window (from the flags or semfly.toml): it waits for Fly's checks only.",
+    );
+    expect(emulator.mutatingRequests()).toEqual([]);
+
+    const parkedBefore = parkedIds();
+    const judged = await semfly(
+      ["rollback", "--bake", "1s", "--yes", "--json", "--no-freeze"],
+      emulator,
+    );
+    expect(judged.exitCode, judged.stderr).toBe(0);
+    expect(judged.stderr).toContain("Note: the target is parked, but gates judge this rollback");
+    const result = JSON.parse(judged.stdout);
+    expect(result.status).toBe("complete");
+    expect(result.mode).toBeUndefined();
+    // Redeployed in place: the serving machines were updated, the parked set was not started.
+    const updated = (result.machines as { id: string }[]).map((m) => m.id);
+    expect(updated.length).toBeGreaterThan(0);
+    expect(updated.some((id) => parkedBefore.includes(id))).toBe(false);
+    expect(parkedIds()).toEqual(parkedBefore);
+  });
+
   it("leaves parked machines out of status totals and drift, and names them parked", async () => {
     expect((await deployBluegreen()).exitCode).toBe(0);
     const status = JSON.parse((await semfly(["status", "--json"], emulator)).stdout);

@@ -1,10 +1,6 @@
-import { dirname } from "node:path";
 import {
-  EMPTY_GATES,
   executeRollout,
-  type GateSet,
   gateSources,
-  loadGateFile,
   parseRolloutTiming,
   prepareRollback,
   type RolloutResult,
@@ -13,6 +9,7 @@ import * as vscode from "vscode";
 import { readRollbackStrategy } from "../config/settings.js";
 import { machineCount } from "../tree/format.js";
 import { describeRolloutEvent, versionName } from "../ui/rolloutText.js";
+import { appGates } from "./appGates.js";
 import { versionFrom } from "./args.js";
 import type { CommandContext } from "./context.js";
 import { freezeAfterRollback } from "./freezeAfterRollback.js";
@@ -98,21 +95,4 @@ async function rollbackTo(
     return rollbackTo(ctx, app, undoTarget.key);
   }
   return result;
-}
-
-/** The gates in semfly.toml beside the first fly.toml that names the app; none when there is no such file. */
-async function appGates(ctx: CommandContext, app: string): Promise<GateSet> {
-  const source = ctx.model
-    .get(app)
-    ?.app.sources.find((s): s is { kind: "fly.toml"; file: string } => s.kind === "fly.toml");
-  if (!source) return { ...EMPTY_GATES };
-  try {
-    return await loadGateFile(dirname(source.file));
-  } catch (error) {
-    ctx.log.error(`Ignored the gates of ${app}'s semfly.toml`, error);
-    void vscode.window.showWarningMessage(
-      `semfly: ${error instanceof Error ? error.message : String(error)} Rolling back with Fly's checks only.`,
-    );
-    return { ...EMPTY_GATES };
-  }
 }

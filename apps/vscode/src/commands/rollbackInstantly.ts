@@ -1,4 +1,5 @@
 import {
+  chooseRollbackMode,
   DEFAULT_KEEP_PARKED_SETS,
   DEFAULT_KEEP_PREVIOUS_MS,
   type FlyMachine,
@@ -17,6 +18,7 @@ import * as vscode from "vscode";
 import { readRollbackStrategy } from "../config/settings.js";
 import { machineCount } from "../tree/format.js";
 import { describeRolloutEvent, versionName } from "../ui/rolloutText.js";
+import { appGates } from "./appGates.js";
 import { versionFrom } from "./args.js";
 import type { CommandContext } from "./context.js";
 import { freezeAfterRollback } from "./freezeAfterRollback.js";
@@ -68,6 +70,8 @@ async function instantTo(
     },
   );
   const { plan, preflight } = prepared;
+  // As `semfly rollback --instant`: gates in semfly.toml cannot judge an instant rollback, so it is refused.
+  chooseRollbackMode({ parked: true, asked: true, gates: await appGates(ctx, app) });
   const set = parkedSetFor(plan, machines, Date.now());
   if (!set) {
     throw inputError(

@@ -9,7 +9,7 @@ import {
 } from "@semfly/core";
 import { formatTimestamp, machineCount } from "../tree/format.js";
 import type { ResultSeverity } from "./rolloutText.js";
-import { versionName } from "./rolloutText.js";
+import { freezeAfterLine, versionName } from "./rolloutText.js";
 
 /** What an instant rollback is about to do: the set it starts and how long the current machines stay parked. */
 export interface InstantChoice {
@@ -29,7 +29,10 @@ function regionsOf(machines: readonly { region: string }[]): string {
 }
 
 /** The modal: what it starts, what it parks in exchange and until when, and what stays as it is on failure. */
-export function instantConfirmation(choice: InstantChoice): { message: string; detail: string } {
+export function instantConfirmation(
+  choice: InstantChoice,
+  freezes = false,
+): { message: string; detail: string } {
   const { plan, set, keptUntil } = choice;
   const from = versionName(plan.from);
   const to = versionName(plan.to);
@@ -45,6 +48,7 @@ export function instantConfirmation(choice: InstantChoice): { message: string; d
         `Destroys the older parked set of ${versionLabel({ version: old.version, key: old.digest ?? old.set })} (${machineCount(old.machines.length)}) once ${to} serves: one parked set is kept.`,
     ),
     `${from} serves until the cut-over: if a parked machine fails to start or pass its checks, the parked set goes back to sleep and nothing else changes.`,
+    ...(freezes ? [freezeAfterLine(to)] : []),
     `Image: ${plan.to.image}`,
     ...plan.warnings.map((w) => `Warning: ${w}`),
     ...plan.notes,

@@ -7,6 +7,7 @@ import type {
   RolloutResult,
 } from "@semfly/core";
 import * as vscode from "vscode";
+import { readFreezeAfterRollback } from "../config/settings.js";
 import type { Log } from "../platform/log.js";
 import { type InstantChoice, instantConfirmation, instantResultMessage } from "./instantText.js";
 import {
@@ -69,7 +70,12 @@ export class VscodeRollbackUi implements RollbackUi {
     preflight?: RolloutPreflight,
     gates?: GateSet,
   ): Promise<boolean> {
-    const { message, detail } = rollbackConfirmation(plan, preflight, gates);
+    const { message, detail } = rollbackConfirmation(
+      plan,
+      preflight,
+      gates,
+      readFreezeAfterRollback(),
+    );
     const answer = await vscode.window.showWarningMessage(
       message,
       { modal: true, detail },
@@ -85,7 +91,7 @@ export class VscodeRollbackUi implements RollbackUi {
 
   /** As for a rollback, the default (first) button only shows the plan. */
   async confirmInstant(choice: InstantChoice): Promise<boolean> {
-    const { message, detail } = instantConfirmation(choice);
+    const { message, detail } = instantConfirmation(choice, readFreezeAfterRollback());
     const answer = await vscode.window.showWarningMessage(
       message,
       { modal: true, detail },

@@ -35,10 +35,16 @@ const STRATEGY_TEXT: Record<RolloutPlan["strategy"], (plan: RolloutPlan) => stri
 };
 
 /** The modal's question and detail: app, from → to, how many machines and how, and the preflight. */
+/** What a complete rollback does after it (semfly.freezeAfterRollback), as the CLI's plan says it. */
+export function freezeAfterLine(to: string): string {
+  return `Then freezes the app on ${to}: deploys through semfly are refused until \`semfly unfreeze\` (setting semfly.freezeAfterRollback).`;
+}
+
 export function rollbackConfirmation(
   plan: RolloutPlan,
   preflight?: RolloutPreflight,
   gates?: GateSet,
+  freezes = false,
 ): { message: string; detail: string } {
   const count = plan.machines.length;
   const regions = [...new Set(plan.machines.map((m) => m.region))].sort().join(", ");
@@ -52,6 +58,7 @@ export function rollbackConfirmation(
     `Image: ${plan.to.image}`,
     "A machine that fails its checks puts every changed machine back.",
     ...(gates ? gateLines(gates) : []),
+    freezes ? freezeAfterLine(versionName(plan.to)) : null,
     ...plan.warnings.map((w) => `Warning: ${w}`),
     ...plan.notes,
     NOT_RESTORED_NOTE,

@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import { rm, writeFile } from "node:fs/promises";
+import * as path from "node:path";
 import {
   createFlyClient,
   executeRollout,
@@ -211,6 +213,20 @@ suite("Roll back instantly to a parked version", () => {
     assert.equal(result?.status, "complete", result?.reason ?? "");
     assert.deepEqual(ids(serving()), servingBefore);
     assert.equal(ui.instantResults.length, 2);
+  });
+
+  test("refuses to roll back instantly while semfly.toml has gates, and changes nothing", async () => {
+    const gateFile = path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, "semfly.toml");
+    await writeFile(gateFile, '[verify]\nbake = "1s"\n');
+    try {
+      emulator.clearRequestLog();
+      const ui = new ScriptedRollbackUi();
+      assert.equal(await rollBackInstantly("3.2.0", ui), undefined);
+      assert.equal(ui.instantChoices.length, 0, "the modal was shown");
+      assert.deepEqual(emulator.mutatingRequests(), []);
+    } finally {
+      await rm(gateFile, { force: true });
+    }
   });
 
   test("Cancel before the cut-over leaves the current version serving and the parked set parked", async () => {

@@ -1,5 +1,6 @@
 /** When bluegreen can run at all (as flyctl): no volumes, and at least one health check to judge green by. */
 import { inputError } from "../errors.js";
+import type { GateSet } from "../verify/types.js";
 import type { PlannedMachine } from "./plan.js";
 import { configuredCheckCount } from "./plan.js";
 
@@ -35,4 +36,29 @@ export function validateKeepSets(keep: number): void {
       "Pass --keep 1 (the default) or more; --keep-previous 0 parks nothing.",
     );
   }
+}
+
+/**
+ * Whether a rollback starts the target's parked set or redeploys it. An instant rollback waits for Fly's
+ * checks only: gates, probes and a bake window (flags or semfly.toml [verify]) would not judge it, so with
+ * any of them the default is a redeploy they judge, and an explicit `--instant` is refused rather than
+ * reported complete unjudged.
+ */
+export function chooseRollbackMode(input: {
+  parked: boolean;
+  /** `--instant` (true), `--no-instant` (false), or neither. */
+  asked: boolean | undefined;
+  gates: GateSet;
+}): "instant" | "redeploy" {
+  const gated =
+    input.gates.probes.length > 0 || input.gates.metrics.length > 0 || input.gates.bakeMs > 0;
+  if (input.asked === true && gated) {
+    throw inputError(
+      "INSTANT_WITH_GATES",
+      "An instant rollback cannot be judged by gates, probes or a bake window (from the flags or semfly.toml): it waits for Fly's checks only.",
+      "Pass --no-instant to redeploy under the gates, or drop them for an instant rollback.",
+    );
+  }
+  if (input.asked === false || gated) return "redeploy";
+  return input.parked || input.asked === true ? "instant" : "redeploy";
 }

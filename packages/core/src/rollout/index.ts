@@ -1,5 +1,9 @@
 export { LAUNCH_ID_KEY } from "./bluegreen.js";
-export { DEFAULT_KEEP_PREVIOUS_MS, validateKeepSets } from "./bluegreen-rules.js";
+export {
+  chooseRollbackMode,
+  DEFAULT_KEEP_PREVIOUS_MS,
+  validateKeepSets,
+} from "./bluegreen-rules.js";
 export * from "./events.js";
 export * from "./execute.js";
 export { gateFailureReason, hasGates, type RolloutGates } from "./gates-step.js";
