@@ -7,6 +7,7 @@ import type {
 } from "@semfly/core";
 import { formatDuration } from "@semfly/core/duration";
 import type { CoreModule } from "./base-command.js";
+import { withInterrupts } from "./interrupts.js";
 import { confirm } from "./prompt.js";
 import { shortDigest, toJson, versionLabel } from "./render/format.js";
 import type { RolloutChoices, RolloutFlagValues } from "./rollout-flags.js";
@@ -78,18 +79,17 @@ export async function runInstant(session: InstantSession): Promise<void> {
       return;
     }
   }
-  const result: InstantResult = await core.instantRollback(
-    session.client,
-    { ...plan, strategy: "bluegreen" },
-    session.machines,
-    {
-      signal: session.signal,
-      waitTimeoutMs: session.choices.waitTimeoutMs,
-      leaseTtlSeconds: session.choices.leaseTtlSeconds,
-      timing: session.choices.timing,
-      keepPreviousMs: session.choices.keepPreviousMs,
-      keepParkedSets: session.choices.keepParkedSets,
-    },
+  const result: InstantResult = await withInterrupts(
+    { leaseTtlSeconds: session.choices.leaseTtlSeconds, err: session.err },
+    (interrupted) =>
+      core.instantRollback(session.client, { ...plan, strategy: "bluegreen" }, session.machines, {
+        signal: AbortSignal.any([session.signal, interrupted]),
+        waitTimeoutMs: session.choices.waitTimeoutMs,
+        leaseTtlSeconds: session.choices.leaseTtlSeconds,
+        timing: session.choices.timing,
+        keepPreviousMs: session.choices.keepPreviousMs,
+        keepParkedSets: session.choices.keepParkedSets,
+      }),
   );
   const after =
     result.status === "complete" && session.afterComplete

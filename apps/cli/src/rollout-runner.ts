@@ -6,6 +6,7 @@ import type {
   RolloutResult,
 } from "@semfly/core";
 import type { CoreModule } from "./base-command.js";
+import { withInterrupts } from "./interrupts.js";
 import { confirm, skipsText } from "./prompt.js";
 import { toJson, versionLabel } from "./render/format.js";
 import { gatesJson, gatesText } from "./render/gates.js";
@@ -155,40 +156,22 @@ export async function runRollout(session: RolloutSession): Promise<void> {
     (text) => (json ? process.stderr : process.stdout).write(text),
     write,
   );
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
-      controller.abort();
-      session.err(
-        "\nInterrupting: no new machine starts; machines in flight finish and leases are released. Press Ctrl-C again to exit now.",
-      );
-      return;
-    }
-    session.err(
-      `Exiting now; leases expire by themselves within ${session.choices.leaseTtlSeconds}s.`,
-    );
-    process.exit(130);
-  };
-  process.on("SIGINT", onSigint);
-  let result: RolloutResult;
-  try {
-    result = await core.executeRollout(client, runPlan, {
-      signal: controller.signal,
-      onEvent,
-      waitTimeoutMs: session.choices.waitTimeoutMs,
-      leaseTtlSeconds: session.choices.leaseTtlSeconds,
-      revert: session.choices.revert,
-      imageCheck,
-      gates,
-      timing: session.choices.timing,
-      keepPreviousMs: session.choices.keepPreviousMs,
-      keepParkedSets: session.choices.keepParkedSets,
-    });
-  } finally {
-    process.off("SIGINT", onSigint);
-  }
+  let result = await withInterrupts(
+    { leaseTtlSeconds: session.choices.leaseTtlSeconds, err: session.err },
+    (signal) =>
+      core.executeRollout(client, runPlan, {
+        signal,
+        onEvent,
+        waitTimeoutMs: session.choices.waitTimeoutMs,
+        leaseTtlSeconds: session.choices.leaseTtlSeconds,
+        revert: session.choices.revert,
+        imageCheck,
+        gates,
+        timing: session.choices.timing,
+        keepPreviousMs: session.choices.keepPreviousMs,
+        keepParkedSets: session.choices.keepParkedSets,
+      }),
+  );
 
   result = withMachineDetails(result, history);
   const after =

@@ -133,6 +133,34 @@ describe("semfly bluegreen, parked and instant rollback", () => {
     expect(parkedIds()).toEqual(parkedBefore);
   });
 
+  it("stops an instant rollback on Ctrl-C before the cut-over: the current version serves, nothing cordoned", async () => {
+    expect((await deployBluegreen()).exitCode).toBe(0);
+    const parkedBefore = parkedIds();
+    const run = semfly(["rollback", "--yes", "--json", "--no-freeze"], emulator);
+    const started = Date.now();
+    while (!emulator.mutatingRequests().some((r) => r.operation === "machines.start")) {
+      if (Date.now() - started > 10_000) throw new Error("the instant rollback never started");
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    process.emit("SIGINT", "SIGINT");
+    const { stdout, stderr, exitCode } = await run;
+    expect(exitCode, stderr).toBe(1);
+    expect(JSON.parse(stdout)).toMatchObject({ status: "interrupted", mode: "instant" });
+    expect(stderr).toContain("Interrupting: no new machine starts");
+    expect(parkedIds()).toEqual(parkedBefore);
+    const serving = emulator
+      .machines("acme-web")
+      .filter(
+        (m) =>
+          m.state !== "destroyed" &&
+          !m.config?.metadata?.semfly_parked_until &&
+          m.config?.metadata?.fly_platform_version,
+      );
+    expect(serving.filter((m) => m.cordoned)).toEqual([]);
+    expect(emulator.leases("acme-web")).toEqual([]);
+    expect(process.listenerCount("SIGINT")).toBe(0);
+  });
+
   it("leaves parked machines out of status totals and drift, and names them parked", async () => {
     expect((await deployBluegreen()).exitCode).toBe(0);
     const status = JSON.parse((await semfly(["status", "--json"], emulator)).stdout);

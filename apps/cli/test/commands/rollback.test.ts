@@ -388,6 +388,25 @@ describe("semfly rollback", () => {
     expect(emulator.leases("acme-web")).toEqual([]);
     expect(process.listenerCount("SIGINT")).toBe(0);
   });
+
+  it("stops as safely on SIGTERM (a cancelled CI job): interrupted, exit 1, no lease left", async () => {
+    const run = semfly(
+      ["rollback", "3.1.11", "--yes", "--json", "--max-unavailable", "1"],
+      emulator,
+    );
+    const started = Date.now();
+    while (!emulator.mutatingRequests().some((r) => r.operation === "machines.update")) {
+      if (Date.now() - started > 10_000) throw new Error("the rollout never started");
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    process.emit("SIGTERM", "SIGTERM");
+    const { stdout, stderr, exitCode } = await run;
+    expect(exitCode).toBe(1);
+    expect(JSON.parse(stdout).status).toBe("interrupted");
+    expect(stderr).toContain("Interrupting (SIGTERM): no new machine starts");
+    expect(emulator.leases("acme-web")).toEqual([]);
+    expect(process.listenerCount("SIGTERM")).toBe(0);
+  });
 });
 
 describe("semfly rollback refuses bad input with exit 2 and sends nothing", () => {
