@@ -14,4 +14,9 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
   /** This call's override of the client's retry policy. */
   retry?: CallRetry | undefined;
+  /**
+   * Aborts the call only while it waits for a rate-limit slot, before anything is sent: for a call that
+   * must not be cut off once sent (a create whose answer is lost may have launched a machine).
+   */
+  queueSignal?: AbortSignal | undefined;
 }

@@ -51,6 +51,8 @@ export interface HttpRequest {
     | ((failure: HttpFailure) => SemflyError | Promise<SemflyError | undefined> | undefined)
     | undefined;
   signal?: AbortSignal | undefined;
+  /** Aborts only the wait for a rate-limit slot (see CallOptions.queueSignal). */
+  queueSignal?: AbortSignal | undefined;
   /** The caller's override of the retry policy (see retry.ts). */
   retry?: CallRetry | undefined;
 }
@@ -138,10 +140,16 @@ export class HttpTransport {
     for (let attempt = 0; ; attempt++) {
       if (req.signal?.aborted) throw abortedError(req.operation, req.signal.reason);
       if (req.limit && this.options.limiter) {
-        await this.options.limiter.acquire(req.limit.action, req.limit.scope, req.signal, () =>
-          abortedError(req.operation, req.signal?.reason),
+        const queue = req.queueSignal
+          ? req.signal
+            ? AbortSignal.any([req.signal, req.queueSignal])
+            : req.queueSignal
+          : req.signal;
+        await this.options.limiter.acquire(req.limit.action, req.limit.scope, queue, () =>
+          abortedError(req.operation, queue?.reason),
         );
       }
+      if (req.queueSignal?.aborted) throw abortedError(req.operation, req.queueSignal.reason);
       const last = attempt >= retry.retries;
       let outcome:
         | { response: HttpResponse }

@@ -37,6 +37,7 @@ export interface MachineCall {
   timeoutMs?: number | undefined;
   refine?: HttpRequest["refine"];
   signal?: AbortSignal | undefined;
+  queueSignal?: AbortSignal | undefined;
   retry?: CallOptions["retry"];
 }
 
@@ -56,6 +57,7 @@ export function machinesCall(ctx: FlyContext, call: MachineCall): Promise<HttpRe
     timeoutMs: call.timeoutMs,
     refine: call.refine ?? refineMachineFailure(call.app, call.machineId),
     signal: call.signal,
+    queueSignal: call.queueSignal,
     retry: call.retry,
   });
 }
@@ -401,6 +403,7 @@ export async function createMachine(
     repeatable: false,
     action: "create_machine",
     signal: options.signal,
+    queueSignal: options.queueSignal,
     retry: options.retry,
   });
   return toFlyMachine(decode(operation, MachineSchema, response), operation, response.requestId);

@@ -32,6 +32,8 @@ export interface BluegreenInput {
   /** `--keep`: the most parked sets the app may have after the cut-over, this one included. */
   keepSets: number;
   interrupted: () => boolean;
+  /** The user's interrupt: a create still waiting for its rate-limit slot is then never sent. */
+  interruptSignal?: AbortSignal | undefined;
   setResult: (id: string, result: MachineResult, error?: string) => void;
 }
 
@@ -143,6 +145,8 @@ async function launchGreen(input: BluegreenInput, pairs: Pair[]): Promise<string
       await waitHealthy(steps.waiter, pair.green.id, sentAt, deadline, signal);
       steps.emit({ type: "checks-passing", machineId: pair.blue.id });
     } catch (error) {
+      // Interrupted while its create waited for a slot: nothing was sent, the machine did not start.
+      if (pair.green === null && input.interrupted()) return;
       const reason = `green ${pair.green?.id ?? "machine"}: ${describe(error)}`;
       pair.error = reason;
       steps.emit({ type: "machine-failed", machineId: pair.blue.id, reason });
@@ -187,7 +191,7 @@ async function createGreen(
           skipLaunch: blue.cold,
           skipServiceRegistration: true,
         },
-        { signal },
+        { signal, queueSignal: input.interruptSignal },
       );
     } catch (error) {
       if (!ambiguous(error) || attempt >= CREATE_TRIES) throw error;

@@ -388,6 +388,7 @@ class RolloutRun {
       keepPreviousMs: this.options.keepPreviousMs ?? DEFAULT_KEEP_PREVIOUS_MS,
       keepSets: this.options.keepParkedSets ?? DEFAULT_KEEP_PARKED_SETS,
       interrupted: () => this.interrupted,
+      interruptSignal: this.options.signal,
       setResult: (id, result, error) => this.setResult(id, result, error),
     });
   }

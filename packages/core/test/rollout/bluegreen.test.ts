@@ -265,4 +265,21 @@ describe("interrupting bluegreen", () => {
     expect(live().filter((m) => m.config?.metadata?.[LAUNCH_ID_KEY])).toEqual([]);
     expect(latestRelease(world.emulator).status).toBe("interrupted");
   });
+
+  it("sends no create still waiting for its rate-limit slot once interrupted", async () => {
+    world.emulator.clearRequestLog();
+    const controller = new AbortController();
+    const result = await executeRollout(world.client, await deploy320(), {
+      timing: FAST_TIMING,
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === "machine-updated") controller.abort();
+      },
+    });
+    expect(result.status).toBe("interrupted");
+    // Seven greens were due, paced at Fly's create rate: only the burst in flight at the interrupt went out.
+    const creates = world.emulator.requestLog.filter((e) => e.operation === "machines.create");
+    expect(creates.length).toBeLessThanOrEqual(3);
+    expect(live().filter((m) => m.config?.metadata?.[LAUNCH_ID_KEY])).toEqual([]);
+  });
 });
