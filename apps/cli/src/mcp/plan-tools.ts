@@ -151,7 +151,7 @@ export function registerPlanTools(server: McpServer, context: McpContext, store:
     {
       title: "Plan a rollback",
       description:
-        "Step one of a rollback: resolve the target (a version, a range, an image digest, previous, or a release number), check its image in Fly's registry, and plan which machines change in which batches. Returns the plan, its preflight and a short-lived plan_id for execute_plan. Changes nothing.",
+        "Step one of a rollback: resolve the target (a version, a range, an image digest, previous, or a release number), check its image in Fly's registry, and plan which machines change in which batches. Returns the plan, its preflight, how it will run (strategy, wait timeout, lease TTL, revert, gates, and the freeze of the app on its target once complete, unless freeze is false) and a short-lived plan_id for execute_plan. Always a redeploy: a parked target is noted, for `semfly rollback --instant`. Changes nothing.",
       inputSchema: planRollbackInput,
       annotations: change,
     },

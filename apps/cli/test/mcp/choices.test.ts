@@ -75,6 +75,31 @@ describe("semfly mcp: a rollback freezes the app as `semfly rollback --yes` does
     );
   });
 
+  it("reports a freeze that cannot be written as an error after a rollback that stands", async () => {
+    emulator = await startMcpEmulator();
+    session = await startMcp(emulator);
+    const planned = await session.call("plan_rollback", {
+      target: "3.1.11",
+      strategy: "immediate",
+    });
+    // The freeze is a metadata key on each machine: Fly refuses every such write from here on.
+    emulator.setFaults({
+      rules: [{ operation: "machines.metadata.setKey", action: { type: "status", status: 500 } }],
+    });
+    const executed = await session.call("execute_plan", {
+      plan_id: structured<PlanAnswer>(planned).planId,
+    });
+    expect(executed.isError).toBe(true);
+    expect(structured(executed)).toMatchObject({
+      status: "complete",
+      freeze: null,
+      freezeError: expect.any(String),
+    });
+    expect(textOf(executed)).toContain("Error: rolled back, but the freeze failed: ");
+    expect(textOf(executed)).toContain(`Freeze it by hand: semfly freeze --app ${APP} --reason `);
+    expect(machineDigests(emulator)).toEqual(Array(7).fill(D11));
+  });
+
   it("leaves the app unfrozen when the rollback was planned with freeze false", async () => {
     emulator = await startMcpEmulator();
     addImage320(emulator);
@@ -149,7 +174,9 @@ describe("semfly mcp: execution choices", () => {
         lease_ttl_seconds: lease,
       });
       expect(result.isError).toBe(true);
-      expect(textOf(result)).toContain("lease_ttl_seconds");
+      expect(textOf(result)).toMatch(
+        /^[^\n]*Invalid arguments for tool plan_rollback: [^\n]*lease_ttl_seconds$/,
+      );
     }
     for (const lease of [5, 600]) {
       const result = await session.call("plan_rollback", {
