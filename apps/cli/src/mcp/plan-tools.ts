@@ -85,8 +85,9 @@ export function registerPreflightTool(
           changesSince: changes,
           plan: planJson(context, bound.plan),
           preflight,
+          execution: executionJson(bound.plan, stored.execution),
         },
-        `${planText(bound.plan, TOOL_TEXT, notRestoredOf(context, bound.plan))}${warningsText(preflight)}\n\nPlan ${bound.id}: ${state}`,
+        `${planText(bound.plan, TOOL_TEXT, notRestoredOf(context, bound.plan))}${warningsText(preflight)}\n\n${executionLines(bound.plan, stored.execution).join("\n")}\n\nPlan ${bound.id}: ${state}`,
       );
     }),
   );

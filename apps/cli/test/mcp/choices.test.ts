@@ -210,6 +210,14 @@ describe("semfly mcp: execution choices", () => {
     expect(textOf(off)).toContain(
       "Revert: off (revert: false): if a machine or a gate fails, the rollout stops and the changed machines stay as they are.",
     );
+    // The preflight of the kept plan shows the same choices.
+    const preflight = await session.call("preflight", {
+      plan_id: structured<PlanAnswer>(off).planId,
+    });
+    expect(structured<PlanAnswer>(preflight).execution).toEqual(
+      structured<PlanAnswer>(off).execution,
+    );
+    expect(textOf(preflight)).toContain("Revert: off (revert: false)");
     const defaults = await session.call("plan_rollback", {
       target: "3.1.11",
       strategy: "canary",
