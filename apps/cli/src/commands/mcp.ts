@@ -6,12 +6,18 @@ export default class Mcp extends BaseCommand {
   static override summary =
     "Serve semfly to an AI agent: a Model Context Protocol server on stdio.";
   static override description =
-    "Read tools: list_versions, status (with drift), diff_versions, show_config, preflight. Change tools, in two steps: plan_rollback and plan_deploy return a plan and a short-lived plan_id bound to it (app, target digest, machines and their config versions, strategy); execute_plan runs it once, and refuses it if it expired or anything it was bound to changed since. No tool changes an app in one call. Results carry the --json shapes of the matching commands; progress comes as MCP progress notifications, and cancelling execute_plan interrupts the rollout as Ctrl-C does. Token and app resolve as for every command (a tool's `app` argument wins over --app).";
+    "Read tools (change nothing): list_versions, status (with drift), diff_versions, show_config, preflight. Change tools, in two steps: plan_rollback, plan_deploy and plan_promote return a plan and a short-lived plan_id bound to it (app, target digest, machines and their config versions, strategy), with how it will run (strategy, wait timeout, lease TTL, revert, the gates of ./semfly.toml, and for a rollback the freeze afterwards); execute_plan runs it once, as `semfly rollback --yes` or `semfly deploy --yes` would, and refuses it if it expired or anything it was bound to changed since. MCP plans always redeploy: a parked set is noted, never started (`semfly rollback --instant` does that). No tool changes an app in one call. Results carry the --json shapes of the matching commands; progress comes as MCP progress notifications, and cancelling execute_plan interrupts the rollout as Ctrl-C does. Token and app resolve as for every command (a tool's `app` argument wins over --app).";
   static override examples = [
     "<%= config.bin %> <%= command.id %>",
     "<%= config.bin %> <%= command.id %> --read-only --app acme-web",
   ];
   static override flags = {
+    // Every command takes --json (the base flags); here stdout is MCP's, whatever it says.
+    json: Flags.boolean({
+      char: "j",
+      summary:
+        "No effect on the server: stdout is MCP's, and tool results carry the --json shapes as structured content.",
+    }),
     "read-only": Flags.boolean({
       summary: "Offer only the read tools: nothing can plan or change a rollout.",
     }),

@@ -1,7 +1,8 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { PreparedRollout } from "@semfly/core";
 import { resultText, rolloutJson } from "../render/rollout.js";
-import type { McpContext } from "./context.js";
+import { freezeAfterRollback } from "../rollback-freeze.js";
+import { loadHistory, type McpContext } from "./context.js";
 import type { PlanStore } from "./plan-store.js";
 import { unknownPlan } from "./plan-tools.js";
 import { notRestoredOf } from "./planning.js";
@@ -26,7 +27,7 @@ export function registerExecuteTool(
     {
       title: "Execute a plan",
       description:
-        "Step two: run a plan made by plan_rollback, plan_deploy or plan_promote, once. Refused if the plan expired, or if anything it was bound to changed since (machines and their config versions, the live version, the target digest, a new Fly release): then nothing is changed. Leases every machine, records a Fly release, replaces machines batch by batch waiting for each to start and pass its checks, and puts every changed machine back if one fails. Reports progress when the request carries a progressToken; cancelling the request interrupts the rollout as Ctrl-C does.",
+        "Step two: run a plan made by plan_rollback, plan_deploy or plan_promote, once, with the choices the plan shows (strategy, wait timeout, lease TTL, revert, gates, freeze). Refused if the plan expired, or if anything it was bound to changed since (machines and their config versions, the live version, the target digest, a new Fly release): then nothing is changed. Leases every machine, records a Fly release, replaces machines batch by batch waiting for each to start and pass its checks and the gates of semfly.toml; if a machine or a gate fails, puts every changed machine back, unless the plan was made with revert false. After a complete rollback, freezes the app on its target as `semfly rollback` does, unless the plan was made with freeze false. Reports progress when the request carries a progressToken; cancelling the request interrupts the rollout as Ctrl-C does.",
       inputSchema: executeInput,
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
@@ -52,27 +53,53 @@ export function registerExecuteTool(
       if (!store.take(plan_id)) throw unknownPlan(context, plan_id);
       const plan = stored.bound.plan;
       const progress = progressNotifier(plan, extra, core.redact);
-      const run = core.executeRollout(stored.connection.client, plan, {
-        signal,
-        ...(progress ? { onEvent: (event) => progress.onEvent(event) } : {}),
-        ...(stored.execution.waitTimeoutMs === undefined
-          ? {}
-          : { waitTimeoutMs: stored.execution.waitTimeoutMs }),
-        ...(stored.execution.leaseTtlSeconds === undefined
-          ? {}
-          : { leaseTtlSeconds: stored.execution.leaseTtlSeconds }),
-        revert: stored.execution.revert,
-        imageCheck: { registry: stored.connection.registry },
-        timing: core.parseRolloutTiming(process.env.SEMFLY_ROLLOUT_TIMING),
-      });
+      const { connection, execution } = stored;
+      const run = core
+        .executeRollout(connection.client, plan, {
+          signal,
+          ...(progress ? { onEvent: (event) => progress.onEvent(event) } : {}),
+          waitTimeoutMs: execution.waitTimeoutMs,
+          leaseTtlSeconds: execution.leaseTtlSeconds,
+          revert: execution.revert,
+          imageCheck: { registry: connection.registry },
+          gates: {
+            gates: execution.gates,
+            sources: core.gateSources(connection.client, plan.app),
+          },
+          timing: core.parseRolloutTiming(process.env.SEMFLY_ROLLOUT_TIMING),
+        })
+        .then(async (result) => {
+          // As `semfly rollback`: freeze on the target, from the history read again after the rollout
+          // (a rollback serves from machines the plan may not have listed). The server's signal, not the
+          // request's: a rollback that completed stands, and its freeze is written even if the client left.
+          const after =
+            result.status === "complete" && plan.kind === "rollback" && execution.freeze
+              ? await freezeAfterRollback({
+                  core,
+                  client: connection.client,
+                  prepared: { ...fresh, history: await loadHistory(connection, context.shutdown) },
+                  result,
+                  reason: execution.reason,
+                  now: context.now(),
+                  bin: context.bin,
+                  signal: context.shutdown,
+                })
+              : null;
+          return { result, after };
+        });
       running.add(run);
-      const result = await run.finally(() => running.delete(run));
+      const { result, after } = await run.finally(() => running.delete(run));
       await progress?.flush();
       const notRestored = notRestoredOf(context, plan);
       return toolResult(
-        rolloutJson({ plan, result, bin: context.bin, notRestored }),
-        resultText(result, TOOL_TEXT, context.bin, notRestored),
-        { isError: result.status !== "complete" },
+        {
+          ...rolloutJson({ plan, result, bin: context.bin, notRestored }),
+          ...(plan.kind === "rollback" ? { freeze: null, ...after?.json } : {}),
+        },
+        [resultText(result, TOOL_TEXT, context.bin, notRestored), ...(after?.lines ?? [])].join(
+          "\n",
+        ),
+        { isError: result.status !== "complete" || after?.failed === true },
       );
     }),
   );

@@ -2,12 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { BoundPlan, VersionHistory } from "@semfly/core";
 import type { Connection } from "../base-command.js";
 import type { Replan } from "./context.js";
-
-export interface ExecutionChoices {
-  waitTimeoutMs: number | undefined;
-  leaseTtlSeconds: number | undefined;
-  revert: boolean;
-}
+import type { ExecutionChoices } from "./execution.js";
 
 export interface StoredPlan {
   bound: BoundPlan;

@@ -1,8 +1,15 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { Preflight } from "@semfly/core";
+import type { Preflight, PreparedRollout } from "@semfly/core";
 import { planText } from "../render/rollout.js";
 import type { McpContext } from "./context.js";
-import type { ExecutionChoices, PlanStore } from "./plan-store.js";
+import {
+  type ExecutionChoices,
+  type ExecutionRequest,
+  executionJson,
+  executionLines,
+  executionOf,
+} from "./execution.js";
+import type { PlanStore } from "./plan-store.js";
 import {
   type DeployRequest,
   deployPlanner,
@@ -16,21 +23,6 @@ import {
 import { guarded, toolResult } from "./results.js";
 import { planDeployInput, planPromoteInput, planRollbackInput, preflightInput } from "./schemas.js";
 import { TOOL_TEXT } from "./text.js";
-
-interface ExecutionRequest {
-  wait_timeout_seconds?: number | undefined;
-  lease_ttl_seconds?: number | undefined;
-  revert?: boolean | undefined;
-}
-
-function executionOf(request: ExecutionRequest): ExecutionChoices {
-  return {
-    waitTimeoutMs:
-      request.wait_timeout_seconds === undefined ? undefined : request.wait_timeout_seconds * 1000,
-    leaseTtlSeconds: request.lease_ttl_seconds,
-    revert: request.revert ?? true,
-  };
-}
 
 function warningsText(preflight: Preflight): string {
   return preflight.warnings.map((w) => `\nWarning: ${w}`).join("");
@@ -93,8 +85,9 @@ export function registerPreflightTool(
           changesSince: changes,
           plan: planJson(context, bound.plan),
           preflight,
+          execution: executionJson(bound.plan, stored.execution),
         },
-        `${planText(bound.plan, TOOL_TEXT, notRestoredOf(context, bound.plan))}${warningsText(preflight)}\n\nPlan ${bound.id}: ${state}`,
+        `${planText(bound.plan, TOOL_TEXT, notRestoredOf(context, bound.plan))}${warningsText(preflight)}\n\n${executionLines(bound.plan, stored.execution).join("\n")}\n\nPlan ${bound.id}: ${state}`,
       );
     }),
   );
@@ -118,6 +111,7 @@ export function registerPlanTools(server: McpServer, context: McpContext, store:
     signal: AbortSignal,
   ) => {
     const prepared = await replan(signal);
+    const parked = prepared.plan.kind === "rollback" ? parkedTarget(context, prepared) : null;
     // As `--dry-run` does: a plan whose image Fly no longer has is refused now, not at execution.
     await core.verifyTargetImage(connection.client, prepared.plan, signal);
     const bound = core.bindPlan(prepared, {
@@ -143,8 +137,12 @@ export function registerPlanTools(server: McpServer, context: McpContext, store:
         expiresAt,
         plan: planJson(context, prepared.plan),
         preflight,
+        execution: executionJson(prepared.plan, execution),
+        ...(prepared.plan.kind === "rollback"
+          ? { parked: parked ? { set: parked.set, machines: parked.machines.length } : null }
+          : {}),
       },
-      `${planText(prepared.plan, TOOL_TEXT, notRestoredOf(context, prepared.plan))}${warningsText(preflight)}\n\n${core.preflightLines(prepared.preflight, prepared.plan.to.version ?? prepared.plan.to.key).join("\n")}\n\nNothing was changed. Plan ${bound.id}: call execute_plan with this plan_id before ${expiresAt} to ${verb}; it is refused if any machine or release changes first.`,
+      `${planText(prepared.plan, TOOL_TEXT, notRestoredOf(context, prepared.plan))}${warningsText(preflight)}\n\n${executionLines(prepared.plan, execution).join("\n")}${parked ? `\n${parkedNote(parked.machines.length)}` : ""}\n\n${core.preflightLines(prepared.preflight, prepared.plan.to.version ?? prepared.plan.to.key).join("\n")}\n\nNothing was changed. Plan ${bound.id}: call execute_plan with this plan_id before ${expiresAt} to ${verb}; it is refused if any machine or release changes first.`,
     );
   };
   const change = { readOnlyHint: false, destructiveHint: false, openWorldHint: true } as const;
@@ -154,20 +152,16 @@ export function registerPlanTools(server: McpServer, context: McpContext, store:
     {
       title: "Plan a rollback",
       description:
-        "Step one of a rollback: resolve the target (a version, a range, an image digest, previous, or a release number), check its image in Fly's registry, and plan which machines change in which batches. Returns the plan, its preflight and a short-lived plan_id for execute_plan. Changes nothing.",
+        "Step one of a rollback: resolve the target (a version, a range, an image digest, previous, or a release number), check its image in Fly's registry, and plan which machines change in which batches. Returns the plan, its preflight, how it will run (strategy, wait timeout, lease TTL, revert, gates, and the freeze of the app on its target once complete, unless freeze is false) and a short-lived plan_id for execute_plan. Always a redeploy: a parked target is noted, for `semfly rollback --instant`. Changes nothing.",
       inputSchema: planRollbackInput,
       annotations: change,
     },
     guarded(
       context,
       async (args: RollbackRequest & ExecutionRequest & { app?: string }, signal) => {
+        const execution = await executionOf(core, args, "rollback", process.cwd());
         const connection = await context.connect(args.app);
-        return keep(
-          connection,
-          rollbackPlanner(context, connection, args),
-          executionOf(args),
-          signal,
-        );
+        return keep(connection, rollbackPlanner(context, connection, args), execution, signal);
       },
     ),
   );
@@ -182,8 +176,9 @@ export function registerPlanTools(server: McpServer, context: McpContext, store:
       annotations: change,
     },
     guarded(context, async (args: DeployRequest & ExecutionRequest & { app?: string }, signal) => {
+      const execution = await executionOf(core, args, "deploy", process.cwd());
       const connection = await context.connect(args.app);
-      return keep(connection, deployPlanner(context, connection, args), executionOf(args), signal);
+      return keep(connection, deployPlanner(context, connection, args), execution, signal);
     }),
   );
 
@@ -197,8 +192,26 @@ export function registerPlanTools(server: McpServer, context: McpContext, store:
       annotations: change,
     },
     guarded(context, async (args: PromoteRequest & ExecutionRequest & { app?: string }, signal) => {
+      const execution = await executionOf(core, args, "deploy", process.cwd());
       const connection = await context.connect(args.app);
-      return keep(connection, promotePlanner(context, connection, args), executionOf(args), signal);
+      return keep(connection, promotePlanner(context, connection, args), execution, signal);
     }),
   );
+}
+
+/**
+ * The parked set (a bluegreen deploy's previous machines) that runs the rollback's target, if any:
+ * `semfly rollback` would start it instead of redeploying; MCP plans always redeploy, and say so.
+ */
+function parkedTarget(context: McpContext, prepared: PreparedRollout) {
+  const { history } = prepared;
+  const listing = [
+    ...history.machines.map((m) => m.machine),
+    ...history.unmanaged.map((u) => u.machine),
+  ];
+  return context.core.parkedSetFor(prepared.plan, listing, context.now());
+}
+
+function parkedNote(machines: number): string {
+  return `Parked: a parked set of ${machines} machine${machines === 1 ? "" : "s"} runs this target; \`semfly rollback --instant\` would start it; this plan redeploys.`;
 }

@@ -1,3 +1,4 @@
+import { MAX_LEASE_TTL_SECONDS, MIN_LEASE_TTL_SECONDS } from "@semfly/core";
 import { z } from "zod";
 
 /** Tool inputs. Names are snake_case, as MCP tools usually spell them; each maps to a CLI flag. */
@@ -56,14 +57,19 @@ const rolloutChoices = {
   lease_ttl_seconds: z
     .number()
     .int()
-    .min(2)
-    .max(3600)
+    // Core's bounds, as `--lease-timeout` takes them (5s to 10m); the planner checks them again.
+    .min(MIN_LEASE_TTL_SECONDS)
+    .max(MAX_LEASE_TTL_SECONDS)
     .optional()
-    .describe("How long each machine lease lasts, refreshed while working (default 30)."),
+    .describe(
+      `How long each machine lease lasts, refreshed while working: ${MIN_LEASE_TTL_SECONDS} to ${MAX_LEASE_TTL_SECONDS} (default 30).`,
+    ),
   revert: z
     .boolean()
     .optional()
-    .describe("Put every changed machine back if one fails (default true)."),
+    .describe(
+      "Put every changed machine back if a machine or a gate fails (default true); false leaves them as they are.",
+    ),
 };
 
 const rollbackTarget = {
@@ -84,7 +90,17 @@ const rollbackTarget = {
     .describe("Also restore each machine's config from when it ran the target."),
 };
 
-export const planRollbackInput = { app, ...rollbackTarget, ...rolloutChoices };
+export const planRollbackInput = {
+  app,
+  ...rollbackTarget,
+  ...rolloutChoices,
+  freeze: z
+    .boolean()
+    .optional()
+    .describe(
+      "Once the rollback is complete, freeze the app on its target so deploys are refused until unfrozen (default true, as `semfly rollback`; false as --no-freeze).",
+    ),
+};
 
 export const planDeployInput = {
   app,

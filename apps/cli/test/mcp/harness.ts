@@ -27,6 +27,8 @@ export async function startMcpEmulator(
 
 export interface McpSession {
   client: Client;
+  /** The server's working directory (where it reads semfly.toml). */
+  cwd: string;
   /** Everything the server wrote on stderr so far. */
   stderr(): string;
   /** Every tool result so far, as the client received it. */
@@ -66,6 +68,7 @@ export async function startMcp(emulator: Emulator, args: string[] = []): Promise
   const results: CallToolResult[] = [];
   return {
     client,
+    cwd: box.cwd,
     stderr: () => stderr,
     results,
     async call(name, toolArgs = {}) {

@@ -34,6 +34,7 @@ describe("semfly mcp: tools", () => {
     expect(Object.keys(rollback.inputSchema.properties ?? {}).sort()).toEqual(
       [
         "app",
+        "freeze",
         "lease_ttl_seconds",
         "max_unavailable",
         "reason",
