@@ -77,6 +77,12 @@ async function recordOnGithub<T>(what: string, call: () => Promise<T>): Promise<
 export async function run(root: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const request = readRequest((name) => core.getInput(name));
+    if (request.version && !["deploy", "rollback"].includes(request.command)) {
+      // Said, not silently dropped: a version given to verify is not checked (`semfly verify` takes none).
+      core.warning(
+        `Input version is not used by command: ${request.command}: \`semfly ${request.command}\` takes no version${request.command === "verify" ? " and judges whatever is live" : ""}.`,
+      );
+    }
     for (const secret of [env.FLY_API_TOKEN, env.FLY_ACCESS_TOKEN, request.githubToken]) {
       if (secret) core.setSecret(secret);
     }

@@ -238,6 +238,18 @@ describe("the action, run as the runtime runs it", () => {
     expect(emulator.mutatingRequests()).toEqual([]);
   });
 
+  it("warns that verify does not check a version input, rather than dropping it silently", async () => {
+    const run = await runAction(
+      { command: "verify", version: "9.9.9", probes: emulator.appUrl("acme-web", "/healthz") },
+      "verify-version",
+    );
+    expect(run.log).toContain(
+      "::warning::Input version is not used by command: verify: `semfly verify` takes no version and judges whatever is live.",
+    );
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs.status).toBe("pass");
+  });
+
   it("fails with a clear message for what this build of semfly cannot do yet", async () => {
     const gates = await runAction({ command: "versions", gates: "up == 1" }, "gates");
     expect(gates.exitCode).toBe(1);

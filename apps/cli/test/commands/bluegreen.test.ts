@@ -176,7 +176,7 @@ describe("semfly bluegreen, parked and instant rollback", () => {
   it("destroys blue with --keep-previous 0, and gc --all destroys parked machines only", async () => {
     expect((await deployBluegreen("--keep-previous", "0")).exitCode).toBe(0);
     expect(parkedIds()).toEqual([]);
-    const gc = await semfly(["gc", "--all"], emulator);
+    const gc = await semfly(["gc", "--all", "--yes"], emulator);
     expect(gc.exitCode).toBe(0);
     expect(gc.stdout).toContain("Destroyed 0 parked machines of acme-web.");
   });
@@ -187,7 +187,7 @@ describe("semfly bluegreen, parked and instant rollback", () => {
       .machines("acme-web")
       .filter((m) => m.state !== "destroyed" && !parkedIds().includes(m.id))
       .map((m) => m.id);
-    const gc = await semfly(["gc", "--all"], emulator);
+    const gc = await semfly(["gc", "--all", "--yes"], emulator);
     expect(gc.exitCode).toBe(0);
     expect(gc.stdout).toContain("Destroyed 7 parked machines of acme-web.");
     const live = emulator

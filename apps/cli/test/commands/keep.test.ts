@@ -127,7 +127,7 @@ describe("semfly gc and kept machines", () => {
     expect(gc.stdout).toMatch(/^Kept 3\.1\.11 \(machine \w+\), no end\.$/m);
     expect(keptMachines()).toHaveLength(1);
 
-    const all = await semfly(["gc", "--all"], emulator);
+    const all = await semfly(["gc", "--all", "--yes"], emulator);
     expect(all.exitCode).toBe(0);
     expect(all.stdout).toMatch(
       /^Destroyed 0 parked machines of acme-web\.\nDestroyed 1 kept machine of acme-web, letting go of 3\.1\.11 \(\w+\)\.\n$/,
@@ -146,7 +146,7 @@ describe("semfly gc and kept machines", () => {
       region: "iad",
       config: { metadata: { semfly_keep: "3.1.11", semfly_keep_digest: DIGEST_3_1_11 } },
     });
-    const all = await semfly(["gc", "--all", "--json"], emulator);
+    const all = await semfly(["gc", "--all", "--yes", "--json"], emulator);
     expect(all.exitCode).toBe(0);
     expect(JSON.parse(all.stdout).destroyed).toEqual([]);
     expect(emulator.machine("acme-web", impostor.id).state).toBe("started");

@@ -155,9 +155,22 @@ describe("view, welcome and activation", () => {
     expect(manifest.contributes.views[VIEW_CONTAINER_ID][0].id).toBe(VERSIONS_VIEW_ID);
   });
 
-  it("activates only on its view (commands activate implicitly)", () => {
-    expect(manifest.activationEvents).toEqual([`onView:${VERSIONS_VIEW_ID}`]);
+  it("activates on its view and in a workspace with a fly.toml, at the root or deeper (commands activate implicitly)", () => {
+    // A Fly workspace gets the status bar (live version, freeze lock) without opening the view first.
+    expect(manifest.activationEvents).toEqual([
+      `onView:${VERSIONS_VIEW_ID}`,
+      "workspaceContains:fly.toml",
+      "workspaceContains:**/fly.toml",
+    ]);
     expect(manifest.main).toBe("./dist/extension.js");
+  });
+
+  it("never activates on startup or on every file: only views, commands and fly.toml wake it", () => {
+    const events: string[] = manifest.activationEvents;
+    expect(events).not.toContain("*");
+    expect(events).not.toContain("onStartupFinished");
+    for (const event of events)
+      expect(event).toMatch(/^(onView:|workspaceContains:(\*\*\/)?fly\.toml$)/);
   });
 
   it("explains what is missing: trust, token or app", () => {
