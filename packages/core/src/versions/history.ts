@@ -35,6 +35,11 @@ export interface VersionEntry {
   /** True when at least one release of this image completed. */
   succeeded: boolean;
   /**
+   * Not live, and a rollback was what last replaced it: it went live and was judged bad. True even while it
+   * is `previous` (an undo of that rollback goes back to it); a range or a promote never picks it.
+   */
+  rolledBackFrom: boolean;
+  /**
    * Every Fly release that belongs to this version, highest first: its deploys and the image-less releases
    * (secrets, scale, restart) made while it was live. Empty for a version only machines know.
    */
@@ -372,6 +377,7 @@ function toEntry(
     live: key === liveKey,
     // Machines run it, so it did start: a version with no release is as good a target as a deployed one.
     succeeded: group.succeeded || group.everLive || (releases.length === 0 && running.length > 0),
+    rolledBackFrom: key !== liveKey && group.leftBy === "rolled-back-from",
     releases,
     deployedAt: deployed?.createdAt ?? machinesChangedAt ?? null,
     deployedBy: deployed?.user ?? null,

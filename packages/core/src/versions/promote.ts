@@ -58,10 +58,12 @@ export function checkPromotable(
   if (options.force) return promotedFrom;
   const wasHealthy =
     entry.status === "live" ||
-    (entry.succeeded && (entry.status === "previous" || entry.status === "superseded"));
+    (entry.succeeded &&
+      !entry.rolledBackFrom &&
+      (entry.status === "previous" || entry.status === "superseded"));
   if (!wasHealthy) {
     const why =
-      entry.status === "rolled-back-from"
+      entry.rolledBackFrom || entry.status === "rolled-back-from"
         ? "was rolled back from there"
         : entry.status === "drift"
           ? "runs there only on some machines, with no release"

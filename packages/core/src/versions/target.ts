@@ -59,7 +59,7 @@ function findTarget(
   }
   return lookupVersion(history, target.spec, {
     // A range picks the highest version one can roll back to: deployed successfully, not live, pinned.
-    rangeCandidate: (v) => v.succeeded && !v.live && v.digest !== null,
+    rangeCandidate: (v) => v.succeeded && !v.live && !v.rolledBackFrom && v.digest !== null,
     rangeVerb: "to roll back to",
     onSkip,
     releaseFlag: true,
@@ -257,6 +257,7 @@ function whyNotCandidate(entry: VersionEntry): string {
     const failed = entry.releases.map((r) => `v${r.version} ${r.status}`).join(", ");
     return `never deployed successfully${failed ? `: ${failed}` : ""}`;
   }
+  if (entry.rolledBackFrom) return "rolled back from (name it exactly to go back to it)";
   // Fly answers `image: null` for an image it has pruned, so its digest is gone with it.
   return "image unknown to Fly, likely pruned";
 }
