@@ -120,7 +120,10 @@ export function crossedVersions(
  * release (scale, secrets) carries the whole config. Releases with an image stand in when none says deploy.
  */
 export function deployReleases(entry: VersionEntry): FlyRelease[] {
-  const withImage = entry.releases.filter((r) => r.imageRef !== null);
+  // semfly's own rollback releases are recorded with reason "deploy" too, yet never run the command.
+  const withImage = entry.releases.filter(
+    (r) => r.imageRef !== null && semflyMetadata(r)?.kind !== "rollback",
+  );
   const deploys = withImage.filter((r) => r.reason === "deploy");
   return (deploys.length > 0 ? deploys : withImage).sort((a, b) => a.version - b.version);
 }

@@ -4,6 +4,7 @@ import {
   buildVersionHistory,
   crossedMigrations,
   crossedVersions,
+  deployReleases,
   releaseCommandOf,
   secretsSince,
 } from "../../src/index.js";
@@ -12,6 +13,8 @@ import { acmeWebHistory, digestOf, release } from "../builders.js";
 const history = buildVersionHistory({ app: "acme-web", releases: acmeWebHistory() });
 const entry = (key: string) => history.versions.find((v) => v.key === key)!;
 const keys = (entries: { key: string }[]) => entries.map((e) => e.key);
+const deployReleasesOf = (e: Parameters<typeof deployReleases>[0]) =>
+  deployReleases(e).map((r) => r.version);
 
 describe("versions a move crosses", () => {
   it.each([
@@ -75,6 +78,34 @@ describe("release commands", () => {
     expect(crossedMigrations(crossed, definitions, [])).toEqual([
       { version: "3.1.12", command: "migrate", source: "release-config", release: 23 },
     ]);
+  });
+});
+
+describe("semfly's own rollback releases", () => {
+  it("never count as a deploy that ran the release command (they are recorded with reason deploy)", () => {
+    // 3.1.12 live, semfly rolls back to 3.1.11 (v28, reason "deploy", kind rollback in its metadata).
+    const after = buildVersionHistory({
+      app: "acme-web",
+      releases: [
+        ...acmeWebHistory(),
+        release({
+          version: 28,
+          reason: "deploy",
+          imageRef: `registry.fly.io/acme-web@${digestOf("3.1.11")}`,
+          imageDigest: digestOf("3.1.11"),
+          metadata: { semfly: { version: "3.1.11", kind: "rollback" } },
+        }),
+      ],
+    });
+    const definitions = new Map<number, unknown>([
+      [18, { deploy: { release_command: "migrate" } }],
+      [28, { deploy: { release_command: "migrate" } }],
+    ]);
+    const v3111 = after.versions.find((v) => v.key === "3.1.11")!;
+    expect(deployReleasesOf(v3111)).toEqual([18]);
+    // Going forward to 3.1.12 again crosses nothing: 3.1.11's only deploy is v18, below the target's.
+    const crossed = crossedVersions(after, "rollback", "3.1.11", after.versions[0]!);
+    expect(crossedMigrations(crossed, definitions, []).map((m) => m.release)).not.toContain(28);
   });
 });
 
