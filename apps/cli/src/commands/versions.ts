@@ -15,7 +15,7 @@ function parkedLines(core: CoreModule, history: VersionHistory, now: number): st
   );
   return sets.map(
     (set) =>
-      `Parked: ${set.version ?? "-"} (${shortDigest(set.digest)}), ${set.machines.length} machine${set.machines.length === 1 ? "" : "s"}, ${set.expired ? `expired ${set.expiresAt}` : `parked until ${set.expiresAt}: \`semfly rollback --instant\` starts them`}`,
+      `Parked: ${set.version ?? "-"} (${shortDigest(set.digest)}), ${set.machines.length} machine${set.machines.length === 1 ? "" : "s"}, ${set.expired ? `expired ${set.expiresAt}` : `parked until ${set.expiresAt}: \`semfly rollback ${set.version ?? set.digest ?? set.set} --instant\` starts them`}`,
   );
 }
 

@@ -96,9 +96,16 @@ export function rolloutFailure(
   // Not exact when groups ran other versions before: said in the suggestion too (stderr is all CI shows).
   const inexact =
     result.undo && !result.undo.exact ? " (not exact: the result says what ran where)" : "";
+  // Interrupted once every machine moved (during the bake window): running it again would find the
+  // target live and refuse it; what is left is judging it.
+  const allMoved =
+    result.machines.length > 0 &&
+    result.machines.every((m) => m.result === "updated" || m.result === "skipped");
   const suggestion =
     result.status === "interrupted"
-      ? `Run the same command again to finish${undo ? `, or undo with \`${undo}\`${inexact}` : ""}.`
+      ? allMoved
+        ? `Every machine runs the target, unjudged: \`${bin} verify --app ${result.app}\` judges it now${undo ? `, or undo with \`${undo}\`${inexact}` : ""}.`
+        : `Run the same command again to finish${undo ? `, or undo with \`${undo}\`${inexact}` : ""}.`
       : undo
         ? `See the machines above for what failed; to go back: \`${undo}\`${inexact}.`
         : "See the machines above for what failed, then run it again.";

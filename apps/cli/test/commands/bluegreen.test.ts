@@ -56,7 +56,7 @@ describe("semfly bluegreen, parked and instant rollback", () => {
 
     const versions = await semfly(["versions"], emulator);
     expect(versions.stdout).toMatch(
-      /Parked: 3\.1\.12 \(sha256:[0-9a-f]{12}\), 7 machines, parked until /,
+      /Parked: 3\.1\.12 \(sha256:[0-9a-f]{12}\), 7 machines, parked until .*: `semfly rollback 3\.1\.12 --instant` starts them/,
     );
 
     const back = await semfly(["rollback", "--yes", "--json", "--no-freeze"], emulator);

@@ -1,7 +1,13 @@
-import type { RolloutPlan } from "@semfly/core";
+import type { RolloutPlan, RolloutResult } from "@semfly/core";
 import { describe, expect, it } from "vitest";
 import { plain } from "../../src/render/color.js";
-import { LiveProgress, plainProgress, planText, undoCommand } from "../../src/render/rollout.js";
+import {
+  LiveProgress,
+  plainProgress,
+  planText,
+  rolloutFailure,
+  undoCommand,
+} from "../../src/render/rollout.js";
 
 const to = { key: "3.1.11", version: "3.1.11", digest: "sha256:b", image: "r@sha256:b" };
 const from = { key: "3.1.12", version: "3.1.12", digest: "sha256:a" };
@@ -124,5 +130,44 @@ describe("rollout progress", () => {
       undoCommand("semfly", "a", { key: "sha256:abc", version: null, digest: "sha256:abc" }),
     ).toBe("semfly rollback sha256:abc --app a");
     expect(undoCommand("semfly", "a", null)).toBeNull();
+  });
+});
+
+describe("the way on after an interrupted rollout", () => {
+  const interrupted = (results: ("updated" | "not-started")[]): RolloutResult => ({
+    app: "acme-web",
+    kind: "rollback",
+    status: "interrupted",
+    from,
+    to,
+    strategy: "rolling",
+    release: { id: "rel_28", version: 28 },
+    machines: results.map((result, i) => ({
+      id: `m${i}`,
+      name: `m${i}`,
+      region: "ams",
+      processGroup: "app",
+      from,
+      to,
+      result,
+    })),
+    reason: null,
+    reverted: false,
+    liveNow: null,
+    undoTarget: from,
+    warnings: [],
+    notRestored: "",
+  });
+
+  it("says to run it again while machines are left to move", () => {
+    expect(rolloutFailure(interrupted(["updated", "not-started"]), "semfly").suggestion).toBe(
+      "Run the same command again to finish, or undo with `semfly rollback 3.1.12 --app acme-web`.",
+    );
+  });
+
+  it("says to verify once every machine moved (Ctrl-C in the bake window): a re-run would find it live", () => {
+    expect(rolloutFailure(interrupted(["updated", "updated"]), "semfly").suggestion).toBe(
+      "Every machine runs the target, unjudged: `semfly verify --app acme-web` judges it now, or undo with `semfly rollback 3.1.12 --app acme-web`.",
+    );
   });
 });

@@ -142,7 +142,7 @@ const DURATION_UNIT_MS: Record<string, number> = {
 };
 
 /**
- * `--until`: a duration from now (`90m`, `2h`, `1d12h`) or a time (RFC 3339, e.g. 2025-06-12T09:00:00Z);
+ * `--until`: a duration from now (`90m`, `2h`, `1d12h`) or a time (RFC 3339, e.g. 2027-06-12T09:00:00Z);
  * the end as RFC 3339, or null when the text is neither or lies in the past.
  */
 export function parseFreezeUntil(text: string, now: number): string | null {
@@ -182,7 +182,7 @@ export function newFreeze(input: {
     if (!until) {
       throw inputError(
         "INVALID_UNTIL",
-        `--until "${input.until}" is neither a duration (90m, 2h, 1d) nor a future time (2025-06-12T09:00:00Z).`,
+        `--until "${input.until}" is neither a duration (90m, 2h, 1d) nor a future time (2027-06-12T09:00:00Z).`,
         "Pass a duration from now or an RFC 3339 time.",
       );
     }
