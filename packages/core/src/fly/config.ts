@@ -123,6 +123,15 @@ export async function resolveAccessToken(
   options: ResolveAccessTokenOptions = {},
 ): Promise<ResolvedAccessToken | null> {
   const env = options.env ?? process.env;
+  // An empty flag is a slip (a CI secret that is not set): falling back to another token would act as
+  // someone else, so it is refused. Empty variables count as unset, as flyctl reads them.
+  if (options.flag !== undefined && !nonEmpty(options.flag)) {
+    throw inputError(
+      "EMPTY_ACCESS_TOKEN",
+      "--access-token was given an empty value.",
+      "Pass the token (or leave the flag out to use FLY_ACCESS_TOKEN, FLY_API_TOKEN or `fly auth login`).",
+    );
+  }
   const found = ((): ResolvedAccessToken | undefined => {
     const flag = nonEmpty(options.flag);
     if (flag) return { token: flag, source: "flag" };
@@ -140,6 +149,15 @@ export async function resolveAccessToken(
     ));
   if (!resolved) return null;
   registerSecret(resolved.token);
+  // A line break or control character inside a token (a pasted secret) would only fail later, as a
+  // network error: say what it is, without showing it.
+  if (/[\u0000-\u001f\u007f]/.test(resolved.token)) {
+    throw inputError(
+      "MALFORMED_ACCESS_TOKEN",
+      `The token from ${resolved.source === "flag" ? "--access-token" : resolved.source === "config" ? (resolved.file ?? "config.yml") : resolved.source} contains a line break or control character.`,
+      "Copy it again (`fly auth token`), without the line breaks.",
+    );
+  }
   return resolved;
 }
 

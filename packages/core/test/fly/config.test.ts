@@ -81,6 +81,28 @@ describe("resolveAccessToken", () => {
     });
   });
 
+  it("refuses an empty --access-token instead of falling back to another token", async () => {
+    const env = { FLY_API_TOKEN: "from-api" };
+    for (const flag of ["", "  "]) {
+      await expect(resolveAccessToken({ flag, env, homeDir: home })).rejects.toMatchObject({
+        code: "EMPTY_ACCESS_TOKEN",
+        kind: "input",
+        message: "--access-token was given an empty value.",
+      });
+    }
+  });
+
+  it("refuses a token with a line break inside, naming where it came from and not the token", async () => {
+    const env = { FLY_API_TOKEN: "fm2_first_half\nfm2_second_half" };
+    const error = await resolveAccessToken({ env, homeDir: home }).catch((e: Error) => e);
+    expect(error).toMatchObject({
+      code: "MALFORMED_ACCESS_TOKEN",
+      kind: "input",
+      message: "The token from FLY_API_TOKEN contains a line break or control character.",
+    });
+    expect(String((error as Error).message)).not.toContain("first_half");
+  });
+
   it("uses FLY_API_TOKEN when FLY_ACCESS_TOKEN is empty", async () => {
     const env = { FLY_ACCESS_TOKEN: "", FLY_API_TOKEN: "from-api" };
     expect(await resolveAccessToken({ env, homeDir: home })).toEqual({
