@@ -151,7 +151,7 @@ export async function resolveAccessToken(
   registerSecret(resolved.token);
   // A line break or control character inside a token (a pasted secret) would only fail later, as a
   // network error: say what it is, without showing it.
-  if (/[\u0000-\u001f\u007f]/.test(resolved.token)) {
+  if ([...resolved.token].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
     throw inputError(
       "MALFORMED_ACCESS_TOKEN",
       `The token from ${resolved.source === "flag" ? "--access-token" : resolved.source === "config" ? (resolved.file ?? "config.yml") : resolved.source} contains a line break or control character.`,
