@@ -10,6 +10,9 @@ import type { CoreModule } from "./base-command.js";
 import { withInterrupts } from "./interrupts.js";
 import { confirm } from "./prompt.js";
 import { shortDigest, toJson, versionLabel } from "./render/format.js";
+import { preflightJson, preflightText } from "./render/preflight.js";
+import { skippedVersionLines } from "./render/rollout.js";
+import { terminalOf } from "./render/terminal.js";
 import type { RolloutChoices, RolloutFlagValues } from "./rollout-flags.js";
 import type { AfterComplete } from "./rollout-runner.js";
 
@@ -60,12 +63,33 @@ export async function runInstant(session: InstantSession): Promise<void> {
       `  Drop:   parked ${versionLabel({ version: old.version, key: old.digest ?? old.set })} (${plural(old.machines.length, "machine")}) after the cut-over (--keep ${session.choices.keepParkedSets})`,
     );
   }
+  // As every rollback plan: the versions a range passed over, what it will not give back, the freeze after.
+  lines.splice(1, 0, ...skippedVersionLines(prepared.skippedVersions).map((line) => `  ${line}`));
+  const then = session.afterComplete
+    ? "Then the app is frozen on the target, so deploys are refused until `semfly unfreeze` (--no-freeze skips it)."
+    : null;
+  const details = [
+    "",
+    preflightText(core, prepared.preflight, plan, terminalOf(process.stdout)),
+    ...(then ? [then] : []),
+  ];
   if (flags["dry-run"]) {
-    if (flags.json) session.out(toJson({ app: plan.app, mode: "instant", dryRun: true, set }));
-    else session.out(`${lines.join("\n")}\nDry run: nothing was changed.`);
+    if (flags.json) {
+      session.out(
+        toJson({
+          app: plan.app,
+          mode: "instant",
+          dryRun: true,
+          set,
+          skippedVersions: prepared.skippedVersions,
+          preflight: preflightJson(prepared.preflight, null, null),
+          freezesAfter: session.afterComplete !== undefined,
+        }),
+      );
+    } else session.out(`${[...lines, ...details].join("\n")}\nDry run: nothing was changed.`);
     return;
   }
-  if (!flags.json) session.out(lines.join("\n"));
+  if (!flags.json) session.out([...lines, ...details].join("\n"));
   if (!flags.yes) {
     if (!process.stdin.isTTY) {
       throw core.inputError(

@@ -71,6 +71,16 @@ describe("semfly deploy --keep", () => {
       "Drop:   parked 3.2.0 (7 machines) after the cut-over (--keep 1)",
     );
     expect(plan.stdout).toContain("Dry run: nothing was changed.");
+    // As every rollback plan: the preflight, and the freeze that follows.
+    expect(plan.stdout).toContain("\nPreflight\n");
+    expect(plan.stdout).toContain("Then the app is frozen on the target");
+    const json = await semfly(["rollback", digest, "--instant", "--dry-run", "--json"], emulator);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      mode: "instant",
+      dryRun: true,
+      freezesAfter: true,
+      preflight: { migrations: expect.any(Array) },
+    });
 
     const back = await semfly(
       ["rollback", digest, "--instant", "--yes", "--json", "--no-freeze"],
