@@ -243,6 +243,11 @@ class RolloutRun {
       await this.leases.releaseAll();
       throw error;
     }
+    // Fly's release has no partial status: it says complete, and its metadata names the machines left
+    // on their old image because their host was unreachable (--skip-unreachable).
+    if (end.status === "partial") {
+      this.record.notes.partial = { unreachable: this.plan.unreachable.map((u) => u.id) };
+    }
     // The record and the leases do not depend on each other: settle both at once, report them in order.
     const leaseEvents: RolloutEvent[] = [];
     await Promise.all([

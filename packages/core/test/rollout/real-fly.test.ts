@@ -215,6 +215,10 @@ describe("unreachable hosts", () => {
     expect(world.emulator.requestLog.some((r) => r.notes?.includes("host_unreachable"))).toBe(
       false,
     );
+    // Fly's release has no partial status: complete, with the machines left behind in its metadata.
+    const record = world.emulator.releases(APP).find((r) => r.id === result.release!.id)!;
+    expect(record.status).toBe("complete");
+    expect(record.metadata).toMatchObject({ semfly: { partial: { unreachable: [unreachable] } } });
   });
 });
 
