@@ -544,9 +544,11 @@ export function resultText(
           ? `${m.result}: ${m.error}`
           : m.note && m.result === "skipped" && m.note !== "already on the target digest"
             ? `skipped: ${m.note}`
-            : m.cold && m.result === "updated"
-              ? "updated (left cold)"
-              : m.result,
+            : m.replacedBy && m.result === "updated"
+              ? `replaced by ${m.replacedBy}`
+              : m.cold && m.result === "updated"
+                ? "updated (left cold)"
+                : m.result,
         style: RESULT_STYLE[m.result],
       },
     ]);

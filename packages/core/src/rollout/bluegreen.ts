@@ -34,7 +34,7 @@ export interface BluegreenInput {
   interrupted: () => boolean;
   /** The user's interrupt: a create still waiting for its rate-limit slot is then never sent. */
   interruptSignal?: AbortSignal | undefined;
-  setResult: (id: string, result: MachineResult, error?: string) => void;
+  setResult: (id: string, result: MachineResult, error?: string, replacedBy?: string) => void;
 }
 
 export interface BluegreenEnd {
@@ -116,7 +116,7 @@ export async function runBluegreen(input: BluegreenInput): Promise<BluegreenEnd>
       stopped: false,
     };
   }
-  for (const pair of pairs) input.setResult(pair.blue.id, "updated");
+  for (const pair of pairs) input.setResult(pair.blue.id, "updated", undefined, pair.green?.id);
   return { failure: null, reverted: false, moved: pairs.map((p) => p.green!.id), stopped: false };
 }
 

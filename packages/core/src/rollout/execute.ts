@@ -394,7 +394,7 @@ class RolloutRun {
       keepSets: this.options.keepParkedSets ?? DEFAULT_KEEP_PARKED_SETS,
       interrupted: () => this.interrupted,
       interruptSignal: this.options.signal,
-      setResult: (id, result, error) => this.setResult(id, result, error),
+      setResult: (id, result, error, replacedBy) => this.setResult(id, result, error, replacedBy),
     });
   }
 
@@ -475,12 +475,13 @@ class RolloutRun {
       .filter((id) => this.touched.has(id) && this.outcomes.get(id)?.result !== "reverted");
   }
 
-  private setResult(id: string, result: MachineResult, error?: string) {
+  private setResult(id: string, result: MachineResult, error?: string, replacedBy?: string) {
     const outcome = this.outcomes.get(id);
     if (!outcome) return;
     outcome.result = result;
     if (error) outcome.error = error;
     else delete outcome.error;
+    if (replacedBy) outcome.replacedBy = replacedBy;
   }
 
   private count(result: MachineResult): number {

@@ -28,6 +28,8 @@ export interface MachineOutcome {
   configRestored?: boolean;
   /** Why a skipped machine was skipped. */
   note?: string;
+  /** Bluegreen: the green machine that serves in its place (this one is parked, or destroyed). */
+  replacedBy?: string;
 }
 
 /** `partial`: every machine semfly could reach is on the target, but some were skipped (unreachable hosts). */

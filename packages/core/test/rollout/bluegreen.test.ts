@@ -59,6 +59,8 @@ describe("bluegreen over the emulator", () => {
     expect(green).toHaveLength(before.length);
     expect(green.every((m) => !before.some((b) => b.id === m.id))).toBe(true);
     expect(green.every((m) => !m.cordoned)).toBe(true);
+    // The result names, for each blue machine, the green one that serves in its place.
+    expect(result.machines.map((m) => m.replacedBy).sort()).toEqual(green.map((m) => m.id).sort());
     // Cold blue machines got cold green ones.
     const coldBefore = before.filter((m) => m.state !== "started").length;
     expect(green.filter((m) => m.state !== "started")).toHaveLength(coldBefore);
