@@ -126,12 +126,17 @@ async function launchGreen(input: BluegreenInput, pairs: Pair[]): Promise<string
   const stop = new AbortController();
   const signal = AbortSignal.any([steps.signal, stop.signal]);
   let cause: string | null = null;
-  await settleLimit(pairs, LEASE_CONCURRENCY, async (pair) => {
+  // A standby watches a primary by id (`config.standbys`): green standbys are created once the green
+  // primaries exist, watching those, never the blue machines that are about to be parked.
+  const greenOf = new Map<string, string>();
+  const standby = (pair: Pair) => standbysOf(pair.blue.targetConfig).length > 0;
+  const launch = async (pair: Pair) => {
     if (stop.signal.aborted || input.interrupted()) return;
     try {
-      const config = greenConfig(pair.blue, release);
+      const config = greenConfig(pair.blue, release, greenOf);
       const sentAt = Date.now();
       pair.green = await createGreen(input, pair.blue, config);
+      greenOf.set(pair.blue.id, pair.green.id);
       steps.emit({ type: "machine-updated", machineId: pair.blue.id });
       const deadline = Date.now() + steps.waiter.waitTimeoutMs;
       const version = pair.green.instanceId;
@@ -153,18 +158,42 @@ async function launchGreen(input: BluegreenInput, pairs: Pair[]): Promise<string
       cause ??= `Machine ${pair.blue.id} failed: ${reason}`;
       stop.abort();
     }
-  });
+  };
+  await settleLimit(
+    pairs.filter((p) => !standby(p)),
+    LEASE_CONCURRENCY,
+    launch,
+  );
+  await settleLimit(pairs.filter(standby), LEASE_CONCURRENCY, launch);
   return cause;
 }
 
-/** The blue machine's target config under this release, with the green machine's idempotency key. */
+/** The machines a standby watches (`config.standbys`); none for a machine that is not a standby. */
+function standbysOf(config: MachineConfig): string[] {
+  const standbys = (config as { standbys?: unknown }).standbys;
+  return Array.isArray(standbys)
+    ? standbys.filter((id): id is string => typeof id === "string")
+    : [];
+}
+
+/**
+ * The blue machine's target config under this release, with the green machine's idempotency key; a
+ * standby watches the green primaries (`greenOf`: blue id → green id) instead of the blue ones.
+ */
 function greenConfig(
   blue: PlannedMachine,
   release: { id: string; version: number },
+  greenOf: ReadonlyMap<string, string>,
 ): MachineConfig {
   const config = configForRelease(blue.targetConfig, release);
+  const watched = standbysOf(config).map((id) => greenOf.get(id) ?? id);
+  const env = (config.env ?? {}) as Record<string, unknown>;
   return {
     ...config,
+    ...(watched.length > 0 ? { standbys: watched } : {}),
+    ...(watched.length > 0 && typeof env.FLY_STANDBY_FOR === "string"
+      ? { env: { ...env, FLY_STANDBY_FOR: watched.join(",") } }
+      : {}),
     metadata: { ...(config.metadata ?? {}), [LAUNCH_ID_KEY]: `${release.id}-${blue.id}` },
   };
 }

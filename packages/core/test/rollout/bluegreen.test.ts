@@ -59,6 +59,14 @@ describe("bluegreen over the emulator", () => {
     expect(green).toHaveLength(before.length);
     expect(green.every((m) => !before.some((b) => b.id === m.id))).toBe(true);
     expect(green.every((m) => !m.cordoned)).toBe(true);
+    // A green standby watches the green primary, never the blue machine that was parked.
+    const greenIds = new Set(green.map((m) => m.id));
+    const standbys = green.filter((m) => (m.config?.standbys ?? []).length > 0);
+    expect(standbys.length).toBeGreaterThan(0);
+    for (const m of standbys) {
+      expect(m.config!.standbys!.every((id) => greenIds.has(id))).toBe(true);
+      expect(m.config!.env?.FLY_STANDBY_FOR).toBe(m.config!.standbys!.join(","));
+    }
     // The result names, for each blue machine, the green one that serves in its place.
     expect(result.machines.map((m) => m.replacedBy).sort()).toEqual(green.map((m) => m.id).sort());
     // Cold blue machines got cold green ones.
