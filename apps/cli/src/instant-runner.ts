@@ -63,6 +63,11 @@ export async function runInstant(session: InstantSession): Promise<void> {
       `  Drop:   parked ${versionLabel({ version: old.version, key: old.digest ?? old.set })} (${plural(old.machines.length, "machine")}) after the cut-over (--keep ${session.choices.keepParkedSets})`,
     );
   }
+  for (const short of core.parkedShortfall(set, plan.machines)) {
+    lines.push(
+      `  Warning: ${short.processGroup} in ${short.region} has ${plural(short.parked, "parked machine")} for the ${short.serving} that serve now: it will run with fewer.`,
+    );
+  }
   // As every rollback plan: the versions a range passed over, what it will not give back, the freeze after.
   lines.splice(1, 0, ...skippedVersionLines(prepared.skippedVersions).map((line) => `  ${line}`));
   const then = session.afterComplete

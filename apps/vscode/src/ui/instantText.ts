@@ -2,6 +2,7 @@ import {
   type InstantResult,
   NOT_RESTORED_NOTE,
   type ParkedSet,
+  parkedShortfall,
   preflightLines,
   type RolloutPlan,
   type RolloutPreflight,
@@ -43,6 +44,10 @@ export function instantConfirmation(
     keptUntil
       ? `Parks in exchange the ${machineCount(exchange.length)} of ${from} that serve now${regionsOf(exchange)}, until ${formatTimestamp(keptUntil) ?? keptUntil}: cordoned and suspended where Fly allows it, else stopped without services, costing their root filesystem only. Roll Back Instantly on ${from} undoes it until then.`
       : `Destroys the ${machineCount(exchange.length)} of ${from} that serve now${regionsOf(exchange)} once ${to} serves.`,
+    ...parkedShortfall(set, exchange).map(
+      (short) =>
+        `Warning: ${short.processGroup} in ${short.region} has ${machineCount(short.parked)} parked for the ${short.serving} that serve now: it will run with fewer.`,
+    ),
     ...(choice.drops ?? []).map(
       (old) =>
         `Destroys the older parked set of ${versionLabel({ version: old.version, key: old.digest ?? old.set })} (${machineCount(old.machines.length)}) once ${to} serves: one parked set is kept.`,

@@ -290,3 +290,39 @@ export function parkedPreviousDigest(
   );
   return newest?.digest ?? null;
 }
+
+/** A process group and region where a parked set has fewer machines than serve there now. */
+export interface ParkedShortfall {
+  processGroup: string;
+  region: string;
+  parked: number;
+  serving: number;
+}
+
+/**
+ * Where an instant rollback to `set` would leave fewer machines serving than now (a parked machine was
+ * destroyed by hand, say): said before it runs, so nobody halves a region without knowing.
+ */
+export function parkedShortfall(
+  set: { machines: readonly { processGroup: string; region: string }[] },
+  serving: readonly { processGroup: string; region: string }[],
+): ParkedShortfall[] {
+  const count = (machines: readonly { processGroup: string; region: string }[]) => {
+    const counts = new Map<string, number>();
+    for (const m of machines) {
+      const key = `${m.processGroup}\u0000${m.region}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return counts;
+  };
+  const parked = count(set.machines);
+  return [...count(serving).entries()]
+    .filter(([key, n]) => (parked.get(key) ?? 0) < n)
+    .map(([key, n]) => {
+      const [processGroup, region] = key.split("\u0000") as [string, string];
+      return { processGroup, region, parked: parked.get(key) ?? 0, serving: n };
+    })
+    .sort(
+      (a, b) => a.processGroup.localeCompare(b.processGroup) || a.region.localeCompare(b.region),
+    );
+}

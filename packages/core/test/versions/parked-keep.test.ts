@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   type ParkedSet,
   parkedSetsBeyondKeep,
+  parkedShortfall,
   setsDroppedByKeep,
   suspendAllowed,
 } from "../../src/index.js";
@@ -97,5 +98,24 @@ describe("which machines semfly parks suspended", () => {
     ).toBe(false);
     expect(suspendAllowed(config({ mounts: [{ volume: "vol_1", path: "/data" }] }))).toBe(false);
     expect(suspendAllowed(config({ swap_size_mb: 512 }))).toBe(false);
+  });
+});
+
+describe("where a parked set has fewer machines than serve now", () => {
+  const at = (processGroup: string, region: string) => ({ processGroup, region });
+  it("names each group and region short of machines, and nothing when the set is whole", () => {
+    const serving = [at("app", "ams"), at("app", "ams"), at("app", "iad"), at("worker", "ams")];
+    const whole = { machines: serving.map((m, i) => ({ ...m, id: `p${i}` })) } as never;
+    expect(parkedShortfall(whole, serving)).toEqual([]);
+    const short = {
+      machines: [
+        { ...at("app", "ams"), id: "p0" },
+        { ...at("app", "iad"), id: "p1" },
+      ],
+    };
+    expect(parkedShortfall(short as never, serving)).toEqual([
+      { processGroup: "app", region: "ams", parked: 1, serving: 2 },
+      { processGroup: "worker", region: "ams", parked: 0, serving: 1 },
+    ]);
   });
 });

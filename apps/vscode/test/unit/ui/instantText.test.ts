@@ -62,6 +62,15 @@ describe("the instant rollback's confirmation", () => {
     expect(detail).not.toContain("Parks in exchange");
   });
 
+  it("warns when the parked set has fewer machines in a group and region than serve there now", () => {
+    const short = { ...set, machines: set.machines.slice(0, 1) };
+    const missing = set.machines[1]!;
+    const { detail } = instantConfirmation({ plan, set: short, keptUntil: KEPT_UNTIL });
+    expect(detail).toContain(
+      `Warning: ${missing.processGroup} in ${missing.region} has 0 machines parked for the 1 that serve now: it will run with fewer.`,
+    );
+  });
+
   it("names the older parked sets it destroys once the target serves", () => {
     const older = { ...set, set: "rel_old", version: "3.0.9", machines: set.machines.slice(0, 1) };
     const { detail } = instantConfirmation({ plan, set, keptUntil: KEPT_UNTIL, drops: [older] });
