@@ -1,7 +1,9 @@
 import {
   checkDeployAllowed,
   executeRollout,
+  gateSources,
   historyFreeze,
+  parseRolloutTiming,
   preparePromote,
   type RolloutResult,
   resolvePromoteSource,
@@ -9,6 +11,7 @@ import {
 import * as vscode from "vscode";
 import { readRollbackStrategy } from "../config/settings.js";
 import { versionName } from "../ui/rolloutText.js";
+import { appGates } from "./appGates.js";
 import { versionFrom } from "./args.js";
 import type { CommandContext } from "./context.js";
 import { planHistory } from "./planHistory.js";
@@ -58,12 +61,19 @@ export async function promote(
   );
   const { plan, preflight } = prepared;
   const ui = ctx.promoteUi(promoted);
-  if (!(await ui.confirm(plan, preflight))) return undefined;
+  // The target's semfly.toml gates judge it, as `semfly promote` run beside its fly.toml would.
+  const gates = await appGates(ctx, to);
+  if (!(await ui.confirm(plan, preflight, gates))) return undefined;
   ctx.log.info(`Promoting ${versionName(plan.to)} from ${source.app} to ${to}`);
   let result: RolloutResult;
   try {
     result = await ui.withProgress(plan, (signal, onEvent) =>
-      executeRollout(client, plan, { signal, onEvent }),
+      executeRollout(client, plan, {
+        signal,
+        onEvent,
+        gates: { gates, sources: gateSources(client, to) },
+        timing: parseRolloutTiming(process.env.SEMFLY_ROLLOUT_TIMING),
+      }),
     );
   } finally {
     void ctx.model.refresh(to);

@@ -1,4 +1,5 @@
 import type {
+  GateSet,
   PromoteSource,
   RolloutEvent,
   RolloutPlan,
@@ -25,9 +26,13 @@ export class VscodePromoteUi implements RolloutUi {
   ) {}
 
   /** As for a rollback, the default (first) button only shows the plan. */
-  async confirm(plan: RolloutPlan, preflight?: RolloutPreflight): Promise<boolean> {
+  async confirm(
+    plan: RolloutPlan,
+    preflight?: RolloutPreflight,
+    gates?: GateSet,
+  ): Promise<boolean> {
     const empty: RolloutPreflight = { migrations: [], secrets: null, volumes: [], unknown: [] };
-    const { message, detail } = promoteConfirmation(plan, this.source, preflight ?? empty);
+    const { message, detail } = promoteConfirmation(plan, this.source, preflight ?? empty, gates);
     const answer = await vscode.window.showWarningMessage(
       message,
       { modal: true, detail },

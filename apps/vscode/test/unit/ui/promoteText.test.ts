@@ -39,4 +39,27 @@ describe("the promote confirmation", () => {
       "Migrations crossed: none found.",
     ]);
   });
+
+  it("says the release command runs first, and the plan's warnings and notes", () => {
+    const withCommand = {
+      ...plan,
+      releaseCommand: { command: "bin/migrate" },
+      warnings: ["m9 is on an unreachable host"],
+      notes: ["2 machines are cold: updated without starting"],
+    };
+    const { detail } = promoteConfirmation(
+      withCommand,
+      {
+        promotedFrom: { app: "acme-web-staging", release: 12, digest: DIGEST },
+        imageRef: `registry.fly.io/acme-web-staging@${DIGEST}`,
+      },
+      { migrations: [], secrets: null, volumes: [], unknown: [] },
+    );
+    const lines = detail.split("\n");
+    expect(lines).toContain(
+      "Release command: bin/migrate runs on a temporary machine first (it usually migrates the database).",
+    );
+    expect(lines).toContain("Warning: m9 is on an unreachable host");
+    expect(lines).toContain("2 machines are cold: updated without starting");
+  });
 });
