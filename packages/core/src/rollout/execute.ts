@@ -243,6 +243,12 @@ class RolloutRun {
       await this.leases.releaseAll();
       throw error;
     }
+    // The release command ran (usually a migration); the machines went back, the database did not.
+    if (this.plan.releaseCommand && end.status === "failed" && end.reverted) {
+      this.warnings.push(
+        `The release command (${this.plan.releaseCommand.command}) ran for ${this.plan.to.version ?? this.plan.to.key} before the machines failed: the database may be ahead of the code that runs now.`,
+      );
+    }
     // Fly's release has no partial status: it says complete, and its metadata names the machines left
     // on their old image because their host was unreachable (--skip-unreachable).
     if (end.status === "partial") {

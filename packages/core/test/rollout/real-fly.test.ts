@@ -468,6 +468,17 @@ describe("the release command", () => {
     expect(latestRelease(world.emulator).status).toBe("failed");
   });
 
+  it("says the release command already ran when the machines then fail and go back", async () => {
+    world = await demoWorld({ runTimeMs: 20 });
+    const plan = await deployPlan();
+    world.emulator.markImageBad("registry.fly.io/acme-web:3.2.0");
+    const result = await executeRollout(world.client, plan, { timing: FAST_TIMING });
+    expect(result).toMatchObject({ status: "failed", reverted: true });
+    expect(result.warnings).toContain(
+      "The release command (bin/migrate) ran for 3.2.0 before the machines failed: the database may be ahead of the code that runs now.",
+    );
+  });
+
   it("is skipped with --skip-release-command, and a rollback never runs it but says so", async () => {
     world = await demoWorld({ runTimeMs: 20 });
     const plan = await deployPlan({ skipReleaseCommand: true });
