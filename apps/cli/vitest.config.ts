@@ -29,7 +29,7 @@ export default defineProject({
     testTimeout: 30_000,
     // One module graph per worker, not per file: loading oclif and core's source again for every file
     // cost more than most files' tests. Safe here: each test restores the env, cwd and TTY flags it sets
-    // (test/helpers.ts) and nothing is mocked. Core keeps isolation: its redaction list is process-wide.
+    // (test/helpers.ts) and nothing is mocked.
     isolate: false,
   },
 });

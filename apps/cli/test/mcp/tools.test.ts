@@ -1,3 +1,4 @@
+// @module-tag slow: a child process per test (the built CLI serving MCP over stdio).
 import type { Emulator } from "@semfly/fly-emulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
