@@ -9,8 +9,8 @@ import type {
 import * as vscode from "vscode";
 import type { Log } from "../platform/log.js";
 import { promoteConfirmation } from "./promoteText.js";
-import type { RolloutUi } from "./rollbackUi.js";
-import { describeRolloutEvent, rolloutResultMessage, versionName } from "./rolloutText.js";
+import { type RolloutUi, VscodeRollbackUi } from "./rollbackUi.js";
+import { rolloutResultMessage, versionName } from "./rolloutText.js";
 
 const PROMOTE = "Promote";
 const SHOW_PLAN = "Show Plan";
@@ -46,29 +46,15 @@ export class VscodePromoteUi implements RolloutUi {
     return answer === PROMOTE;
   }
 
+  /** The rollback's progress (cancellable, per-machine lines), titled for a promote. */
   withProgress<T>(
     plan: RolloutPlan,
     work: (signal: AbortSignal, onEvent: (event: RolloutEvent) => void) => Promise<T>,
   ): Promise<T> {
-    return Promise.resolve(
-      vscode.window.withProgress(
-        {
-          location: vscode.ProgressLocation.Notification,
-          title: `Promoting ${versionName(plan.to)} to ${plan.app}`,
-          cancellable: true,
-        },
-        (progress, token) => {
-          const controller = new AbortController();
-          const cancelled = token.onCancellationRequested(() => controller.abort());
-          return work(controller.signal, (event) => {
-            const text = describeRolloutEvent(event, plan);
-            if (!text) return;
-            this.log.info(`${plan.app}: ${text}`);
-            progress.report({ message: text });
-          }).finally(() => cancelled.dispose());
-        },
-      ),
-    );
+    return new VscodeRollbackUi(this.log).withProgress(plan, work, {
+      title: `Promoting ${versionName(plan.to)} to ${plan.app}`,
+      steps: plan.machines.length,
+    });
   }
 
   async showResult(result: RolloutResult): Promise<"undo" | undefined> {

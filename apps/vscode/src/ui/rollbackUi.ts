@@ -121,7 +121,7 @@ export class VscodeRollbackUi implements RollbackUi {
       (progress, token) => {
         const controller = new AbortController();
         const cancelled = token.onCancellationRequested(() => {
-          this.log.warn(`Cancel requested: interrupting the rollback of ${plan.app} safely`);
+          this.log.warn(`Cancel requested: interrupting the rollout of ${plan.app} safely`);
           progress.report({
             message: "Cancelling: finishing the machines in flight, releasing leases…",
           });
