@@ -19,10 +19,10 @@ import {
 } from "./rolloutText.js";
 
 /**
- * The three moments a rollback talks to the user: confirm, progress, result. An interface so that the
- * integration tests, which cannot click a modal, can answer for the user (see extension.ts, test mode).
+ * A rollout's three moments in the editor (confirm, progress, result): a rollback's and a promote's. An
+ * interface so that the integration tests, which cannot click a modal, can answer for the user (see
+ * extension.ts, test mode).
  */
-/** A rollout's three moments in the editor (confirm, progress, result): a rollback's and a promote's. */
 export interface RolloutUi {
   /** Asks before anything changes; the preflight says what the rollout will not give back. */
   confirm(plan: RolloutPlan, preflight?: RolloutPreflight, gates?: GateSet): Promise<boolean>;
