@@ -1,5 +1,5 @@
 import { Args, Flags } from "@oclif/core";
-import type { PreparedRollout } from "@semfly/core";
+import type { PreparedRollout, RolloutResult } from "@semfly/core";
 import type { CoreModule } from "../base-command.js";
 import { BaseCommand } from "../base-command.js";
 import { runInstant } from "../instant-runner.js";
@@ -93,6 +93,21 @@ export default class Rollback extends BaseCommand {
       verifyCold: choices.verifyCold,
       signal: this.signal,
     });
+    // The freeze goes on the machines that serve after the rollback: the history is read again, since an
+    // instant or bluegreen rollback serves from machines the plan never listed.
+    const afterComplete = flags.freeze
+      ? async (result: Pick<RolloutResult, "from" | "to">) =>
+          freezeAfterRollback({
+            core,
+            client,
+            prepared: { ...prepared, history: await this.loadHistory(connection) },
+            result,
+            reason: choices.reason,
+            now: this.now(),
+            bin: this.config.bin,
+            signal: this.signal,
+          })
+      : undefined;
     if (tryInstant) {
       const set = core.parkedSetFor(prepared.plan, machines, this.now());
       const mode = core.chooseRollbackMode({
@@ -119,20 +134,7 @@ export default class Rollback extends BaseCommand {
           out: (text) => this.out(text),
           err: (text) => this.err(text),
           exit: (code) => this.exit(code),
-          // The freeze goes on the machines that serve now: the history is read again after the cut-over.
-          afterComplete: flags.freeze
-            ? async (result) =>
-                freezeAfterRollback({
-                  core,
-                  client,
-                  prepared: { ...prepared, history: await this.loadHistory(connection) },
-                  result,
-                  reason: choices.reason,
-                  now: this.now(),
-                  bin: this.config.bin,
-                  signal: this.signal,
-                })
-            : undefined,
+          afterComplete,
         });
       }
     }
@@ -147,20 +149,7 @@ export default class Rollback extends BaseCommand {
       out: (text) => this.out(text),
       err: (text) => this.err(text),
       exit: (code) => this.exit(code),
-      // Read again after the rollout: a bluegreen rollback serves from machines the plan never listed.
-      afterComplete: flags.freeze
-        ? async (result) =>
-            freezeAfterRollback({
-              core,
-              client,
-              prepared: { ...prepared, history: await this.loadHistory(connection) },
-              result,
-              reason: choices.reason,
-              now: this.now(),
-              bin: this.config.bin,
-              signal: this.signal,
-            })
-        : undefined,
+      afterComplete,
     });
     if (flags["dry-run"] && flags.freeze && !flags.json) {
       this.out(
