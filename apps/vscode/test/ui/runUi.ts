@@ -67,7 +67,16 @@ async function liveOnEmulator(emulator: Emulator) {
 async function rollBackElsewhere(emulator: Emulator, spec: string): Promise<void> {
   const client = emulatorClient(emulator);
   const { plan } = await prepareRollback(client, APP, { target: { spec } });
-  const result = await executeRollout(client, plan);
+  // Short engine delays, as for the deploy below: the emulator answers in milliseconds.
+  const result = await executeRollout(client, plan, {
+    timing: {
+      waitSliceSeconds: 1,
+      checkPollMinMs: 10,
+      checkPollMaxMs: 40,
+      crashWatchMs: 100,
+      crashPollMs: 50,
+    },
+  });
   if (result.status !== "complete")
     throw new Error(`the rollback to ${spec} ended ${result.status}`);
 }
@@ -86,7 +95,13 @@ async function deployBluegreenElsewhere(emulator: Emulator, version: string): Pr
   });
   // Short engine delays: the emulator answers in milliseconds (the extension's own runs keep the real ones).
   const result = await executeRollout(client, plan, {
-    timing: { waitSliceSeconds: 1, checkPollMinMs: 10, checkPollMaxMs: 40 },
+    timing: {
+      waitSliceSeconds: 1,
+      checkPollMinMs: 10,
+      checkPollMaxMs: 40,
+      crashWatchMs: 100,
+      crashPollMs: 50,
+    },
   });
   if (result.status !== "complete")
     throw new Error(`the bluegreen deploy of ${version} ended ${result.status}`);
@@ -202,6 +217,8 @@ async function runFromPalette(page: Page, title: string): Promise<void> {
   await input.fill(`>${title}`);
   await page.locator(".quick-input-widget .monaco-list-row", { hasText: title }).first().waitFor();
   await input.press("Enter");
+  // The palette closes once it has run the command: a step never goes on before its command started.
+  await page.locator(".quick-input-widget").waitFor({ state: "hidden" });
 }
 
 async function main(): Promise<void> {
