@@ -124,7 +124,16 @@ export function assembleResult(input: ResultInput): RolloutResult {
   // A failure that put every machine back leaves nothing to undo; one that did not (--no-revert, or a
   // revert that failed) leaves machines on the target, and the way back is the same rollback.
   const leftChanged = !input.reverted && machines.some((m) => LEFT_CHANGED.has(m.result));
-  const undoTarget = leftChanged || input.finishedEarlierMove ? plan.from : null;
+  // A drifted app rolled back to its own live version: "back to what was live" is this very command. The
+  // way back is what the changed machines ran before, when that was one version.
+  const changedFrom = machines.filter((m) => LEFT_CHANGED.has(m.result)).map((m) => m.from);
+  const base =
+    plan.from && plan.from.key === plan.to.key
+      ? changedFrom.length > 0 && changedFrom.every((f) => f && f.key === changedFrom[0]!.key)
+        ? changedFrom[0]!
+        : null
+      : plan.from;
+  const undoTarget = leftChanged || input.finishedEarlierMove ? base : null;
   const undo =
     undoTarget || leftChanged
       ? exactUndo(

@@ -69,6 +69,18 @@ describe("the undo of a rollout", () => {
     ]);
   });
 
+  it("of a drifted app rolled back to its live version, goes back to what the moved machines ran", async () => {
+    await start(true);
+    const result = await rollback("1.2.0");
+    expect(result.status).toBe("complete");
+    expect(result.machines.filter((m) => m.result === "updated").map((m) => m.id)).toEqual([
+      workerId(),
+    ]);
+    // Not `rollback 1.2.0` again: the worker ran 1.1.0, and one rollback to it would move the others too.
+    expect(result.undoTarget?.version).toBe("1.1.0");
+    expect(result.undo?.exact).toBe(false);
+  });
+
   it("counts a machine the run skipped as already on the target: the way back would move it too", async () => {
     await start(true);
     const result = await rollback("1.1.0");
