@@ -73,13 +73,11 @@ export default class Gc extends BaseCommand {
     }
     const { app, client } = await this.connect(flags);
     const now = this.now();
+    let shown: Awaited<ReturnType<typeof client.listMachines>> | undefined;
     if (flags["dry-run"] || asks) {
-      const machines = await client.listMachines(app, { signal: this.signal });
-      const plan: GcPlan = {
-        app,
-        parked: core.parkedSets(machines, now).filter((s) => all || s.expired),
-        kept: core.keptImages(machines, now).filter((k) => all || k.expired),
-      };
+      shown = await client.listMachines(app, { signal: this.signal });
+      const due = core.gcPlan(shown, { all, now });
+      const plan: GcPlan = { app, parked: due.parked, kept: due.kept };
       if (flags["dry-run"]) {
         if (flags.json) this.outJson({ ...plan, dryRun: true });
         else this.out(planText(plan, this.config.bin, all));
@@ -94,7 +92,13 @@ export default class Gc extends BaseCommand {
         }
       }
     }
-    const result = await core.collectParked(client, app, { all, now, signal: this.signal });
+    // What was asked about is what goes: a set parked after the question stays.
+    const result = await core.collectParked(client, app, {
+      all,
+      now,
+      signal: this.signal,
+      ...(shown ? { machines: shown } : {}),
+    });
     if (flags.json) this.outJson(result);
     else this.out(gcText(result, this.config.bin));
     for (const { id, reason } of result.failed)

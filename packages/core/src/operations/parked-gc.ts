@@ -6,6 +6,7 @@ import { destroyParked } from "../rollout/destroy-parked.js";
 import type { RolloutClient } from "../rollout/port.js";
 import { type KeptImage, keptImages } from "../versions/keep.js";
 import { type ParkedSet, parkedSets } from "../versions/parked.js";
+import type { FlyMachine } from "../versions/types.js";
 import { destroyKept } from "./destroy-kept.js";
 
 export type GcClient = Pick<
@@ -24,33 +25,55 @@ export interface GcResult {
   failed: { id: string; reason: string }[];
 }
 
+/**
+ * What `gc` destroys from one listing: parked sets and kept machines whose time is up, or all of them with
+ * `all`. Pure; the CLI shows it for `--dry-run` and the confirmation, and `collectParked` destroys it.
+ */
+export function gcPlan(
+  machines: readonly FlyMachine[],
+  options: { all?: boolean | undefined; now: number },
+): { parked: ParkedSet[]; kept: KeptImage[]; setsLeft: ParkedSet[]; imagesLeft: KeptImage[] } {
+  const sets = parkedSets(machines, options.now);
+  const images = keptImages(machines, options.now);
+  const due = (item: { expired: boolean }) => options.all === true || item.expired;
+  return {
+    parked: sets.filter(due),
+    kept: images.filter(due),
+    setsLeft: sets.filter((s) => !due(s)),
+    imagesLeft: images.filter((k) => !due(k)),
+  };
+}
+
 export async function collectParked(
   client: GcClient,
   app: string,
-  options: { all?: boolean; now: number; signal?: AbortSignal },
+  options: {
+    all?: boolean;
+    now: number;
+    signal?: AbortSignal;
+    /** The listing a confirmation was asked from: exactly what was shown is destroyed, nothing newer. */
+    machines?: readonly FlyMachine[];
+  },
 ): Promise<GcResult> {
-  const machines = await client.listMachines(app, { signal: options.signal });
-  const sets = parkedSets(machines, options.now);
-  const doomed = sets.filter((s) => options.all || s.expired);
-  const images = keptImages(machines, options.now);
-  const doomedImages = images.filter((k) => options.all || k.expired);
+  const machines = options.machines ?? (await client.listMachines(app, { signal: options.signal }));
+  const plan = gcPlan(machines, options);
   const [parked, kept] = await Promise.all([
     destroyParked(
       client,
       app,
-      doomed.flatMap((s) => s.machines),
+      plan.parked.flatMap((s) => s.machines),
       options.signal,
     ),
-    destroyKept(client, app, doomedImages, options.signal),
+    destroyKept(client, app, plan.kept, options.signal),
   ]);
   const gone = new Set(kept.destroyed.map((k) => k.machineId));
   return {
     app,
     destroyed: [...parked.destroyed, ...kept.destroyed.map((k) => k.machineId)],
-    kept: sets.filter((s) => !doomed.includes(s)),
+    kept: plan.setsLeft,
     keptImages: {
       destroyed: kept.destroyed,
-      left: images.filter((k) => !gone.has(k.machineId)),
+      left: keptImages(machines, options.now).filter((k) => !gone.has(k.machineId)),
     },
     failed: [...parked.failed, ...kept.failed],
   };

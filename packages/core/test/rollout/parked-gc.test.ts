@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   collectParked,
   executeRollout,
+  gcPlan,
   PARKED_UNTIL_KEY,
   parkedSets,
   prepareDeploy,
@@ -22,14 +23,18 @@ const live = () =>
   world.emulator.machines(APP).filter((m) => m.state !== "destroyed" && m.state !== "destroying");
 const HOUR = 3_600_000;
 
-async function bluegreenDeploy(version: string, keepPreviousMs?: number) {
+async function bluegreenDeploy(version: string, keepPreviousMs?: number, keepParkedSets?: number) {
   world.emulator.addImage(APP, { ref: `registry.fly.io/acme-web:${version}` });
   const { plan } = await prepareDeploy(world.client, APP, {
     version,
     imageRef: `registry.fly.io/acme-web:${version}`,
     strategy: "bluegreen",
   });
-  const result = await executeRollout(world.client, plan, { timing: FAST_TIMING, keepPreviousMs });
+  const result = await executeRollout(world.client, plan, {
+    timing: FAST_TIMING,
+    keepPreviousMs,
+    keepParkedSets,
+  });
   expect(result.status).toBe("complete");
 }
 
@@ -55,6 +60,22 @@ describe("parked sets over time", () => {
         .map((m) => m.id)
         .sort(),
     ).toEqual(others.sort());
+  });
+
+  it("destroys only what the listing it was given shows: a set parked after a confirmation stays", async () => {
+    await bluegreenDeploy("3.2.0", HOUR);
+    const shown = await world.client.listMachines(APP);
+    expect(gcPlan(shown, { now: Date.now(), all: true }).parked).toHaveLength(1);
+    await bluegreenDeploy("3.3.0", HOUR, 2);
+    const result = await collectParked(world.client, APP, {
+      now: Date.now(),
+      all: true,
+      machines: shown,
+    });
+    expect(result.failed).toEqual([]);
+    // 3.1.12's set (shown) is gone; 3.2.0's, parked after the listing, is still there.
+    const left = parkedSets(await world.client.listMachines(APP), Date.now());
+    expect(left.map((set) => set.version)).toEqual(["3.2.0"]);
   });
 
   it("destroys every parked set with all, even unexpired", async () => {
