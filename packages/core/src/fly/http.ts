@@ -178,7 +178,9 @@ export class HttpTransport {
         `retrying ${req.operation} in ${delay}ms after ${outcome.error.code}${outcome.retryAfter === undefined ? "" : " (Retry-After)"} [attempt ${attempt + 2}/${retry.retries + 1}]`,
       );
       try {
-        await sleep(delay, undefined, { signal: req.signal });
+        // A signal of its own: hundreds of machines' retries share the engine's signal, and a listener each
+        // on it would set off Node's listener-leak warning on the user's terminal.
+        await sleep(delay, undefined, { signal: req.signal && AbortSignal.any([req.signal]) });
       } catch {
         throw abortedError(req.operation, req.signal?.reason);
       }

@@ -336,6 +336,32 @@ describe("timeouts, cancellation and size", () => {
     expect(await pending).toMatchObject({ code: "ABORTED" });
   });
 
+  it("lets many machines' retries wait on one signal without Node's listener-leak warning", async () => {
+    fly = mockFly({ retry: { retries: 1, minDelayMs: 20, maxDelayMs: 20 } });
+    const ids = Array.from({ length: 30 }, (_, i) => `m${i}`);
+    for (const id of ids) {
+      fly.flaps.intercept({ path: `${machinesPath}/${id}`, method: "GET" }).reply(503, "busy");
+      fly.flaps
+        .intercept({ path: `${machinesPath}/${id}`, method: "GET" })
+        .reply(200, machineWire(id));
+    }
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const shared = new AbortController().signal;
+      const got = await Promise.all(
+        ids.map((id) => fly!.client.getMachine("my-app", id, { signal: shared })),
+      );
+      expect(got.map((m) => m.id)).toEqual(ids);
+      // Node emits the warning on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings).not.toContain("MaxListenersExceededWarning");
+  });
+
   it("refuses a response larger than the cap, announced or streamed", async () => {
     fly = mockFly({ maxResponseBytes: 1024 });
     const big = JSON.stringify([machineWire("m1", { padding: "x".repeat(4096) })]);
