@@ -96,12 +96,91 @@ export async function waitForVersion(
   }
 }
 
+/** Where one machine's health wait stands between two looks at it. */
+export interface HealthProgress {
+  /** Exits before this (unix ms) are not the new version's. */
+  since: number;
+  /** The crash watch lasts until then (unix ms). */
+  watchUntil: number;
+  /** Looks in a row that saw a critical check. */
+  criticalPolls: number;
+}
+
+export type HealthVerdict =
+  | { kind: "healthy" }
+  | { kind: "failed"; reason: string }
+  /** `checksPass` with the crash watch still running, or checks not yet all passing. */
+  | { kind: "waiting"; checksPass: boolean; watching: boolean };
+
+export function startHealthProgress(since: number, timing: RolloutTiming): HealthProgress {
+  return { since, watchUntil: Date.now() + timing.crashWatchMs, criticalPolls: 0 };
+}
+
 /**
- * A started machine is healthy once (flyctl's `WaitForHealthchecksToPass`) every configured check, top-level
- * and service checks, has a result and all pass (right after a start the runtime list is empty), and (its
- * smoke check) the crash watch ended without a crash loop: repeated exits it did not ask for mean the image
- * is crashing, even when the machine shows `started` and has no checks. One poll of the machine serves
- * both, reading the events it carries as flyctl does; `GET …/events` only when a server leaves them out.
+ * One look at a started machine, judged (flyctl's `WaitForHealthchecksToPass` and its smoke check): healthy
+ * once every configured check, top-level and service checks, has a result and all pass (right after a start
+ * the runtime list is empty) and the crash watch ended without a crash loop. Repeated exits it did not ask
+ * for mean the image is crashing, even when the machine shows `started` and has no checks. Advances
+ * `progress` (the count of critical looks in a row).
+ */
+export function judgeHealth(
+  machine: FlyMachine,
+  events: readonly MachineEvent[],
+  progress: HealthProgress,
+  now: number,
+): HealthVerdict {
+  if (FAILED_STATES.has(machine.state)) {
+    return { kind: "failed", reason: `the machine is ${machine.state}` };
+  }
+  const exits = crashExits(events, progress.since);
+  if (exits >= CRASH_EXITS) {
+    return {
+      kind: "failed",
+      reason: `the app appears to be crashing (${exits} unrequested exits since it started)`,
+    };
+  }
+  const watching = now < progress.watchUntil;
+  const expected = configuredCheckCount(machine.config);
+  const checks = withoutCompatChecks(machine.checks);
+  const critical = checks.filter((c) => c.status === "critical");
+  const checksPass =
+    expected === 0 || (checks.length >= expected && checks.every((c) => c.status === "passing"));
+  if (checksPass && !watching) return { kind: "healthy" };
+  progress.criticalPolls = critical.length > 0 ? progress.criticalPolls + 1 : 0;
+  if (progress.criticalPolls >= CRITICAL_POLLS_TO_FAIL) {
+    const check = critical[0]!;
+    return {
+      kind: "failed",
+      reason: `health check ${check.name} is critical${check.output ? ` (${check.output.trim().slice(0, 120)})` : ""}`,
+    };
+  }
+  return { kind: "waiting", checksPass, watching };
+}
+
+/**
+ * How long to wait before the next look: the crash-watch cadence once checks pass, else the check poll,
+ * which backs off (`delay`) from its first to its last value.
+ */
+export function nextLookMs(
+  verdict: Extract<HealthVerdict, { kind: "waiting" }>,
+  progress: HealthProgress,
+  delay: number,
+  timing: RolloutTiming,
+  now: number,
+): number {
+  if (verdict.checksPass)
+    return Math.max(0, Math.min(timing.crashPollMs, progress.watchUntil - now));
+  return verdict.watching ? Math.min(delay, timing.crashPollMs) : delay;
+}
+
+/** A check-poll delay backed off once (×1.5, up to the last value). */
+export function backedOff(delay: number, timing: RolloutTiming): number {
+  return Math.min(delay * 1.5, timing.checkPollMaxMs);
+}
+
+/**
+ * Wait until a started machine is healthy (`judgeHealth`), one `GET` of the machine per look; its events
+ * come with it, as flyctl reads them; `GET …/events` only when a server leaves them out.
  */
 export async function waitHealthy(
   waiter: HealthWaiter,
@@ -111,42 +190,19 @@ export async function waitHealthy(
   signal: AbortSignal,
 ): Promise<void> {
   const { client, app, timing } = waiter;
-  const watchUntil = Date.now() + timing.crashWatchMs;
+  const progress = startHealthProgress(since, timing);
   let delay = timing.checkPollMinMs;
-  let criticalPolls = 0;
   for (;;) {
     const machine: FlyMachine = await client.getMachine(app, id, { signal });
-    if (FAILED_STATES.has(machine.state)) throw new Error(`the machine is ${machine.state}`);
-    const watching = Date.now() < watchUntil;
     const events = machine.events ?? (await client.machineEvents(app, id, { signal }));
-    const exits = crashExits(events, since);
-    if (exits >= CRASH_EXITS) {
-      throw new Error(
-        `the app appears to be crashing (${exits} unrequested exits since it started)`,
-      );
-    }
-    const expected = configuredCheckCount(machine.config);
-    const checks = withoutCompatChecks(machine.checks);
-    const critical = checks.filter((c) => c.status === "critical");
-    const checksPass =
-      expected === 0 || (checks.length >= expected && checks.every((c) => c.status === "passing"));
-    if (checksPass && !watching) return;
-    criticalPolls = critical.length > 0 ? criticalPolls + 1 : 0;
-    if (criticalPolls >= CRITICAL_POLLS_TO_FAIL) {
-      const check = critical[0]!;
-      throw new Error(
-        `health check ${check.name} is critical${check.output ? ` (${check.output.trim().slice(0, 120)})` : ""}`,
-      );
-    }
-    const pause = checksPass
-      ? Math.max(0, Math.min(timing.crashPollMs, watchUntil - Date.now()))
-      : watching
-        ? Math.min(delay, timing.crashPollMs)
-        : delay;
+    const verdict = judgeHealth(machine, events, progress, Date.now());
+    if (verdict.kind === "healthy") return;
+    if (verdict.kind === "failed") throw new Error(verdict.reason);
+    const pause = nextLookMs(verdict, progress, delay, timing, Date.now());
     if (Date.now() + pause > deadline) throw waitTimeoutError(waiter.waitTimeoutMs);
     await sleep(pause, signal);
     if (signal.aborted) throw new Error("stopped waiting for checks");
-    if (!checksPass) delay = Math.min(delay * 1.5, timing.checkPollMaxMs);
+    if (!verdict.checksPass) delay = backedOff(delay, timing);
   }
 }
 

@@ -125,6 +125,27 @@ describe("instant rollback to a parked version", () => {
     expect(world.emulator.counters.rateLimited).toBe(0);
   });
 
+  it("costs a restored machine at most six requests: its checks are read from the app's machine list", async () => {
+    const restoring = parked().map((m) => ({
+      id: m.id,
+      cold: m.config?.metadata?.semfly_parked_cold === "1",
+    }));
+    expect(restoring.some((m) => !m.cold)).toBe(true);
+    world.emulator.clearRequestLog();
+
+    const result = await instant(parkedDigest());
+
+    expect(result.status).toBe("complete");
+    const log = world.emulator.requestLog;
+    for (const { id, cold } of restoring) {
+      const mine = log.filter((e) => e.path.includes(`/machines/${id}`)).map((e) => e.operation);
+      expect(mine.length, `${id}: ${mine.join(", ")}`).toBeLessThanOrEqual(6);
+      // A cold one is looked at once to see it settled cold; a started one is judged from the list.
+      if (!cold) expect(mine, id).not.toContain("machines.get");
+    }
+    expect(log.filter((e) => e.operation === "machines.list").length).toBeGreaterThan(0);
+  });
+
   it("undoes itself instantly: the version it replaced was parked in exchange", async () => {
     const first = serving()
       .map((m) => m.id)
