@@ -18,6 +18,12 @@ import type { RolloutClient } from "./port.js";
 
 export type DestroyParkedClient = DestroyClient;
 
+/**
+ * A parked machine is asleep: stopped, suspended, or never started. One labelled parked that runs may be
+ * serving (its labels outlived an un-park, or something woke it), so it is never destroyed by its labels.
+ */
+const ASLEEP: ReadonlySet<string> = new Set(["stopped", "suspended", "created", "failed"]);
+
 export type DestroyParkedResult = DestroyUnderLeaseResult<string>;
 
 export async function destroyParked(
@@ -34,7 +40,11 @@ export async function destroyParked(
       idOf: (id) => id,
       description: "semfly: destroying a parked machine",
       notOursAnyMore: (machine) =>
-        isParked(machine) ? null : "it is no longer parked, so it was left alone",
+        !isParked(machine)
+          ? "it is no longer parked, so it was left alone"
+          : ASLEEP.has(machine.state)
+            ? null
+            : `it is ${machine.state}, so it may be serving: it was left alone`,
     },
     signal,
   );

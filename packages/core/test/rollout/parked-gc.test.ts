@@ -85,6 +85,24 @@ describe("parked sets over time", () => {
     expect(parkedSets(await world.client.listMachines(APP), Date.now())).toEqual([]);
   });
 
+  it("never destroys a machine labelled parked that runs: it may be serving", async () => {
+    await bluegreenDeploy("3.2.0");
+    const parked = live()
+      .filter((m) => m.config?.metadata?.[PARKED_UNTIL_KEY])
+      .map((m) => m.id);
+    const woken = parked[0]!;
+    await world.client.startMachine(APP, woken, {});
+    await world.client.waitForState(APP, woken, { state: "started", timeoutSeconds: 5 });
+
+    const result = await collectParked(world.client, APP, { now: Date.now(), all: true });
+
+    expect(result.failed).toEqual([
+      { id: woken, reason: "it is started, so it may be serving: it was left alone" },
+    ]);
+    expect(result.destroyed.sort()).toEqual(parked.filter((id) => id !== woken).sort());
+    expect(world.emulator.machine(APP, woken).state).toBe("started");
+  });
+
   it("keeps only the newest parked set after a second bluegreen deploy", async () => {
     await bluegreenDeploy("3.2.0");
     await bluegreenDeploy("3.3.0");
