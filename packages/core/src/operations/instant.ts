@@ -1,9 +1,10 @@
 /**
  * Instant rollback: the target version is parked (a bluegreen cut-over kept it), so going back is one
  * machine start, not a redeploy. Lease current and parked machines, un-park the parked set (its exact
- * config back, services included) while still cordoned, wait until healthy, uncordon it, then retire the
- * current machines, which become the parked previous version (so the undo is instant too). Until the
- * cut-over the current machines serve; a failure puts the parked set back to sleep, parked.
+ * config back, services included) while still cordoned, wait until healthy, take its park labels off,
+ * uncordon it, then retire the current machines, which become the parked previous version (so the undo is
+ * instant too). Until the cut-over the current machines serve; a failure puts the parked set back to
+ * sleep, parked.
  */
 import { inputError } from "../errors.js";
 import { parkMachine, waitSuspended } from "../rollout/bluegreen.js";
@@ -27,6 +28,8 @@ import { ReleaseRecord } from "../rollout/release-record.js";
 import { leaseRefreshMs, type RolloutTiming, resolveTiming } from "../rollout/timing.js";
 import {
   DEFAULT_KEEP_PARKED_SETS,
+  isParked,
+  metadataUndo,
   type ParkedSet,
   parkedMachine,
   parkedSets,
@@ -178,11 +181,15 @@ export async function instantRollback(
           (error: unknown) => `A lease on a current machine was refused: ${describe(error)}`,
         );
   const woke = await wakeParked(steps, parked, release);
-  const failure = woke ?? (await currentLeased);
+  let failure = woke ?? (await currentLeased);
   await currentLeased;
   await marked;
+  // The park labels come off before the uncordon, so a machine that takes traffic never carries them: gc
+  // and the trim of older sets destroy by them, and status and rollouts leave labelled machines out.
+  if (failure === null && !options.signal?.aborted)
+    failure = await unparkLabels(steps, parked, release);
   if (failure !== null || options.signal?.aborted) {
-    const reparked = await reparkAll(steps, parked);
+    const reparked = await reparkAll(steps, parked, release);
     const reason =
       failure === null
         ? "Interrupted before the cut-over: the current version still serves and the parked set is parked."
@@ -214,13 +221,7 @@ export async function instantRollback(
       ),
     );
     options.onCutOver?.();
-    const relabel = parked.filter((m) => parkedMachine(m)?.suspendMode);
-    const after = await Promise.allSettled([
-      settleOrThrow(relabel, (m) => unparkLabels(steps, m, release)),
-      settleOrThrow(plan.machines, (m) => parkMachine(steps, m, keepPreviousMs, release.id)),
-    ]);
-    const failed = after.find((r) => r.status === "rejected");
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    await settleOrThrow(plan.machines, (m) => parkMachine(steps, m, keepPreviousMs, release.id));
   } catch (error) {
     reason = `The cut-over failed: ${describe(error)}; the restored version serves, some current machines may still serve too.`;
   }
@@ -296,7 +297,7 @@ async function wakeParked(
 /**
  * Wake one parked machine. A machine parked suspended kept its config: a start resumes it from its snapshot
  * (a cold boot when Fly dropped the snapshot: the same config either way), still cordoned and labelled
- * parked; the cut-over uncordons it and its labels come off after (unparkLabels). One parked stopped gets its
+ * parked; its labels come off once the set is healthy (unparkLabels), then the cut-over uncordons it. One parked stopped gets its
  * exact config back in an update, which starts it (skip_launch for a cold one). Returns the machine to judge
  * healthy, or null for a cold one, settled cold on its restored version.
  */
@@ -342,25 +343,40 @@ async function wakeOne(
 }
 
 /**
- * After the cut-over, a machine restored from a suspended park loses its park labels and gets the release's
- * keys, in one metadata write that keeps its version. It serves already: the labels never route traffic.
+ * Before the cut-over, every machine restored from a suspended park loses its park labels and gets the
+ * release's keys, in one metadata write each that keeps its version (its snapshot stays its own). One
+ * parked stopped lost them in its update already. Returns why it failed, or null.
  */
 async function unparkLabels(
   steps: MachineSteps,
-  machine: FlyMachine,
+  parked: readonly FlyMachine[],
   release: { id: string; version: number },
-): Promise<void> {
+): Promise<string | null> {
   const { client, plan, leases, signal } = steps;
-  const releaseKeys = {
+  const results = await settleLimit(
+    parked.filter((m) => parkedMachine(m)?.suspendMode),
+    LEASE_CONCURRENCY,
+    async (machine) => {
+      try {
+        await client.patchMachineMetadata(plan.app, machine.id, unparkChanges(machine, release), {
+          nonce: leases.nonce(machine.id),
+          signal,
+        });
+      } catch (error) {
+        throw new Error(`Un-parking ${machine.id}'s labels failed: ${describe(error)}`);
+      }
+    },
+  );
+  const failed = results.find((r) => r.status === "rejected");
+  return failed ? describe((failed as PromiseRejectedResult).reason) : null;
+}
+
+/** What un-parking writes on a machine parked suspended: its labels off, the release's keys on. */
+function unparkChanges(machine: FlyMachine, release: { id: string; version: number }) {
+  return suspendUnparkMetadata(machine.config.metadata ?? {}, {
     fly_release_id: release.id,
     fly_release_version: String(release.version),
-  };
-  await client.patchMachineMetadata(
-    plan.app,
-    machine.id,
-    suspendUnparkMetadata(machine.config.metadata ?? {}, releaseKeys),
-    { nonce: leases.nonce(machine.id), signal },
-  );
+  });
 }
 
 /**
@@ -369,10 +385,24 @@ async function unparkLabels(
  * refuses, parked stopped without services: never left stopped with its services, where autostart could
  * wake it.
  */
-async function reparkAll(steps: MachineSteps, parked: readonly FlyMachine[]): Promise<boolean> {
+async function reparkAll(
+  steps: MachineSteps,
+  parked: readonly FlyMachine[],
+  release: { id: string; version: number },
+): Promise<boolean> {
   const { client, plan, leases, signal } = steps;
   const results = await settleLimit(parked, LEASE_CONCURRENCY, async (machine) => {
     const now = await client.getMachine(plan.app, machine.id, { signal });
+    // Its labels back first (one parked stopped gets them back with its config below), so a machine asleep
+    // again is labelled parked again.
+    if (parkedMachine(machine)?.suspendMode && !isParked(now)) {
+      await client.patchMachineMetadata(
+        plan.app,
+        machine.id,
+        metadataUndo(machine.config.metadata ?? {}, unparkChanges(machine, release)),
+        { nonce: leases.nonce(machine.id), signal },
+      );
+    }
     // Parked suspended and never woken: still exactly as parked, snapshot included.
     if (now.state === "suspended" && now.instanceId === machine.instanceId) return;
     if (parkedMachine(machine)?.suspendMode && now.state === "started") {

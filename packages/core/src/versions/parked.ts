@@ -243,6 +243,14 @@ export function suspendUnparkMetadata(
   return { ...changes, ...extra };
 }
 
+/** The metadata write that takes `changes` back on a machine whose metadata was `before` them. */
+export function metadataUndo(
+  before: Readonly<Record<string, string>>,
+  changes: Readonly<Record<string, string | null>>,
+): Record<string, string | null> {
+  return Object.fromEntries(Object.keys(changes).map((key) => [key, before[key] ?? null]));
+}
+
 /**
  * A machine parked suspended that could not be put back to sleep suspended (after a failed instant
  * rollback woke it, and Fly refused the suspend): parked stopped instead, as any stopped park is, with its

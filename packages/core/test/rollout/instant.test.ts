@@ -146,6 +146,66 @@ describe("instant rollback to a parked version", () => {
     expect(log.filter((e) => e.operation === "machines.list").length).toBeGreaterThan(0);
   });
 
+  it("takes a machine's park labels off before it is uncordoned: nothing serving is labelled parked", async () => {
+    const suspendMode = parked()
+      .filter((m) => m.config?.metadata?.semfly_parked_mode === "suspend")
+      .map((m) => m.id);
+    expect(suspendMode.length).toBeGreaterThan(0);
+    world.emulator.clearRequestLog();
+
+    expect((await instant(parkedDigest())).status).toBe("complete");
+
+    const log = world.emulator.requestLog;
+    for (const id of suspendMode) {
+      const mine = log.filter((e) => e.path.includes(`/machines/${id}`)).map((e) => e.operation);
+      const patched = mine.indexOf("machines.metadata.patch");
+      expect(patched, mine.join(", ")).toBeGreaterThanOrEqual(0);
+      expect(patched, mine.join(", ")).toBeLessThan(mine.indexOf("machines.uncordon"));
+    }
+  });
+
+  it("puts the labels back and uncordons nothing when taking them off fails", async () => {
+    const servingBefore = serving().map((m) => ({
+      id: m.id,
+      state: m.state,
+      cordoned: m.cordoned,
+    }));
+    const parkedBefore = parked().map((m) => ({ id: m.id, config: m.config, state: m.state }));
+    const suspendMode = parkedBefore.filter(
+      (m) => m.config?.metadata?.semfly_parked_mode === "suspend",
+    );
+    expect(suspendMode.length).toBeGreaterThan(0);
+    // Every attempt of every label write (the client tries 5 times) takes effect and answers 500; the
+    // writes that put the labels back afterwards go through.
+    world.emulator.setFaults({
+      rules: [
+        {
+          operation: "machines.metadata.patch",
+          times: 5 * suspendMode.length,
+          action: { type: "status", status: 500, afterHandling: true },
+        },
+      ],
+    });
+    world.emulator.clearRequestLog();
+
+    const result = await instant(parkedDigest());
+
+    expect(result.status).toBe("failed");
+    expect(result.reason).toMatch(
+      /labels failed.*the current version still serves and the parked set is parked again/,
+    );
+    expect(world.emulator.requestLog.map((e) => e.operation)).not.toContain("machines.uncordon");
+    expect(serving().map((m) => ({ id: m.id, state: m.state, cordoned: m.cordoned }))).toEqual(
+      servingBefore,
+    );
+    const after = parked();
+    expect(after.map((m) => ({ id: m.id, config: m.config }))).toEqual(
+      parkedBefore.map((m) => ({ id: m.id, config: m.config })),
+    );
+    expect(after.every((m) => m.cordoned && ["stopped", "suspended"].includes(m.state))).toBe(true);
+    expect((await loadVersionHistory(world.client, APP)).live?.version).toBe("3.2.0");
+  });
+
   it("undoes itself instantly: the version it replaced was parked in exchange", async () => {
     const first = serving()
       .map((m) => m.id)
