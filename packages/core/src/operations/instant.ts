@@ -7,7 +7,8 @@
  * sleep, parked.
  */
 import { inputError } from "../errors.js";
-import { parkMachine, waitSuspended } from "../rollout/bluegreen.js";
+import { backToSleep } from "../rollout/back-to-sleep.js";
+import { parkMachine } from "../rollout/bluegreen.js";
 import { DEFAULT_KEEP_PREVIOUS_MS, validateKeepSets } from "../rollout/bluegreen-rules.js";
 import { settleLimit } from "../rollout/concurrency.js";
 import { trimParkedSets } from "../rollout/destroy-parked.js";
@@ -28,12 +29,9 @@ import { ReleaseRecord } from "../rollout/release-record.js";
 import { leaseRefreshMs, type RolloutTiming, resolveTiming } from "../rollout/timing.js";
 import {
   DEFAULT_KEEP_PARKED_SETS,
-  isParked,
-  metadataUndo,
   type ParkedSet,
   parkedMachine,
   parkedSets,
-  stoppedParkConfig,
   suspendUnparkMetadata,
   unparkedConfig,
 } from "../versions/parked.js";
@@ -380,73 +378,16 @@ function unparkChanges(machine: FlyMachine, release: { id: string; version: numb
 }
 
 /**
- * Before the cut-over: every parked machine asleep again, as parked. One parked stopped goes back to its
- * exact parked config (no services); one parked suspended is suspended again with its config, or, when Fly
- * refuses, parked stopped without services: never left stopped with its services, where autostart could
- * wake it.
+ * Before the cut-over: every parked machine asleep again, as parked, its labels back (backToSleep).
  */
 async function reparkAll(
   steps: MachineSteps,
   parked: readonly FlyMachine[],
   release: { id: string; version: number },
 ): Promise<boolean> {
-  const { client, plan, leases, signal } = steps;
-  const results = await settleLimit(parked, LEASE_CONCURRENCY, async (machine) => {
-    const now = await client.getMachine(plan.app, machine.id, { signal });
-    // Its labels back first (one parked stopped gets them back with its config below), so a machine asleep
-    // again is labelled parked again.
-    if (parkedMachine(machine)?.suspendMode && !isParked(now)) {
-      await client.patchMachineMetadata(
-        plan.app,
-        machine.id,
-        metadataUndo(machine.config.metadata ?? {}, unparkChanges(machine, release)),
-        { nonce: leases.nonce(machine.id), signal },
-      );
-    }
-    // Parked suspended and never woken: still exactly as parked, snapshot included.
-    if (now.state === "suspended" && now.instanceId === machine.instanceId) return;
-    if (parkedMachine(machine)?.suspendMode && now.state === "started") {
-      try {
-        await client.suspendMachine(
-          plan.app,
-          machine.id,
-          { nonce: leases.nonce(machine.id) },
-          { signal },
-        );
-        await waitSuspended(steps, now);
-        const after = await client.getMachine(plan.app, machine.id, { signal });
-        if (after.state === "suspended") return;
-      } catch (error) {
-        if (signal.aborted) throw error;
-        steps.emit({
-          type: "warning",
-          message: `Parked machine ${machine.id} could not be suspended again (${describe(error)}); it is parked stopped.`,
-        });
-      }
-    }
-    const current = await client.getMachine(plan.app, machine.id, { signal });
-    if (!["stopped", "suspended", "created", "failed"].includes(current.state)) {
-      await client.stopMachine(
-        plan.app,
-        machine.id,
-        { nonce: leases.nonce(machine.id) },
-        { signal },
-      );
-      const deadline = Date.now() + steps.waiter.waitTimeoutMs;
-      await waitForVersion(steps.waiter, machine.id, current.instanceId, "cold", deadline, signal);
-    }
-    await client.updateMachine(
-      plan.app,
-      machine.id,
-      {
-        config: stoppedParkConfig(machine.config),
-        nonce: leases.nonce(machine.id),
-        region: machine.region,
-        skipLaunch: true,
-      },
-      { signal, retry: { repeatable: true } },
-    );
-  });
+  const results = await settleLimit(parked, LEASE_CONCURRENCY, (machine) =>
+    backToSleep(steps, machine, unparkChanges(machine, release)),
+  );
   return results.every((r) => r.status === "fulfilled");
 }
 
