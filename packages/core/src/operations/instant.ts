@@ -11,6 +11,12 @@ import { backToSleep } from "../rollout/back-to-sleep.js";
 import { parkMachine } from "../rollout/bluegreen.js";
 import { DEFAULT_KEEP_PREVIOUS_MS, validateKeepSets } from "../rollout/bluegreen-rules.js";
 import { settleLimit } from "../rollout/concurrency.js";
+import {
+  deadInstantNote,
+  isDeadInstant,
+  repairDeadInstant,
+  warnDeadInstant,
+} from "../rollout/dead-instant.js";
 import { trimParkedSets } from "../rollout/destroy-parked.js";
 import type { RolloutEvent, RolloutEventListener } from "../rollout/events.js";
 import { DEFAULT_WAIT_TIMEOUT_MS } from "../rollout/execute.js";
@@ -25,7 +31,7 @@ import {
 import type { MachineSteps } from "../rollout/machine-steps.js";
 import { configForRelease, type RolloutPlan } from "../rollout/plan.js";
 import type { RolloutClient } from "../rollout/port.js";
-import { ReleaseRecord } from "../rollout/release-record.js";
+import { finishOrphans, ReleaseRecord, stillInProgress } from "../rollout/release-record.js";
 import { leaseRefreshMs, type RolloutTiming, resolveTiming } from "../rollout/timing.js";
 import {
   DEFAULT_KEEP_PARKED_SETS,
@@ -162,6 +168,7 @@ export async function instantRollback(
       lock,
       parked.map((m) => m.id),
     );
+    await finishDeadInstants(steps);
     await record.create(plan.definition, emit);
   } catch (error) {
     await leases.releaseAll();
@@ -169,19 +176,21 @@ export async function instantRollback(
   }
   const release = record.release!;
 
-  // `running` is written while the parked set wakes: the wake needs the release's id, not its status.
-  const marked = record.setStatus("running", [], null, emit);
+  // Both sets are named in the record before any machine changes: a run killed from here on is repaired
+  // by the next one from them (dead-instant.ts). The current machines' leases are taken meanwhile.
+  record.notes.restoring = parked.map((m) => m.id);
+  record.notes.replacing = plan.machines.map((m) => m.id);
   const currentLeased =
     current.length === 0
       ? Promise.resolve(null)
-      : leases.takeAll(current[0]!, current).then(
+      : leases.takeMore(current).then(
           () => null,
           (error: unknown) => `A lease on a current machine was refused: ${describe(error)}`,
         );
+  await record.setStatus("running", [], null, emit);
   const woke = await wakeParked(steps, parked, release);
   let failure = woke ?? (await currentLeased);
   await currentLeased;
-  await marked;
   // The park labels come off before the uncordon, so a machine that takes traffic never carries them: gc
   // and the trim of older sets destroy by them, and status and rollouts leave labelled machines out.
   if (failure === null && !options.signal?.aborted)
@@ -240,6 +249,30 @@ export async function instantRollback(
     restored,
     plan.machines.map((m) => m.id),
     trimmed,
+  );
+}
+
+/**
+ * Killed instant rollbacks whose records are still open, repaired and finished under the app lock before
+ * this one records anything (another kind of dead run is left to the next rollout, which judges it).
+ */
+async function finishDeadInstants(steps: MachineSteps): Promise<void> {
+  const { client, plan, signal, emit } = steps;
+  if (plan.orphans.length === 0) return;
+  const open = await stillInProgress(client, plan, signal);
+  const dead = plan.orphans.filter((o) => open.has(o.id) && isDeadInstant(o));
+  const notes = new Map<string, { error: string; putBack: string[] }>();
+  for (const orphan of dead) {
+    const repair = await repairDeadInstant(steps, orphan);
+    warnDeadInstant(steps, repair);
+    notes.set(orphan.id, deadInstantNote(repair));
+  }
+  await finishOrphans(
+    client,
+    { app: plan.app, orphans: dead.map((o) => ({ ...o, status: "interrupted", machines: [] })) },
+    signal,
+    emit,
+    notes,
   );
 }
 

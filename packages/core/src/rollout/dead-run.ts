@@ -10,6 +10,12 @@
 import { SemflyError } from "../errors.js";
 import type { FlyMachine, MachineConfig } from "../versions/types.js";
 import { settleLimit } from "./concurrency.js";
+import {
+  deadInstantNote,
+  isDeadInstant,
+  repairDeadInstant,
+  warnDeadInstant,
+} from "./dead-instant.js";
 import { COLD_STATES, waitForVersion, waitHealthy } from "./health.js";
 import { LEASE_CONCURRENCY } from "./leases.js";
 import { type MachineSteps, revertMachine } from "./machine-steps.js";
@@ -66,6 +72,13 @@ export async function recoverDeadRuns(
     interrupted: false,
   };
   for (const orphan of plan.orphans.filter((o) => open.has(o.id))) {
+    if (isDeadInstant(orphan)) {
+      const repair = await repairDeadInstant(steps, orphan);
+      warnDeadInstant(steps, repair);
+      recovery.orphans.push({ ...orphan, status: "interrupted", machines: [] });
+      recovery.notes.set(orphan.id, deadInstantNote(repair));
+      continue;
+    }
     // Bluegreen moves no machine in place: its green machines have no config to go back to.
     if (orphan.machines.length === 0 || orphan.metadata?.strategy === "bluegreen") {
       recovery.orphans.push(orphan);

@@ -1,0 +1,218 @@
+// @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
+import { Agent } from "undici";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  createFlyClient,
+  executeRollout,
+  instantRollback,
+  PARKED_UNTIL_KEY,
+  prepareDeploy,
+  prepareRollback,
+  type RolloutEvent,
+} from "../../src/index.js";
+import {
+  APP,
+  demoWorld,
+  FAST_CLIENT_LIMITS,
+  FAST_TIMING,
+  latestRelease,
+  managedMachines,
+  type World,
+} from "./world.js";
+
+/**
+ * An instant rollback killed on its way (SIGKILL: nothing runs on the way out). The kill is a client whose
+ * connections are all destroyed at the chosen point: nothing it would still send reaches Fly, and what it
+ * had sent (held up by a delay fault) still takes effect, as on Fly. The next run, under the app lock,
+ * makes the app whole from what the machines and the dead run's record show (dead-instant.ts).
+ */
+let world: World;
+const LEASE_TTL_SECONDS = 30;
+
+beforeEach(async () => {
+  world = await demoWorld();
+  // 3.2.0 by bluegreen: 3.1.12 is parked.
+  world.emulator.addImage(APP, { ref: "registry.fly.io/acme-web:3.2.0" });
+  const { plan } = await prepareDeploy(world.client, APP, {
+    version: "3.2.0",
+    imageRef: "registry.fly.io/acme-web:3.2.0",
+    strategy: "bluegreen",
+  });
+  expect((await executeRollout(world.client, plan, { timing: FAST_TIMING })).status).toBe(
+    "complete",
+  );
+});
+afterEach(async () => {
+  await world.close();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const parked = () =>
+  world.emulator
+    .machines(APP)
+    .filter((m) => m.state !== "destroyed" && m.config?.metadata?.[PARKED_UNTIL_KEY]);
+const unlabelled = () => managedMachines(world.emulator).filter((m) => !parked().includes(m));
+const parkedDigest = () => parked()[0]!.config!.metadata!.semfly_parked_digest!;
+
+/**
+ * Start an instant rollback to the parked 3.1.12 and kill it: once the parked set is healthy, with its
+ * label writes on their way ("labels"), once every parked machine is started with the starts on their way
+ * ("wake"), or once the parked set is uncordoned, with the cordons of the current set on their way
+ * ("cordon").
+ */
+async function killedInstant(at: "wake" | "labels" | "cordon") {
+  const operation = {
+    wake: "machines.start",
+    labels: "machines.metadata.patch",
+    cordon: "machines.cordon",
+  }[at];
+  world.emulator.setFaults({ rules: [{ operation, action: { type: "delay", ms: 400 } }] });
+  const restoring = parked().map((m) => m.id);
+  const serving = unlabelled().map((m) => m.id);
+  const target = parkedDigest();
+  const agent = new Agent();
+  const doomed = createFlyClient({
+    token: world.emulator.token,
+    apiBaseUrl: world.emulator.url,
+    flapsBaseUrl: world.emulator.url,
+    uiexBaseUrl: world.emulator.url,
+    dispatcher: agent,
+    retry: { minDelayMs: 5, maxDelayMs: 50 },
+    rateLimit: FAST_CLIENT_LIMITS,
+  });
+  const { plan } = await prepareRollback(world.client, APP, {
+    target: { spec: parkedDigest() },
+    strategy: "bluegreen",
+  });
+  let kill: (() => void) | null = () => {
+    kill = null;
+    setTimeout(() => void agent.destroy(), 100);
+  };
+  const onEvent = (event: RolloutEvent) => {
+    if (at === "labels" && event.type === "checks-passing") kill?.();
+    if (at === "wake" && event.type === "release-status" && event.status === "running") kill?.();
+  };
+  const run = instantRollback(doomed, plan, await world.client.listMachines(APP), {
+    timing: FAST_TIMING,
+    waitTimeoutMs: 3_000,
+    onEvent,
+  }).catch((error: unknown) => ({ status: "threw", reason: String(error) }));
+  if (at === "cordon") {
+    const uncordoned = () => restoring.every((id) => !world.emulator.machine(APP, id).cordoned);
+    while (!uncordoned()) await sleep(5);
+    kill?.();
+  }
+  const ended = await run;
+  // What it had sent lands; then its leases lapse by their TTL.
+  world.emulator.setFaults({});
+  await sleep(500);
+  await world.emulator.idle();
+  world.emulator.advanceClock((LEASE_TTL_SECONDS + 1) * 1000);
+  const dead = latestRelease(world.emulator);
+  expect(dead.status, `the run ended ${ended.status}: ${ended.reason}`).toBe("running");
+  return { dead, restoring, serving, target };
+}
+
+/** What must hold once the app is whole: nothing labelled parked runs, nothing unlabelled is cordoned. */
+function expectWhole() {
+  for (const m of parked()) expect(["stopped", "suspended"], m.id).toContain(m.state);
+  for (const m of unlabelled()) expect(m.cordoned, m.id).toBe(false);
+  expect(world.emulator.leases(APP)).toEqual([]);
+}
+
+async function rollingRollbackTo3112() {
+  const { plan } = await prepareRollback(world.client, APP, {
+    target: { spec: "3.1.12" },
+    strategy: "rolling",
+  });
+  expect(plan.orphans.map((o) => o.id)).toHaveLength(1);
+  return executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 3_000 });
+}
+
+describe.sequential("the run after a killed instant rollback", () => {
+  it("killed with its label writes on their way: the un-parked machines go in service, the rollback finishes", async () => {
+    const { dead, restoring, target } = await killedInstant("labels");
+    // The parked set runs without its labels, cordoned: out of service, and not parked any more.
+    expect(restoring.every((id) => world.emulator.machine(APP, id).cordoned)).toBe(true);
+    expect(parked().filter((m) => restoring.includes(m.id))).toEqual([]);
+
+    const result = await rollingRollbackTo3112();
+
+    expect(result.status).toBe("complete");
+    expectWhole();
+    for (const m of unlabelled()) expect(m.image_ref?.digest, m.id).toBe(target);
+    const record = world.emulator.releases(APP).find((r) => r.id === dead.id)!;
+    expect(record.status).toBe("interrupted");
+    expect(record.metadata).toMatchObject({
+      semfly: {
+        mode: "instant",
+        error: expect.stringMatching(/killed during an instant rollback/),
+      },
+    });
+    expect(result.warnings.some((w) => /killed instant rollback/.test(w))).toBe(true);
+  });
+
+  it("killed mid cut-over, the current set being cordoned: every machine that ran unparked serves again", async () => {
+    const { serving } = await killedInstant("cordon");
+    expect(serving.some((id) => world.emulator.machine(APP, id).cordoned)).toBe(true);
+
+    const result = await rollingRollbackTo3112();
+
+    expect(result.status).toBe("complete");
+    expectWhole();
+  });
+
+  it("killed while waking the parked set: the re-run puts the woken machines back to sleep and rolls back instantly", async () => {
+    const { dead } = await killedInstant("wake");
+    const awake = parked().filter((m) => m.state === "started");
+    expect(awake.length).toBeGreaterThan(0);
+
+    const { plan } = await prepareRollback(world.client, APP, {
+      target: { spec: parkedDigest() },
+      strategy: "bluegreen",
+    });
+    const events: RolloutEvent[] = [];
+    const result = await instantRollback(world.client, plan, await world.client.listMachines(APP), {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 3_000,
+      onEvent: (e) => events.push(e),
+    });
+
+    expect(result.status, result.reason ?? "").toBe("complete");
+    expectWhole();
+    expect(world.emulator.releases(APP).find((r) => r.id === dead.id)!.status).toBe("interrupted");
+    // The woken ones were suspended again before this run woke the set.
+    const log = world.emulator.requestLog.map((e) => `${e.operation} ${e.path}`);
+    for (const m of awake) {
+      expect(log.some((line) => line.startsWith("machines.suspend") && line.includes(m.id))).toBe(
+        true,
+      );
+    }
+  });
+
+  it("killed with its label writes on their way, the target unhealthy since: the un-parked set stays out of service", async () => {
+    const { restoring } = await killedInstant("labels");
+    const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
+    world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
+
+    const { plan } = await prepareDeploy(world.client, APP, {
+      version: "3.2.0",
+      imageRef: "registry.fly.io/acme-web:3.2.0",
+    });
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 2_000,
+    });
+
+    expect(result.warnings.some((w) => /un-parked by the killed run, is not healthy/.test(w))).toBe(
+      true,
+    );
+    // Out of service beside the previous version, which serves.
+    const started = restoring.filter((id) => world.emulator.machine(APP, id).state === "started");
+    for (const id of started) expect(world.emulator.machine(APP, id).cordoned, id).toBe(true);
+    expect(
+      unlabelled().some((m) => !restoring.includes(m.id) && !m.cordoned && m.state === "started"),
+    ).toBe(true);
+    expect(world.emulator.leases(APP)).toEqual([]);
+  });
+});
