@@ -11,7 +11,7 @@ import { withInterrupts } from "./interrupts.js";
 import { confirm } from "./prompt.js";
 import { shortDigest, toJson, versionLabel } from "./render/format.js";
 import { preflightJson, preflightText } from "./render/preflight.js";
-import { skippedVersionLines } from "./render/rollout.js";
+import { plainProgress, skippedVersionLines } from "./render/rollout.js";
 import { terminalOf } from "./render/terminal.js";
 import type { RolloutChoices, RolloutFlagValues } from "./rollout-flags.js";
 import type { AfterComplete } from "./rollout-runner.js";
@@ -108,6 +108,17 @@ export async function runInstant(session: InstantSession): Promise<void> {
       return;
     }
   }
+  // Per-machine lines in logs, pipes and with --json (on stderr), as a rollout prints them; a terminal gets
+  // the result only, the wake taking about one machine start.
+  const lineOf = plainProgress(plan);
+  const write = flags.json ? session.err : session.out;
+  const onEvent =
+    terminalOf(flags.json ? process.stderr : process.stdout).isTTY && !flags.json
+      ? undefined
+      : (event: Parameters<ReturnType<typeof plainProgress>>[0]) => {
+          const line = lineOf(event);
+          if (line) write(line);
+        };
   const result: InstantResult = await withInterrupts(
     { leaseTtlSeconds: session.choices.leaseTtlSeconds, err: session.err },
     (interrupted) =>
@@ -118,6 +129,7 @@ export async function runInstant(session: InstantSession): Promise<void> {
         timing: session.choices.timing,
         keepPreviousMs: session.choices.keepPreviousMs,
         keepParkedSets: session.choices.keepParkedSets,
+        onEvent,
       }),
   );
   const after =
