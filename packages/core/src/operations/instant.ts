@@ -158,28 +158,44 @@ export async function instantRollback(
   });
 
   // The app's lock first (a second semfly run stops there, before anything is written), then the parked
-  // set, which the wake needs; the current machines are only needed at the cut-over, so their leases are
-  // taken while the parked set boots. A conflict on one of them still comes before the cut-over: the
-  // parked set goes back to sleep and the release is marked failed.
+  // set, which the wake needs, while the release is recorded and marked `running` with both sets named: a
+  // run killed once a machine changed is made whole by the next one from them (dead-instant.ts). The
+  // current machines are only needed at the cut-over, so their leases are taken while the parked set
+  // boots; a conflict on one of them still comes before the cut-over: the parked set goes back to sleep and
+  // the release is marked failed.
   const lock = appLockId(plan) ?? parked[0]!.id;
   const current = plan.machines.map((m) => m.id).filter((id) => id !== lock);
+  const parkedIds = parked.map((m) => m.id);
+  record.notes.restoring = parkedIds;
+  record.notes.replacing = plan.machines.map((m) => m.id);
+  const recordRunning = async () => {
+    await record.create(plan.definition!, emit);
+    await record.setStatus("running", [], null, emit);
+  };
   try {
-    await leases.takeAll(
-      lock,
-      parked.map((m) => m.id),
-    );
-    await finishDeadInstants(steps);
-    await record.create(plan.definition, emit);
+    await leases.takeAll(lock, []);
+    if (plan.orphans.length > 0) {
+      // A killed run's machines are made whole first, under the lock, leased as that needs.
+      await leases.takeMore(parkedIds);
+      await finishDeadInstants(steps);
+      await recordRunning();
+    } else {
+      const [leased, recorded] = await Promise.allSettled([
+        leases.takeMore(parkedIds),
+        recordRunning(),
+      ]);
+      if (leased.status === "rejected") {
+        const reason = `A lease on a parked machine was refused: ${describe(leased.reason)}; nothing was changed.`;
+        await record.setStatus("failed", [], reason, emit);
+        throw leased.reason;
+      }
+      if (recorded.status === "rejected") throw recorded.reason;
+    }
   } catch (error) {
     await leases.releaseAll();
     throw error;
   }
   const release = record.release!;
-
-  // Both sets are named in the record before any machine changes: a run killed from here on is repaired
-  // by the next one from them (dead-instant.ts). The current machines' leases are taken meanwhile.
-  record.notes.restoring = parked.map((m) => m.id);
-  record.notes.replacing = plan.machines.map((m) => m.id);
   const currentLeased =
     current.length === 0
       ? Promise.resolve(null)
@@ -187,7 +203,6 @@ export async function instantRollback(
           () => null,
           (error: unknown) => `A lease on a current machine was refused: ${describe(error)}`,
         );
-  await record.setStatus("running", [], null, emit);
   const woke = await wakeParked(steps, parked, release);
   let failure = woke ?? (await currentLeased);
   await currentLeased;

@@ -12,11 +12,11 @@ import {
 } from "../../src/index.js";
 import {
   APP,
-  demoWorld,
   FAST_CLIENT_LIMITS,
   FAST_TIMING,
   latestRelease,
   managedMachines,
+  parkedWorld,
   type World,
 } from "./world.js";
 
@@ -30,17 +30,8 @@ let world: World;
 const LEASE_TTL_SECONDS = 30;
 
 beforeEach(async () => {
-  world = await demoWorld();
   // 3.2.0 by bluegreen: 3.1.12 is parked.
-  world.emulator.addImage(APP, { ref: "registry.fly.io/acme-web:3.2.0" });
-  const { plan } = await prepareDeploy(world.client, APP, {
-    version: "3.2.0",
-    imageRef: "registry.fly.io/acme-web:3.2.0",
-    strategy: "bluegreen",
-  });
-  expect((await executeRollout(world.client, plan, { timing: FAST_TIMING })).status).toBe(
-    "complete",
-  );
+  world = await parkedWorld();
 });
 afterEach(async () => {
   await world.close();

@@ -1,21 +1,19 @@
 // @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-  executeRollout,
   instantRollback,
   loadVersionHistory,
   PARKED_UNTIL_KEY,
   parkedSets,
-  prepareDeploy,
   prepareRollback,
   type SemflyError,
 } from "../../src/index.js";
 import {
   APP,
-  demoWorld,
   FAST_TIMING,
   latestRelease,
   managedMachines,
+  parkedWorld,
   type World,
 } from "./world.js";
 
@@ -29,16 +27,8 @@ async function until(done: () => boolean, timeoutMs: number): Promise<void> {
   }
 }
 beforeEach(async () => {
-  world = await demoWorld();
   // 3.2.0 by bluegreen: 3.1.12 is parked.
-  world.emulator.addImage(APP, { ref: "registry.fly.io/acme-web:3.2.0" });
-  const { plan } = await prepareDeploy(world.client, APP, {
-    version: "3.2.0",
-    imageRef: "registry.fly.io/acme-web:3.2.0",
-    strategy: "bluegreen",
-  });
-  const deployed = await executeRollout(world.client, plan, { timing: FAST_TIMING });
-  expect(deployed.status).toBe("complete");
+  world = await parkedWorld();
 });
 afterEach(async () => {
   expect(world.emulator.leases(APP)).toEqual([]);

@@ -2,7 +2,9 @@ import { type Emulator, startEmulator } from "@semfly/fly-emulator";
 import {
   createFlyClient,
   createRegistryClient,
+  executeRollout,
   type FlyClient,
+  prepareDeploy,
   type RegistryClient,
   type RolloutTiming,
 } from "../../src/index.js";
@@ -92,4 +94,20 @@ export function managedMachines(emulator: Emulator) {
         m.state !== "destroying" &&
         !String(m.config?.metadata?.fly_process_group ?? "").startsWith("fly_app_"),
     );
+}
+
+/** The demo app after a bluegreen deploy of 3.2.0: 3.1.12, the version it replaced, is parked. */
+export async function parkedWorld(): Promise<World> {
+  const world = await demoWorld();
+  world.emulator.addImage(APP, { ref: "registry.fly.io/acme-web:3.2.0" });
+  const { plan } = await prepareDeploy(world.client, APP, {
+    version: "3.2.0",
+    imageRef: "registry.fly.io/acme-web:3.2.0",
+    strategy: "bluegreen",
+  });
+  const deployed = await executeRollout(world.client, plan, { timing: FAST_TIMING });
+  if (deployed.status !== "complete") {
+    throw new Error(`the set-up's bluegreen deploy ended ${deployed.status}: ${deployed.reason}`);
+  }
+  return world;
 }
