@@ -17,11 +17,11 @@ afterEach(async () => {
 });
 
 describe("semfly rollback on real-Fly machines", () => {
-  it("refuses with exit 2, naming the machine, when one is on an unreachable host", async () => {
+  it("refuses with exit 1 (Fly's state, not bad input), naming the machine, when one is on an unreachable host", async () => {
     emulator.setHostStatus(APP, UNREACHABLE, "unreachable");
     emulator.clearRequestLog();
     const { stdout, stderr, exitCode } = await semfly(["rollback", "3.1.11", "--yes"], emulator);
-    expect(exitCode).toBe(2);
+    expect(exitCode).toBe(1);
     expect(stdout).toBe("");
     expect(stderr).toBe(
       `Error: Machine ${UNREACHABLE} of acme-web is on an unreachable host; nothing was changed.\n  Try again once Fly reaches the host, or pass --skip-unreachable to leave them on their version.\n`,

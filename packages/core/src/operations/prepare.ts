@@ -201,14 +201,18 @@ function refuseWithoutMachines(history: VersionHistory): void {
   );
 }
 
-/** Refuse before anything changes when machines sit on unreachable hosts, unless told to skip them. */
+/**
+ * Refuse before anything changes when machines sit on unreachable hosts, unless told to skip them. Fly's
+ * state, not the user's input: exit 1, as for any other answer from Fly that stops a run.
+ */
 function refuseUnreachable(plan: RolloutPlan, skip: boolean | undefined): void {
   if (plan.unreachable.length === 0 || skip) return;
-  throw inputError(
-    "UNREACHABLE_MACHINES",
-    `${plan.unreachable.length === 1 ? "Machine" : "Machines"} ${plan.unreachable.map((m) => m.id).join(", ")} of ${plan.app} ${plan.unreachable.length === 1 ? "is" : "are"} on an unreachable host; nothing was changed.`,
-    "Try again once Fly reaches the host, or pass --skip-unreachable to leave them on their version.",
-  );
+  throw new SemflyError({
+    code: "UNREACHABLE_MACHINES",
+    message: `${plan.unreachable.length === 1 ? "Machine" : "Machines"} ${plan.unreachable.map((m) => m.id).join(", ")} of ${plan.app} ${plan.unreachable.length === 1 ? "is" : "are"} on an unreachable host; nothing was changed.`,
+    suggestion:
+      "Try again once Fly reaches the host, or pass --skip-unreachable to leave them on their version.",
+  });
 }
 
 /**

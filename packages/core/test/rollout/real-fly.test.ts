@@ -194,7 +194,7 @@ describe("unreachable hosts", () => {
     world.emulator.clearRequestLog();
     await expect(rollback("3.1.11")).rejects.toMatchObject({
       code: "UNREACHABLE_MACHINES",
-      kind: "input",
+      kind: "api",
       message: expect.stringContaining(WORKERS_STARTED[1]!),
     });
     expect(world.emulator.mutatingRequests()).toEqual([]);
