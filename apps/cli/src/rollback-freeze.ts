@@ -42,6 +42,8 @@ export async function freezeAfterRollback(input: {
           expired: false,
           machineIds: outcome.machineIds,
           machineCount: prepared.history.machines.length,
+          // It holds the version the rollback just made live.
+          holdsLive: freeze.holds ? true : null,
         }),
       },
       failed: false,

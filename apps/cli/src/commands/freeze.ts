@@ -58,6 +58,7 @@ export default class Freeze extends BaseCommand {
           expired: false,
           machineIds: outcome.machineIds,
           machineCount: history.machines.length,
+          holdsLive: freeze.holds ? true : null,
         }),
         release: outcome.recordedOn,
         warnings: outcome.warnings,

@@ -15,6 +15,7 @@ export function freezeJson(state: FreezeState | null) {
     at: state.freeze.at,
     until: state.freeze.until,
     holds: state.freeze.holds,
+    holdsLive: state.holdsLive ?? null,
     machines: { carrying: state.machineIds.length, of: state.machineCount },
   };
 }
@@ -40,7 +41,7 @@ export function freezeBanner(state: FreezeState | null, colors: Palette, bin: st
     colors.yellow(
       `Frozen by ${freeze.by} ${freeze.until ? `until ${freeze.until}` : "until unfrozen"}: ${freeze.reason}`,
     ),
-    `  Deploys are refused${held ? ` (holding ${held})` : ""}; \`${bin} unfreeze\` lifts it.${partial}`,
+    `  Deploys are refused${held ? (state.holdsLive === false ? ` (set on ${held}, which is no longer live: rolled back since without a new freeze)` : ` (holding ${held})`) : ""}; \`${bin} unfreeze\` lifts it.${partial}`,
     "",
   ];
 }

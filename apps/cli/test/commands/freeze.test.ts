@@ -54,6 +54,7 @@ describe("a rollback freezes the app", () => {
         version: "3.1.11",
         digest: "sha256:98059fbd9b6f5e5580e59b3cee8dd6a8e1cb0347842dfa3fe7fef51d3053ba59",
       },
+      holdsLive: true,
       machines: { carrying: 7, of: 7 },
     });
   });
@@ -154,6 +155,22 @@ describe("deploying to a frozen app", () => {
     ]);
   });
 
+  it("says what the freeze was set on once a rollback without a new freeze moved the app from under it", async () => {
+    const back = await semfly(["rollback", "3.1.11", "--yes", "--no-freeze"], emulator);
+    expect(back.exitCode, back.stderr).toBe(0);
+
+    const { stdout } = await semfly(["versions"], emulator);
+    expect(stdout.split("\n")[1]).toBe(
+      "  Deploys are refused (set on 3.1.12, which is no longer live: rolled back since without a new freeze); `semfly unfreeze` lifts it.",
+    );
+    const status = JSON.parse((await semfly(["status", "--json"], emulator)).stdout);
+    expect(status.freeze).toMatchObject({
+      frozen: true,
+      holds: { version: "3.1.12" },
+      holdsLive: false,
+    });
+  });
+
   it("unfreeze lifts it, and a second unfreeze says there is nothing to lift", async () => {
     const first = await semfly(["unfreeze"], emulator, { env: ACTOR });
     expect(first).toMatchObject({
@@ -185,6 +202,7 @@ describe("freeze and unfreeze --json", () => {
           version: "3.1.12",
           digest: "sha256:ed5c6ce26bc7cf3f7a197ee6cae6d63aa415b2de67a05678aec46d67a0369979",
         },
+        holdsLive: true,
         machines: { carrying: 7, of: 7 },
       },
       release: 27,

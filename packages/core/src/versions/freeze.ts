@@ -40,6 +40,11 @@ export interface FreezeState {
   /** The machines that carry it: fewer than all when a write did not reach every machine. */
   machineIds: string[];
   machineCount: number;
+  /**
+   * Whether the version it holds is still the live one (freezeHoldsLive); absent or null when unknown. A
+   * rollback with `--no-freeze` moves the app from under a freeze, which then says what it was set on.
+   */
+  holdsLive?: boolean | null;
 }
 
 const FreezeWireSchema = v.object({
@@ -100,13 +105,30 @@ export function freezeOf(machines: readonly FlyMachine[], now: number): FreezeSt
 
 /** The freeze of the app a history describes (its app machines' metadata). */
 export function historyFreeze(
-  history: Pick<VersionHistory, "machines">,
+  history: Pick<VersionHistory, "machines" | "live">,
   now: number,
 ): FreezeState | null {
-  return freezeOf(
+  const state = freezeOf(
     history.machines.map((info) => info.machine),
     now,
   );
+  return state && { ...state, holdsLive: freezeHoldsLive(state.freeze, history.live) };
+}
+
+/**
+ * Whether the version a freeze was set to hold is still the live one: a rollback with `--no-freeze` (or a
+ * change made with another tool) moves the app from under it, and the freeze then says what it was set on,
+ * not what runs. Null when either is unknown (a mixed app has no live version).
+ */
+export function freezeHoldsLive(
+  freeze: Freeze,
+  live: { version: string | null; digest: string | null } | null,
+): boolean | null {
+  const held = freeze.holds;
+  if (!held || !live) return null;
+  if (held.digest && live.digest) return held.digest === live.digest;
+  if (held.version && live.version) return held.version === live.version;
+  return null;
 }
 
 /** True while a freeze stops deploys. */

@@ -6,6 +6,7 @@ import {
   FREEZE_METADATA_KEY,
   type Freeze,
   freezeActor,
+  freezeHoldsLive,
   freezeOf,
   isFrozen,
   newFreeze,
@@ -77,6 +78,28 @@ describe("a freeze in machine metadata", () => {
     expect(state?.expired).toBe(true);
     expect(isFrozen(state)).toBe(false);
     expect(() => checkDeployAllowed("acme-web", state, { unfreeze: false })).not.toThrow();
+  });
+});
+
+describe("whether a freeze still holds the live version", () => {
+  it("holds it while the live digest is the one it was set on", () => {
+    expect(freezeHoldsLive(freeze(), { version: "3.1.11", digest: "sha256:aaa" })).toBe(true);
+  });
+
+  it("no longer holds it once a rollback without a new freeze moved the app, by digest first", () => {
+    expect(freezeHoldsLive(freeze(), { version: "3.1.10", digest: "sha256:bbb" })).toBe(false);
+    // A rebuild under the same version is another digest: not what the freeze held.
+    expect(freezeHoldsLive(freeze(), { version: "3.1.11", digest: "sha256:ccc" })).toBe(false);
+  });
+
+  it("compares versions when a digest is missing, and says nothing when nothing is live", () => {
+    const byVersion = freeze({ holds: { version: "3.1.11", digest: null } });
+    expect(freezeHoldsLive(byVersion, { version: "3.1.11", digest: "sha256:aaa" })).toBe(true);
+    expect(freezeHoldsLive(byVersion, { version: "3.2.0", digest: "sha256:bbb" })).toBe(false);
+    expect(freezeHoldsLive(freeze(), null)).toBeNull();
+    expect(
+      freezeHoldsLive(freeze({ holds: null }), { version: "3.1.11", digest: "sha256:aaa" }),
+    ).toBeNull();
   });
 });
 
