@@ -80,6 +80,11 @@ export interface DiffInput {
 
 /** Config keys that differ on every deploy and say nothing about the app: the image is diffed on its own. */
 const NOISE_PATHS = new Set(["image", "metadata.fly_release_id", "metadata.fly_release_version"]);
+/**
+ * semfly's own bookkeeping in a machine's metadata (a freeze, a kept image, park labels, a bluegreen launch
+ * key): written by semfly on the machines, not part of what either version deploys.
+ */
+const SEMFLY_METADATA_PREFIX = "metadata.semfly_";
 
 /** Compare two versions of one app. Pure. */
 export function diffVersions(input: DiffInput): VersionDiff {
@@ -174,9 +179,11 @@ export function compareUrl(source: string, from: string, to: string): string | n
   return null;
 }
 
-/** Every changed leaf of two machine configs, noise (image, release keys) left out, sorted by path. */
+/** Every changed leaf of two machine configs, noise (image, release keys, semfly's keys) left out, by path. */
 export function diffConfigs(a: MachineConfig, b: MachineConfig): ConfigChange[] {
-  return keyPathChanges(a, b).filter((c) => !NOISE_PATHS.has(c.path));
+  return keyPathChanges(a, b).filter(
+    (c) => !NOISE_PATHS.has(c.path) && !c.path.startsWith(SEMFLY_METADATA_PREFIX),
+  );
 }
 
 /** The release a version is known by: its newest completed one, else its newest attempt. */

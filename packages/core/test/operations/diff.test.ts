@@ -158,6 +158,25 @@ describe("diffing two versions", () => {
     expect(diff.config).toEqual({ foundA: true, foundB: false, changes: [] });
   });
 
+  it("leaves out semfly's own metadata (a freeze, a kept image, park labels), not the app's", () => {
+    const a: MachineConfig = {
+      image: "registry.fly.io/acme-web:3.1.11",
+      metadata: { fly_process_group: "app", team: "payments", semfly_freeze: '{"v":1}' },
+    };
+    const b: MachineConfig = {
+      image: "registry.fly.io/acme-web:3.1.12",
+      metadata: {
+        fly_process_group: "app",
+        team: "checkout",
+        semfly_keep: "sha256:abc",
+        semfly_parked_until: "2026-12-02T00:00:00Z",
+      },
+    };
+    expect(diffConfigs(a, b)).toEqual([
+      { path: "metadata.team", a: "payments", b: "checkout", change: "changed" },
+    ]);
+  });
+
   it("recognises the config that ran a version by digest, tag or release key", () => {
     const h = history();
     const v11 = lookupVersion(h, "3.1.11");
