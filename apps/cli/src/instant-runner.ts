@@ -4,6 +4,7 @@ import type {
   InstantResult,
   ParkedSet,
   PreparedRollout,
+  RolloutEvent,
 } from "@semfly/core";
 import { formatDuration } from "@semfly/core/duration";
 import type { CoreModule } from "./base-command.js";
@@ -11,7 +12,7 @@ import { withInterrupts } from "./interrupts.js";
 import { confirm } from "./prompt.js";
 import { shortDigest, toJson, versionLabel } from "./render/format.js";
 import { preflightJson, preflightText } from "./render/preflight.js";
-import { plainProgress, skippedVersionLines } from "./render/rollout.js";
+import { eventLine, skippedVersionLines } from "./render/rollout.js";
 import { terminalOf } from "./render/terminal.js";
 import type { RolloutChoices, RolloutFlagValues } from "./rollout-flags.js";
 import type { AfterComplete } from "./rollout-runner.js";
@@ -31,6 +32,12 @@ export interface InstantSession {
   /** Runs after a complete instant rollback (rollback's freeze); shown with the result. */
   afterComplete?: ((result: InstantResult) => Promise<AfterComplete>) | undefined;
 }
+
+const SILENT_EVENTS: ReadonlySet<RolloutEvent["type"]> = new Set([
+  "machine-leased",
+  "lease-released",
+  "warning",
+]);
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;
@@ -109,14 +116,15 @@ export async function runInstant(session: InstantSession): Promise<void> {
     }
   }
   // Per-machine lines in logs, pipes and with --json (on stderr), as a rollout prints them; a terminal gets
-  // the result only, the wake taking about one machine start.
-  const lineOf = plainProgress(plan);
+  // the result only, the wake taking about one machine start. Leases are not counted (two sets and the
+  // lock), and warnings come once, with the result.
   const write = flags.json ? session.err : session.out;
   const onEvent =
     terminalOf(flags.json ? process.stderr : process.stdout).isTTY && !flags.json
       ? undefined
-      : (event: Parameters<ReturnType<typeof plainProgress>>[0]) => {
-          const line = lineOf(event);
+      : (event: RolloutEvent) => {
+          if (SILENT_EVENTS.has(event.type)) return;
+          const line = eventLine(event, plan);
           if (line) write(line);
         };
   const result: InstantResult = await withInterrupts(
