@@ -72,6 +72,28 @@ describe("semfly bluegreen, parked and instant rollback", () => {
     expect(parkedIds()).toEqual(parkedAfterDeploy);
   });
 
+  it("prints each restored machine's progress in a log: started, then checks passing, no lease counts", async () => {
+    expect((await deployBluegreen()).exitCode).toBe(0);
+    const restoring = parkedIds();
+
+    const back = await semfly(["rollback", "--yes", "--no-freeze"], emulator);
+
+    expect(back.exitCode, back.stderr).toBe(0);
+    const lines = back.stdout.split("\n");
+    for (const id of restoring) {
+      const started = lines.indexOf(`${id}: started`);
+      const passing = lines.indexOf(`${id}: checks passing`);
+      // Cold ones come back cold: neither line.
+      if (started >= 0) expect(passing, id).toBeGreaterThan(started);
+    }
+    expect(lines.some((l) => /: checks passing$/.test(l))).toBe(true);
+    expect(lines.filter((l) => /^(Leased|Released) \d+/.test(l))).toEqual([]);
+    // The record says what it is doing before the first machine wakes.
+    const running = lines.findIndex((l) => /^Release v\d+ is running$/.test(l));
+    expect(running).toBeGreaterThanOrEqual(0);
+    expect(running).toBeLessThan(lines.findIndex((l) => /: started$/.test(l)));
+  });
+
   it("freezes the app on the restored machines after an instant rollback, as after any rollback", async () => {
     expect((await deployBluegreen()).exitCode).toBe(0);
     const back = await semfly(["rollback", "--yes", "--json"], emulator);
