@@ -1,0 +1,180 @@
+// @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
+import { Agent } from "undici";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  createFlyClient,
+  instantRollback,
+  PARKED_UNTIL_KEY,
+  prepareRollback,
+  type RolloutEvent,
+} from "../../src/index.js";
+import {
+  APP,
+  FAST_CLIENT_LIMITS,
+  FAST_TIMING,
+  latestRelease,
+  managedMachines,
+  parkedWorld,
+  type World,
+} from "./world.js";
+
+/** Hostile review of the instant rollback's newest changes: each test is a defect found. */
+let world: World;
+const LEASE_TTL_SECONDS = 30;
+
+beforeEach(async () => {
+  world = await parkedWorld();
+});
+afterEach(async () => {
+  await world.close();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const parked = () =>
+  world.emulator
+    .machines(APP)
+    .filter((m) => m.state !== "destroyed" && m.config?.metadata?.[PARKED_UNTIL_KEY]);
+const unlabelled = () => managedMachines(world.emulator).filter((m) => !parked().includes(m));
+const parkedDigest = () => parked()[0]!.config!.metadata!.semfly_parked_digest!;
+
+async function killedInstant(at: "wake" | "labels" | "cordon") {
+  const operation = {
+    wake: "machines.start",
+    labels: "machines.metadata.patch",
+    cordon: "machines.cordon",
+  }[at];
+  world.emulator.setFaults({ rules: [{ operation, action: { type: "delay", ms: 400 } }] });
+  const restoring = parked().map((m) => m.id);
+  const labelsBefore = Object.fromEntries(
+    parked().map((m) => [m.id, { ...(m.config!.metadata as Record<string, string>) }]),
+  );
+  const serving = unlabelled().map((m) => m.id);
+  const target = parkedDigest();
+  const agent = new Agent();
+  const doomed = createFlyClient({
+    token: world.emulator.token,
+    apiBaseUrl: world.emulator.url,
+    flapsBaseUrl: world.emulator.url,
+    uiexBaseUrl: world.emulator.url,
+    dispatcher: agent,
+    retry: { minDelayMs: 5, maxDelayMs: 50 },
+    rateLimit: FAST_CLIENT_LIMITS,
+  });
+  const { plan } = await prepareRollback(world.client, APP, {
+    target: { spec: parkedDigest() },
+    strategy: "bluegreen",
+  });
+  let kill: (() => void) | null = () => {
+    kill = null;
+    setTimeout(() => void agent.destroy(), 100);
+  };
+  const onEvent = (event: RolloutEvent) => {
+    if (at === "labels" && event.type === "checks-passing") kill?.();
+    if (at === "wake" && event.type === "release-status" && event.status === "running") kill?.();
+  };
+  const run = instantRollback(doomed, plan, await world.client.listMachines(APP), {
+    timing: FAST_TIMING,
+    waitTimeoutMs: 3_000,
+    onEvent,
+  }).catch((error: unknown) => ({ status: "threw", reason: String(error) }));
+  if (at === "cordon") {
+    const uncordoned = () => restoring.every((id) => !world.emulator.machine(APP, id).cordoned);
+    while (!uncordoned()) await sleep(5);
+    kill?.();
+  }
+  const ended = await run;
+  world.emulator.setFaults({});
+  await sleep(500);
+  await world.emulator.idle();
+  world.emulator.advanceClock((LEASE_TTL_SECONDS + 1) * 1000);
+  const dead = latestRelease(world.emulator);
+  expect(dead.status, `the run ended ${ended.status}: ${ended.reason}`).toBe("running");
+  return { dead, restoring, serving, target, labelsBefore };
+}
+
+async function instantTo(spec: string, events: RolloutEvent[] = []) {
+  const { plan } = await prepareRollback(world.client, APP, {
+    target: { spec },
+    strategy: "bluegreen",
+  });
+  return {
+    plan,
+    result: await instantRollback(world.client, plan, await world.client.listMachines(APP), {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 3_000,
+      onEvent: (e) => events.push(e),
+    }),
+  };
+}
+
+/** What must hold once the app is whole: nothing labelled parked runs, nothing unlabelled is cordoned. */
+function expectWhole() {
+  for (const m of parked()) expect(["stopped", "suspended"], m.id).toContain(m.state);
+  for (const m of unlabelled()) expect(m.cordoned, m.id).toBe(false);
+  expect(world.emulator.leases(APP)).toEqual([]);
+}
+
+describe.sequential("review: the run after a killed instant rollback", () => {
+  it("re-running the killed `rollback --instant` once its label writes landed makes the app whole instead of refusing NOT_PARKED", async () => {
+    const { dead, restoring, target } = await killedInstant("labels");
+    // The restored set runs cordoned and unlabelled: out of service, billed, and no longer "parked".
+    expect(restoring.some((id) => world.emulator.machine(APP, id).state === "started")).toBe(true);
+
+    // The user re-runs what was killed. Whatever it answers, it must not leave the dead run's mess.
+    const outcome = await instantTo(target).then(
+      ({ result }) => `${result.status}: ${result.reason}`,
+      (error: unknown) => String(error),
+    );
+
+    expect(
+      world.emulator.releases(APP).find((r) => r.id === dead.id)!.status,
+      `the re-run answered ${outcome}`,
+    ).not.toBe("running");
+    expectWhole();
+  });
+
+  it("re-running a `rollback --instant` killed mid-wake succeeds when Fly refuses the repair's re-suspend (set parked stopped by the repair)", async () => {
+    const { target } = await killedInstant("wake");
+    // Fly refuses suspends (REAL-BEHAVIOUR §8: suspend is newer; the code plans for a refusal): the repair
+    // parks the woken machines stopped, which changes their config and version.
+    world.emulator.setFaults({
+      rules: [{ operation: "machines.suspend", action: { type: "status", status: 500 } }],
+    });
+
+    const { result } = await instantTo(target);
+
+    world.emulator.setFaults({});
+    expect(result.status, result.reason ?? "").toBe("complete");
+    expectWhole();
+    for (const m of unlabelled()) expect(m.image_ref?.digest, m.id).toBe(target);
+  });
+});
+
+describe.sequential("review: held up", () => {
+  it("killed with only some label writes landed, the instant re-run restores every target machine", async () => {
+    const { restoring, serving, target, labelsBefore } = await killedInstant("labels");
+    // Only some label writes had landed: put the labels back on three of them, as if theirs never arrived.
+    for (const id of restoring.slice(0, 3)) {
+      const now = world.emulator.machine(APP, id).config!.metadata as Record<string, string>;
+      const before = labelsBefore[id]!;
+      const keys = new Set([...Object.keys(now), ...Object.keys(before)]);
+      const changes: Record<string, string | null> = {};
+      for (const k of keys) if (now[k] !== before[k]) changes[k] = before[k] ?? null;
+      await world.client.patchMachineMetadata(APP, id, changes, {});
+    }
+    const { result } = await instantTo(target);
+
+    expect(result.status, result.reason ?? "").toBe("complete");
+    expectWhole();
+    for (const id of restoring) {
+      const m = world.emulator.machine(APP, id);
+      expect(m.cordoned, id).toBe(false);
+      expect(m.config?.metadata?.[PARKED_UNTIL_KEY], id).toBeUndefined();
+    }
+    for (const id of serving)
+      expect(
+        parked().some((m) => m.id === id),
+        id,
+      ).toBe(true);
+  });
+});
