@@ -109,7 +109,7 @@ export async function instantRollback(
       `The app config of ${plan.app}'s current release could not be read; nothing was changed.`,
     );
   }
-  const parked = set.machines.map((m) => machines.find((x) => x.id === m.id)!);
+  let parked = set.machines.map((m) => machines.find((x) => x.id === m.id)!);
   const warnings: string[] = [...plan.warnings];
   const emit = (event: RolloutEvent) => {
     if (event.type === "warning") warnings.push(event.message);
@@ -178,6 +178,19 @@ export async function instantRollback(
       // A killed run's machines are made whole first, under the lock, leased as that needs.
       await leases.takeMore(parkedIds);
       await finishDeadInstants(steps);
+      // The repair may have changed the parked machines since they were listed (one Fly would not suspend
+      // again is parked stopped: a new config and version): the wake works from what they are now.
+      const now = await client.listMachines(plan.app, { signal: internal.signal });
+      parked = parked
+        .map((m) => now.find((x) => x.id === m.id))
+        .filter((m): m is FlyMachine => m !== undefined && parkedMachine(m)?.set === set.set);
+      if (parked.length === 0) {
+        throw inputError(
+          "NOT_PARKED",
+          `${plan.to.version ?? plan.to.key} is no longer parked on ${plan.app}: an instant rollback is impossible.`,
+          "Run `semfly parked` to see what is parked, or pass --no-instant to redeploy.",
+        );
+      }
       await recordRunning();
     } else {
       const [leased, recorded] = await Promise.allSettled([
