@@ -3,6 +3,7 @@ import { Agent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   createFlyClient,
+  executeRollout,
   instantRollback,
   PARKED_UNTIL_KEY,
   prepareRollback,
@@ -147,6 +148,34 @@ describe.sequential("review: the run after a killed instant rollback", () => {
     expect(result.status, result.reason ?? "").toBe("complete");
     expectWhole();
     for (const m of unlabelled()) expect(m.image_ref?.digest, m.id).toBe(target);
+  });
+});
+
+describe.sequential("review: the repair's machine count", () => {
+  it("a killed instant rollback repaired by a rolling rollback leaves as many machines running as served before, not both sets", async () => {
+    const { serving, restoring } = await killedInstant("labels");
+    const servedBefore = serving.filter(
+      (id) => world.emulator.machine(APP, id).state === "started",
+    ).length;
+    const { plan } = await prepareRollback(world.client, APP, {
+      target: { spec: "3.1.12" },
+      strategy: "rolling",
+    });
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 3_000,
+    });
+    expect(result.status, result.reason ?? "").toBe("complete");
+
+    // Before the kill the app ran `serving` and kept `restoring` parked (billed for rootfs only). Now both
+    // sets run unparked: the parked set became permanent extra capacity and nothing is parked any more.
+    const running = unlabelled()
+      .filter((m) => m.state === "started")
+      .map((m) => m.id);
+    expect(
+      running.length,
+      `running: ${running.length} (restored ${restoring.filter((id) => running.includes(id)).length}, previous ${serving.filter((id) => running.includes(id)).length}), served before: ${servedBefore}`,
+    ).toBeLessThanOrEqual(servedBefore);
   });
 });
 
