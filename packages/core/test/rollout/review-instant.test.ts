@@ -6,6 +6,7 @@ import {
   executeRollout,
   instantRollback,
   PARKED_UNTIL_KEY,
+  prepareDeploy,
   prepareRollback,
   type RolloutEvent,
 } from "../../src/index.js";
@@ -176,6 +177,31 @@ describe.sequential("review: the repair's machine count", () => {
       running.length,
       `running: ${running.length} (restored ${restoring.filter((id) => running.includes(id)).length}, previous ${serving.filter((id) => running.includes(id)).length}), served before: ${servedBefore}`,
     ).toBeLessThanOrEqual(servedBefore);
+  });
+});
+
+describe.sequential("review: the repair inside semfly deploy", () => {
+  it("a deploy that repaired a killed instant rollback (target unhealthy) and completes leaves none of its machines cordoned", async () => {
+    const { restoring } = await killedInstant("labels");
+    const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
+    world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
+    const { plan } = await prepareDeploy(world.client, APP, {
+      version: "3.2.0",
+      imageRef: "registry.fly.io/acme-web:3.2.0",
+    });
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 2_000,
+    });
+    expect(result.status, result.reason ?? "").toBe("complete");
+
+    // The repair cordoned the un-parked set (unhealthy on 3.1.12), then the same deploy moved those very
+    // machines to 3.2.0, healthy: "complete", but they run cordoned for good, out of service (REAL-BEHAVIOUR
+    // §8: a cordoned machine receives no traffic), and nothing will ever uncordon them.
+    const cordonedRunning = managedMachines(world.emulator)
+      .filter((m) => m.state === "started" && m.cordoned)
+      .map((m) => `${m.id} on ${m.image_ref?.digest?.slice(0, 14)}`);
+    expect(cordonedRunning).toEqual([]);
   });
 });
 
