@@ -205,6 +205,33 @@ describe.sequential("review: the repair inside semfly deploy", () => {
   });
 });
 
+describe.sequential("review: a parked machine leased by someone else", () => {
+  it("an instant rollback refused a lease on a parked machine (a concurrent gc or flyctl holds it) records no release", async () => {
+    const releasesBefore = world.emulator.releases(APP).length;
+    const held = parked()[0]!.id;
+    world.emulator.setFaults({
+      heldLeases: [{ app: APP, machineId: held, owner: "someone@else.test", ttlSeconds: 4 }],
+    });
+
+    const outcome = await instantTo(parkedDigest()).then(
+      ({ result }) => `${result.status}: ${result.reason}`,
+      (error: unknown) => String(error),
+    );
+
+    expect(outcome).toMatch(/lease/i);
+    // Before 959f301 the parked set was leased before anything was written: a conflict changed nothing.
+    // Now the release is created and marked running beside the lease requests, then marked failed: each
+    // refused attempt adds a release to Fly's history (flyctl `fly releases`) for a rollback that never ran.
+    expect(
+      world.emulator
+        .releases(APP)
+        .slice(releasesBefore)
+        .map((r) => `v${r.version} ${r.status}`),
+    ).toEqual([]);
+    expect(world.emulator.leases(APP).filter((l) => l.owner !== "someone@else.test")).toEqual([]);
+  });
+});
+
 describe.sequential("review: held up", () => {
   it("killed with only some label writes landed, the instant re-run restores every target machine", async () => {
     const { restoring, serving, target, labelsBefore } = await killedInstant("labels");
