@@ -232,6 +232,29 @@ describe.sequential("review: a parked machine leased by someone else", () => {
   });
 });
 
+describe.sequential("review: a cut-over that fails half-way", () => {
+  // Seeded fault stream (demo world seed 7): 70% of cordons answer 500, so some land and some exhaust retries.
+  it("cordons of the current set refused by Fly after the restored set serves: no machine is left running cordoned and unparked", async () => {
+    const target = parkedDigest();
+    world.emulator.setFaults({
+      rules: [
+        { operation: "machines.cordon", probability: 0.7, action: { type: "status", status: 500 } },
+      ],
+    });
+    const { result } = await instantTo(target);
+    world.emulator.setFaults({});
+
+    const stuck = unlabelled()
+      .filter((m) => m.state === "started" && m.cordoned)
+      .map((m) => `${m.id} on ${m.image_ref?.digest?.slice(0, 14)}`);
+    expect({ status: result.status, stuck }, result.reason ?? "").toEqual({
+      status: result.status,
+      stuck: [],
+    });
+    expect(world.emulator.leases(APP)).toEqual([]);
+  });
+});
+
 describe.sequential("review: held up", () => {
   it("killed with only some label writes landed, the instant re-run restores every target machine", async () => {
     const { restoring, serving, target, labelsBefore } = await killedInstant("labels");
