@@ -256,6 +256,20 @@ describe.sequential("review: a cut-over that fails half-way", () => {
 });
 
 describe.sequential("review: held up", () => {
+  it("killed mid-wake, re-run, then the instant undo: back on the version that served, every machine whole", async () => {
+    const { target, serving } = await killedInstant("wake");
+    const previous = world.emulator.machine(APP, serving[0]!).image_ref!.digest!;
+    const first = await instantTo(target);
+    expect(first.result.status, first.result.reason ?? "").toBe("complete");
+
+    const undo = await instantTo(previous);
+
+    expect(undo.result.status, undo.result.reason ?? "").toBe("complete");
+    expectWhole();
+    for (const m of unlabelled()) expect(m.image_ref?.digest, m.id).toBe(previous);
+    expect(unlabelled().length).toBe(serving.length);
+  });
+
   it("killed with only some label writes landed, the instant re-run restores every target machine", async () => {
     const { restoring, serving, target, labelsBefore } = await killedInstant("labels");
     // Only some label writes had landed: put the labels back on three of them, as if theirs never arrived.
