@@ -35,6 +35,7 @@ import { finishOrphans, ReleaseRecord, stillInProgress } from "../rollout/releas
 import { leaseRefreshMs, type RolloutTiming, resolveTiming } from "../rollout/timing.js";
 import {
   DEFAULT_KEEP_PARKED_SETS,
+  isParked,
   type ParkedSet,
   parkedMachine,
   parkedSets,
@@ -258,7 +259,11 @@ export async function instantRollback(
     options.onCutOver?.();
     await settleOrThrow(plan.machines, (m) => parkMachine(steps, m, keepPreviousMs, release.id));
   } catch (error) {
-    reason = `The cut-over failed: ${describe(error)}; the restored version serves, some current machines may still serve too.`;
+    // A current machine whose cordon landed but was not parked would run out of service for good (no
+    // later run looks at a failed release): back in service beside the restored set, as the repair of a
+    // killed cut-over does. One parked stays cordoned (it keeps its services when suspended).
+    const back = await uncordonUnparked(steps);
+    reason = `The cut-over failed: ${describe(error)}; the restored version serves, ${back ? "and the current machines not parked serve too" : "some current machines may still serve too, some may be left cordoned"}.`;
   }
   // Only now, with the restored set serving, may older parked sets go (still under the app's lease).
   const trimmed = reason
@@ -450,6 +455,24 @@ async function reparkAll(
     backToSleep(steps, machine, unparkChanges(machine, release)),
   );
   return results.every((r) => r.status === "fulfilled");
+}
+
+/** After a failed cut-over: every current machine not parked uncordoned; false when one could not be. */
+async function uncordonUnparked(steps: MachineSteps): Promise<boolean> {
+  const { client, plan, leases, signal } = steps;
+  try {
+    const now = await client.listMachines(plan.app, { signal });
+    const unparked = plan.machines.filter((m) => {
+      const listed = now.find((x) => x.id === m.id);
+      return listed !== undefined && !isParked(listed);
+    });
+    const results = await settleLimit(unparked, LEASE_CONCURRENCY, (m) =>
+      client.setCordon(plan.app, m.id, false, { nonce: leases.nonce(m.id) }, { signal }),
+    );
+    return results.every((r) => r.status === "fulfilled");
+  } catch {
+    return false;
+  }
 }
 
 async function settleOrThrow<T>(items: readonly T[], work: (item: T) => Promise<void>) {
