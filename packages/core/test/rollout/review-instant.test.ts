@@ -255,6 +255,34 @@ describe.sequential("review: a cut-over that fails half-way", () => {
   });
 });
 
+describe.sequential("review: a record written by the semfly before this change", () => {
+  it("an instant rollback killed mid cut-over by semfly 5c6579f (record without restoring/replacing) is made whole by the next rollback", async () => {
+    const { dead, serving } = await killedInstant("cordon");
+    // The record as 5c6579f wrote it: mode and parked set, no `restoring`/`replacing` (they are new).
+    const {
+      restoring: _r,
+      replacing: _p,
+      ...older
+    } = (dead.metadata as { semfly: Record<string, unknown> }).semfly;
+    await world.client.updateRelease(dead.id, { status: "running", metadata: { semfly: older } });
+    expect(serving.some((id) => world.emulator.machine(APP, id).cordoned)).toBe(true);
+
+    const { plan } = await prepareRollback(world.client, APP, {
+      target: { spec: "3.1.12" },
+      strategy: "rolling",
+    });
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 3_000,
+    });
+
+    expect(result.status, result.reason ?? "").toBe("complete");
+    // Today the repair finds no machine named in the record, uncordons nothing, and closes the record
+    // ("0 machine(s) in service"): the cordoned machines stay out of service for good.
+    expectWhole();
+  });
+});
+
 describe.sequential("review: held up", () => {
   it("killed mid-wake, re-run, then the instant undo: back on the version that served, every machine whole", async () => {
     const { target, serving } = await killedInstant("wake");
