@@ -284,6 +284,20 @@ describe.sequential("review: a record written by the semfly before this change",
 });
 
 describe.sequential("review: held up", () => {
+  it("killed mid-wake, one woken parked machine destroyed by hand: the re-run restores the rest", async () => {
+    const { target } = await killedInstant("wake");
+    const awake = parked().filter((m) => m.state === "started");
+    await world.client.destroyMachine(APP, awake[0]!.id);
+    await world.emulator.idle();
+
+    const { result } = await instantTo(target);
+
+    expect(result.status, result.reason ?? "").toBe("complete");
+    expect(result.restored).not.toContain(awake[0]!.id);
+    expectWhole();
+    for (const m of unlabelled()) expect(m.image_ref?.digest, m.id).toBe(target);
+  });
+
   it("killed mid-wake, re-run, then the instant undo: back on the version that served, every machine whole", async () => {
     const { target, serving } = await killedInstant("wake");
     const previous = world.emulator.machine(APP, serving[0]!).image_ref!.digest!;
