@@ -35,6 +35,7 @@ import { finishOrphans, ReleaseRecord, stillInProgress } from "../rollout/releas
 import { leaseRefreshMs, type RolloutTiming, resolveTiming } from "../rollout/timing.js";
 import {
   DEFAULT_KEEP_PARKED_SETS,
+  isParked,
   type ParkedSet,
   parkedMachine,
   parkedSets,
@@ -109,7 +110,7 @@ export async function instantRollback(
       `The app config of ${plan.app}'s current release could not be read; nothing was changed.`,
     );
   }
-  const parked = set.machines.map((m) => machines.find((x) => x.id === m.id)!);
+  let parked = set.machines.map((m) => machines.find((x) => x.id === m.id)!);
   const warnings: string[] = [...plan.warnings];
   const emit = (event: RolloutEvent) => {
     if (event.type === "warning") warnings.push(event.message);
@@ -158,7 +159,7 @@ export async function instantRollback(
   });
 
   // The app's lock first (a second semfly run stops there, before anything is written), then the parked
-  // set, which the wake needs, while the release is recorded and marked `running` with both sets named: a
+  // set, which the wake needs, then the release is recorded and marked `running` with both sets named: a
   // run killed once a machine changed is made whole by the next one from them (dead-instant.ts). The
   // current machines are only needed at the cut-over, so their leases are taken while the parked set
   // boots; a conflict on one of them still comes before the cut-over: the parked set goes back to sleep and
@@ -178,18 +179,25 @@ export async function instantRollback(
       // A killed run's machines are made whole first, under the lock, leased as that needs.
       await leases.takeMore(parkedIds);
       await finishDeadInstants(steps);
+      // The repair may have changed the parked machines since they were listed (one Fly would not suspend
+      // again is parked stopped: a new config and version): the wake works from what they are now.
+      const now = await client.listMachines(plan.app, { signal: internal.signal });
+      parked = parked
+        .map((m) => now.find((x) => x.id === m.id))
+        .filter((m): m is FlyMachine => m !== undefined && parkedMachine(m)?.set === set.set);
+      if (parked.length === 0) {
+        throw inputError(
+          "NOT_PARKED",
+          `${plan.to.version ?? plan.to.key} is no longer parked on ${plan.app}: an instant rollback is impossible.`,
+          "Run `semfly parked` to see what is parked, or pass --no-instant to redeploy.",
+        );
+      }
       await recordRunning();
     } else {
-      const [leased, recorded] = await Promise.allSettled([
-        leases.takeMore(parkedIds),
-        recordRunning(),
-      ]);
-      if (leased.status === "rejected") {
-        const reason = `A lease on a parked machine was refused: ${describe(leased.reason)}; nothing was changed.`;
-        await record.setStatus("failed", [], reason, emit);
-        throw leased.reason;
-      }
-      if (recorded.status === "rejected") throw recorded.reason;
+      // The parked set's leases before the record: a lease someone else holds (a gc, flyctl) then stops
+      // the run with nothing written, not a failed release in Fly's history for a rollback that never ran.
+      await leases.takeMore(parkedIds);
+      await recordRunning();
     }
   } catch (error) {
     await leases.releaseAll();
@@ -245,7 +253,11 @@ export async function instantRollback(
     options.onCutOver?.();
     await settleOrThrow(plan.machines, (m) => parkMachine(steps, m, keepPreviousMs, release.id));
   } catch (error) {
-    reason = `The cut-over failed: ${describe(error)}; the restored version serves, some current machines may still serve too.`;
+    // A current machine whose cordon landed but was not parked would run out of service for good (no
+    // later run looks at a failed release): back in service beside the restored set, as the repair of a
+    // killed cut-over does. One parked stays cordoned (it keeps its services when suspended).
+    const back = await uncordonUnparked(steps);
+    reason = `The cut-over failed: ${describe(error)}; the restored version serves, ${back ? "and the current machines not parked serve too" : "some current machines may still serve too, some may be left cordoned"}.`;
   }
   // Only now, with the restored set serving, may older parked sets go (still under the app's lease).
   const trimmed = reason
@@ -437,6 +449,24 @@ async function reparkAll(
     backToSleep(steps, machine, unparkChanges(machine, release)),
   );
   return results.every((r) => r.status === "fulfilled");
+}
+
+/** After a failed cut-over: every current machine not parked uncordoned; false when one could not be. */
+async function uncordonUnparked(steps: MachineSteps): Promise<boolean> {
+  const { client, plan, leases, signal } = steps;
+  try {
+    const now = await client.listMachines(plan.app, { signal });
+    const unparked = plan.machines.filter((m) => {
+      const listed = now.find((x) => x.id === m.id);
+      return listed !== undefined && !isParked(listed);
+    });
+    const results = await settleLimit(unparked, LEASE_CONCURRENCY, (m) =>
+      client.setCordon(plan.app, m.id, false, { nonce: leases.nonce(m.id) }, { signal }),
+    );
+    return results.every((r) => r.status === "fulfilled");
+  } catch {
+    return false;
+  }
 }
 
 async function settleOrThrow<T>(items: readonly T[], work: (item: T) => Promise<void>) {

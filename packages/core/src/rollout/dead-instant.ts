@@ -47,10 +47,22 @@ export async function repairDeadInstant(
   const notes = orphan.metadata ?? {};
   const named = (key: string) =>
     new Set(Array.isArray(notes[key]) ? (notes[key] as unknown[]).map(String) : []);
-  const restoring = named("restoring");
-  const replacing = named("replacing");
   const sets = new Set([orphan.id, String(notes.parkedSet ?? "")]);
   const machines = await client.listMachines(plan.app, { signal });
+  // A record from a semfly before both sets were named (mode and parked set only): its un-parked machines
+  // carry its release id, and the ones that served are the managed machines that do not.
+  const legacy = !Array.isArray(notes.restoring) && !Array.isArray(notes.replacing);
+  const managed = new Set(plan.machines.map((m) => m.id));
+  const restoring = legacy
+    ? new Set(machines.filter((m) => m.metadata.fly_release_id === orphan.id).map((m) => m.id))
+    : named("restoring");
+  const replacing = legacy
+    ? new Set(
+        machines
+          .filter((m) => managed.has(m.id) && m.metadata.fly_release_id !== orphan.id)
+          .map((m) => m.id),
+      )
+    : named("replacing");
   const awake = machines.filter(
     (m) =>
       isParked(m) &&

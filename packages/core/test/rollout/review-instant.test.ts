@@ -1,0 +1,341 @@
+// @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
+import { Agent } from "undici";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  createFlyClient,
+  executeRollout,
+  instantRollback,
+  PARKED_UNTIL_KEY,
+  prepareDeploy,
+  prepareRollback,
+  type RolloutEvent,
+} from "../../src/index.js";
+import {
+  APP,
+  FAST_CLIENT_LIMITS,
+  FAST_TIMING,
+  latestRelease,
+  managedMachines,
+  parkedWorld,
+  type World,
+} from "./world.js";
+
+/** Hostile review of the instant rollback's newest changes: each test is a defect found. */
+let world: World;
+const LEASE_TTL_SECONDS = 30;
+
+beforeEach(async () => {
+  world = await parkedWorld();
+});
+afterEach(async () => {
+  await world.close();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const parked = () =>
+  world.emulator
+    .machines(APP)
+    .filter((m) => m.state !== "destroyed" && m.config?.metadata?.[PARKED_UNTIL_KEY]);
+const unlabelled = () => managedMachines(world.emulator).filter((m) => !parked().includes(m));
+const parkedDigest = () => parked()[0]!.config!.metadata!.semfly_parked_digest!;
+
+async function killedInstant(at: "wake" | "labels" | "cordon") {
+  const operation = {
+    wake: "machines.start",
+    labels: "machines.metadata.patch",
+    cordon: "machines.cordon",
+  }[at];
+  world.emulator.setFaults({ rules: [{ operation, action: { type: "delay", ms: 400 } }] });
+  const restoring = parked().map((m) => m.id);
+  const labelsBefore = Object.fromEntries(
+    parked().map((m) => [m.id, { ...(m.config!.metadata as Record<string, string>) }]),
+  );
+  const serving = unlabelled().map((m) => m.id);
+  const target = parkedDigest();
+  const agent = new Agent();
+  const doomed = createFlyClient({
+    token: world.emulator.token,
+    apiBaseUrl: world.emulator.url,
+    flapsBaseUrl: world.emulator.url,
+    uiexBaseUrl: world.emulator.url,
+    dispatcher: agent,
+    retry: { minDelayMs: 5, maxDelayMs: 50 },
+    rateLimit: FAST_CLIENT_LIMITS,
+  });
+  const { plan } = await prepareRollback(world.client, APP, {
+    target: { spec: parkedDigest() },
+    strategy: "bluegreen",
+  });
+  let kill: (() => void) | null = () => {
+    kill = null;
+    setTimeout(() => void agent.destroy(), 100);
+  };
+  const onEvent = (event: RolloutEvent) => {
+    if (at === "labels" && event.type === "checks-passing") kill?.();
+    if (at === "wake" && event.type === "release-status" && event.status === "running") kill?.();
+  };
+  const run = instantRollback(doomed, plan, await world.client.listMachines(APP), {
+    timing: FAST_TIMING,
+    waitTimeoutMs: 3_000,
+    onEvent,
+  }).catch((error: unknown) => ({ status: "threw", reason: String(error) }));
+  if (at === "cordon") {
+    const uncordoned = () => restoring.every((id) => !world.emulator.machine(APP, id).cordoned);
+    while (!uncordoned()) await sleep(5);
+    kill?.();
+  }
+  const ended = await run;
+  world.emulator.setFaults({});
+  await sleep(500);
+  await world.emulator.idle();
+  world.emulator.advanceClock((LEASE_TTL_SECONDS + 1) * 1000);
+  const dead = latestRelease(world.emulator);
+  expect(dead.status, `the run ended ${ended.status}: ${ended.reason}`).toBe("running");
+  return { dead, restoring, serving, target, labelsBefore };
+}
+
+async function instantTo(spec: string, events: RolloutEvent[] = []) {
+  const { plan } = await prepareRollback(world.client, APP, {
+    target: { spec },
+    strategy: "bluegreen",
+  });
+  return {
+    plan,
+    result: await instantRollback(world.client, plan, await world.client.listMachines(APP), {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 3_000,
+      onEvent: (e) => events.push(e),
+    }),
+  };
+}
+
+/** What must hold once the app is whole: nothing labelled parked runs, nothing unlabelled is cordoned. */
+function expectWhole() {
+  for (const m of parked()) expect(["stopped", "suspended"], m.id).toContain(m.state);
+  for (const m of unlabelled()) expect(m.cordoned, m.id).toBe(false);
+  expect(world.emulator.leases(APP)).toEqual([]);
+}
+
+describe.sequential("review: the run after a killed instant rollback", () => {
+  it("re-running the killed `rollback --instant` once its label writes landed makes the app whole instead of refusing NOT_PARKED", async () => {
+    const { dead, restoring, target } = await killedInstant("labels");
+    // The restored set runs cordoned and unlabelled: out of service, billed, and no longer "parked".
+    expect(restoring.some((id) => world.emulator.machine(APP, id).state === "started")).toBe(true);
+
+    // The user re-runs what was killed. Whatever it answers, it must not leave the dead run's mess.
+    const outcome = await instantTo(target).then(
+      ({ result }) => `${result.status}: ${result.reason}`,
+      (error: unknown) => String(error),
+    );
+
+    expect(
+      world.emulator.releases(APP).find((r) => r.id === dead.id)!.status,
+      `the re-run answered ${outcome}`,
+    ).not.toBe("running");
+    expectWhole();
+  });
+
+  it("re-running a `rollback --instant` killed mid-wake succeeds when Fly refuses the repair's re-suspend (set parked stopped by the repair)", async () => {
+    const { target } = await killedInstant("wake");
+    // Fly refuses suspends (REAL-BEHAVIOUR §8: suspend is newer; the code plans for a refusal): the repair
+    // parks the woken machines stopped, which changes their config and version.
+    world.emulator.setFaults({
+      rules: [{ operation: "machines.suspend", action: { type: "status", status: 500 } }],
+    });
+
+    const { result } = await instantTo(target);
+
+    world.emulator.setFaults({});
+    expect(result.status, result.reason ?? "").toBe("complete");
+    expectWhole();
+    for (const m of unlabelled()) expect(m.image_ref?.digest, m.id).toBe(target);
+  });
+});
+
+describe.sequential("review: the repair's machine count", () => {
+  it("a killed instant rollback repaired by a rolling rollback leaves as many machines running as served before, not both sets", async () => {
+    const { serving, restoring } = await killedInstant("labels");
+    const servedBefore = serving.filter(
+      (id) => world.emulator.machine(APP, id).state === "started",
+    ).length;
+    const { plan } = await prepareRollback(world.client, APP, {
+      target: { spec: "3.1.12" },
+      strategy: "rolling",
+    });
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 3_000,
+    });
+    expect(result.status, result.reason ?? "").toBe("complete");
+
+    // Before the kill the app ran `serving` and kept `restoring` parked (billed for rootfs only). Now both
+    // sets run unparked: the parked set became permanent extra capacity and nothing is parked any more.
+    const running = unlabelled()
+      .filter((m) => m.state === "started")
+      .map((m) => m.id);
+    expect(
+      running.length,
+      `running: ${running.length} (restored ${restoring.filter((id) => running.includes(id)).length}, previous ${serving.filter((id) => running.includes(id)).length}), served before: ${servedBefore}`,
+    ).toBeLessThanOrEqual(servedBefore);
+  });
+});
+
+describe.sequential("review: the repair inside semfly deploy", () => {
+  it("a deploy that repaired a killed instant rollback (target unhealthy) and completes leaves none of its machines cordoned", async () => {
+    const { restoring } = await killedInstant("labels");
+    const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
+    world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
+    const { plan } = await prepareDeploy(world.client, APP, {
+      version: "3.2.0",
+      imageRef: "registry.fly.io/acme-web:3.2.0",
+    });
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 2_000,
+    });
+    expect(result.status, result.reason ?? "").toBe("complete");
+
+    // The repair cordoned the un-parked set (unhealthy on 3.1.12), then the same deploy moved those very
+    // machines to 3.2.0, healthy: "complete", but they run cordoned for good, out of service (REAL-BEHAVIOUR
+    // §8: a cordoned machine receives no traffic), and nothing will ever uncordon them.
+    const cordonedRunning = managedMachines(world.emulator)
+      .filter((m) => m.state === "started" && m.cordoned)
+      .map((m) => `${m.id} on ${m.image_ref?.digest?.slice(0, 14)}`);
+    expect(cordonedRunning).toEqual([]);
+  });
+});
+
+describe.sequential("review: a parked machine leased by someone else", () => {
+  it("an instant rollback refused a lease on a parked machine (a concurrent gc or flyctl holds it) records no release", async () => {
+    const releasesBefore = world.emulator.releases(APP).length;
+    const held = parked()[0]!.id;
+    world.emulator.setFaults({
+      heldLeases: [{ app: APP, machineId: held, owner: "someone@else.test", ttlSeconds: 4 }],
+    });
+
+    const outcome = await instantTo(parkedDigest()).then(
+      ({ result }) => `${result.status}: ${result.reason}`,
+      (error: unknown) => String(error),
+    );
+
+    expect(outcome).toMatch(/lease/i);
+    // Before 959f301 the parked set was leased before anything was written: a conflict changed nothing.
+    // Now the release is created and marked running beside the lease requests, then marked failed: each
+    // refused attempt adds a release to Fly's history (flyctl `fly releases`) for a rollback that never ran.
+    expect(
+      world.emulator
+        .releases(APP)
+        .slice(releasesBefore)
+        .map((r) => `v${r.version} ${r.status}`),
+    ).toEqual([]);
+    expect(world.emulator.leases(APP).filter((l) => l.owner !== "someone@else.test")).toEqual([]);
+  });
+});
+
+describe.sequential("review: a cut-over that fails half-way", () => {
+  // Seeded fault stream (demo world seed 7): 70% of cordons answer 500, so some land and some exhaust retries.
+  it("cordons of the current set refused by Fly after the restored set serves: no machine is left running cordoned and unparked", async () => {
+    const target = parkedDigest();
+    world.emulator.setFaults({
+      rules: [
+        { operation: "machines.cordon", probability: 0.7, action: { type: "status", status: 500 } },
+      ],
+    });
+    const { result } = await instantTo(target);
+    world.emulator.setFaults({});
+
+    const stuck = unlabelled()
+      .filter((m) => m.state === "started" && m.cordoned)
+      .map((m) => `${m.id} on ${m.image_ref?.digest?.slice(0, 14)}`);
+    expect({ status: result.status, stuck }, result.reason ?? "").toEqual({
+      status: result.status,
+      stuck: [],
+    });
+    expect(world.emulator.leases(APP)).toEqual([]);
+  });
+});
+
+describe.sequential("review: a record written by the semfly before this change", () => {
+  it("an instant rollback killed mid cut-over by semfly 5c6579f (record without restoring/replacing) is made whole by the next rollback", async () => {
+    const { dead, serving } = await killedInstant("cordon");
+    // The record as 5c6579f wrote it: mode and parked set, no `restoring`/`replacing` (they are new).
+    const {
+      restoring: _r,
+      replacing: _p,
+      ...older
+    } = (dead.metadata as { semfly: Record<string, unknown> }).semfly;
+    await world.client.updateRelease(dead.id, { status: "running", metadata: { semfly: older } });
+    expect(serving.some((id) => world.emulator.machine(APP, id).cordoned)).toBe(true);
+
+    const { plan } = await prepareRollback(world.client, APP, {
+      target: { spec: "3.1.12" },
+      strategy: "rolling",
+    });
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 3_000,
+    });
+
+    expect(result.status, result.reason ?? "").toBe("complete");
+    // Today the repair finds no machine named in the record, uncordons nothing, and closes the record
+    // ("0 machine(s) in service"): the cordoned machines stay out of service for good.
+    expectWhole();
+  });
+});
+
+describe.sequential("review: held up", () => {
+  it("killed mid-wake, one woken parked machine destroyed by hand: the re-run restores the rest", async () => {
+    const { target } = await killedInstant("wake");
+    const awake = parked().filter((m) => m.state === "started");
+    await world.client.destroyMachine(APP, awake[0]!.id);
+    await world.emulator.idle();
+
+    const { result } = await instantTo(target);
+
+    expect(result.status, result.reason ?? "").toBe("complete");
+    expect(result.restored).not.toContain(awake[0]!.id);
+    expectWhole();
+    for (const m of unlabelled()) expect(m.image_ref?.digest, m.id).toBe(target);
+  });
+
+  it("killed mid-wake, re-run, then the instant undo: back on the version that served, every machine whole", async () => {
+    const { target, serving } = await killedInstant("wake");
+    const previous = world.emulator.machine(APP, serving[0]!).image_ref!.digest!;
+    const first = await instantTo(target);
+    expect(first.result.status, first.result.reason ?? "").toBe("complete");
+
+    const undo = await instantTo(previous);
+
+    expect(undo.result.status, undo.result.reason ?? "").toBe("complete");
+    expectWhole();
+    for (const m of unlabelled()) expect(m.image_ref?.digest, m.id).toBe(previous);
+    expect(unlabelled().length).toBe(serving.length);
+  });
+
+  it("killed with only some label writes landed, the instant re-run restores every target machine", async () => {
+    const { restoring, serving, target, labelsBefore } = await killedInstant("labels");
+    // Only some label writes had landed: put the labels back on three of them, as if theirs never arrived.
+    for (const id of restoring.slice(0, 3)) {
+      const now = world.emulator.machine(APP, id).config!.metadata as Record<string, string>;
+      const before = labelsBefore[id]!;
+      const keys = new Set([...Object.keys(now), ...Object.keys(before)]);
+      const changes: Record<string, string | null> = {};
+      for (const k of keys) if (now[k] !== before[k]) changes[k] = before[k] ?? null;
+      await world.client.patchMachineMetadata(APP, id, changes, {});
+    }
+    const { result } = await instantTo(target);
+
+    expect(result.status, result.reason ?? "").toBe("complete");
+    expectWhole();
+    for (const id of restoring) {
+      const m = world.emulator.machine(APP, id);
+      expect(m.cordoned, id).toBe(false);
+      expect(m.config?.metadata?.[PARKED_UNTIL_KEY], id).toBeUndefined();
+    }
+    for (const id of serving)
+      expect(
+        parked().some((m) => m.id === id),
+        id,
+      ).toBe(true);
+  });
+});
