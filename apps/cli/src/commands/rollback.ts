@@ -9,10 +9,16 @@ import { runRollout } from "../rollout-runner.js";
 
 function refuseNotParked(core: CoreModule, prepared: PreparedRollout): never {
   const { plan } = prepared;
+  const target = plan.to.version ?? plan.to.key;
+  const killed = core.killedInstantTo(plan);
   throw core.inputError(
     "NOT_PARKED",
-    `${plan.to.version ?? plan.to.key} is not parked on ${plan.app}: an instant rollback is impossible.`,
-    "Run `semfly parked` to see what is parked, or pass --no-instant to redeploy.",
+    killed
+      ? `${target} is not parked on ${plan.app}: a killed instant rollback to it (release v${killed.version}) un-parked it.`
+      : `${target} is not parked on ${plan.app}: an instant rollback is impossible.`,
+    killed
+      ? `Run \`semfly rollback ${target} --no-instant\`: it finishes the killed rollback's cut-over (or undoes it if its machines are not healthy) before anything else.`
+      : "Run `semfly parked` to see what is parked, or pass --no-instant to redeploy.",
   );
 }
 

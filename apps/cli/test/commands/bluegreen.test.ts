@@ -219,6 +219,27 @@ describe("semfly bluegreen, parked and instant rollback", () => {
     expect(live.sort()).toEqual(others.sort());
   });
 
+  it("refuses --instant to a set a killed instant rollback un-parked, naming the command that finishes it", async () => {
+    const versions = JSON.parse((await semfly(["versions", "--json"], emulator)).stdout);
+    const target = versions.find((v: { version: string }) => v.version === "3.1.11").image;
+    // What a killed `rollback 3.1.11 --instant` leaves in Fly's history: its record, still running.
+    const dead = emulator.addRelease("acme-web", {
+      status: "running",
+      metadata: {
+        semfly: { mode: "instant", kind: "rollback", version: "3.1.11", digest: target.digest },
+      },
+    });
+    emulator.clearRequestLog();
+
+    const run = await semfly(["rollback", "3.1.11", "--instant", "--yes"], emulator);
+
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toBe(
+      `Error: 3.1.11 is not parked on acme-web: a killed instant rollback to it (release v${dead.version}) un-parked it.\n  Run \`semfly rollback 3.1.11 --no-instant\`: it finishes the killed rollback's cut-over (or undoes it if its machines are not healthy) before anything else.\n`,
+    );
+    expect(emulator.mutatingRequests()).toEqual([]);
+  });
+
   it("refuses a bad --keep-previous in one line with exit 2, the app untouched", async () => {
     const run = await deployBluegreen("--keep-previous", "soon");
     expect(run.exitCode).toBe(2);

@@ -48,6 +48,7 @@ export function toFlyMachine(wire: MachineWire, operation: string, requestId?: s
       output: check.output ?? "",
       updatedAt: orNull(check.updated_at),
     })),
+    ...(wire.checks === undefined ? { checksOmitted: true } : {}),
     config,
     updatedAt: orNull(wire.updated_at),
     ...(wire.host_status ? { hostStatus: wire.host_status } : {}),

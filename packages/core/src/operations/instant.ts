@@ -12,8 +12,11 @@ import { parkMachine } from "../rollout/bluegreen.js";
 import { DEFAULT_KEEP_PREVIOUS_MS, validateKeepSets } from "../rollout/bluegreen-rules.js";
 import { settleLimit } from "../rollout/concurrency.js";
 import {
+  type DeadInstantRepair,
   deadInstantNote,
+  deadInstantStatus,
   isDeadInstant,
+  killedInstantTo,
   repairDeadInstant,
   warnDeadInstant,
 } from "../rollout/dead-instant.js";
@@ -83,6 +86,14 @@ export function parkedSetFor(
   return parkedSets(machines, now).find((s) => !s.expired && s.digest === plan.to.digest) ?? null;
 }
 
+function notParkedError(plan: RolloutPlan, is: "is not" | "is no longer") {
+  return inputError(
+    "NOT_PARKED",
+    `${plan.to.version ?? plan.to.key} ${is} parked on ${plan.app}: an instant rollback is impossible.`,
+    "Run `semfly parked` to see what is parked, or pass --no-instant to redeploy.",
+  );
+}
+
 /**
  * Run an instant rollback for a plan from `prepareRollback` whose target is parked. The plan's machines
  * are the current ones; `machines` is the app's machine list the parked set is read from.
@@ -96,21 +107,17 @@ export async function instantRollback(
   const keepSets = options.keepParkedSets ?? DEFAULT_KEEP_PARKED_SETS;
   validateKeepSets(keepSets);
   const keepPreviousMs = options.keepPreviousMs ?? DEFAULT_KEEP_PREVIOUS_MS;
-  const set = parkedSetFor(plan, machines, Date.now());
-  if (!set) {
-    throw inputError(
-      "NOT_PARKED",
-      `${plan.to.version ?? plan.to.key} is not parked on ${plan.app}: an instant rollback is impossible.`,
-      "Run `semfly parked` to see what is parked, or pass --no-instant to redeploy.",
-    );
-  }
+  let set = parkedSetFor(plan, machines, Date.now());
+  // A killed instant rollback to this very target may have un-parked the set: this run finishes or undoes
+  // it first (under the lock), then knows.
+  if (!set && !killedInstantTo(plan)) throw notParkedError(plan, "is not");
   if (!plan.definition) {
     throw inputError(
       "APP_CONFIG_UNKNOWN",
       `The app config of ${plan.app}'s current release could not be read; nothing was changed.`,
     );
   }
-  let parked = set.machines.map((m) => machines.find((x) => x.id === m.id)!);
+  let parked = (set?.machines ?? []).map((m) => machines.find((x) => x.id === m.id)!);
   const warnings: string[] = [...plan.warnings];
   const emit = (event: RolloutEvent) => {
     if (event.type === "warning") warnings.push(event.message);
@@ -138,7 +145,6 @@ export async function instantRollback(
   };
   const record = new ReleaseRecord(client, plan, internal.signal);
   record.notes.mode = "instant";
-  record.notes.parkedSet = set.set;
   const end = (
     status: InstantResult["status"],
     reason: string | null,
@@ -164,12 +170,17 @@ export async function instantRollback(
   // current machines are only needed at the cut-over, so their leases are taken while the parked set
   // boots; a conflict on one of them still comes before the cut-over: the parked set goes back to sleep and
   // the release is marked failed.
-  const lock = appLockId(plan) ?? parked[0]!.id;
+  const lock = appLockId(plan) ?? parked[0]?.id ?? plan.skipped[0]?.id;
+  if (!lock) throw notParkedError(plan, "is not");
   const current = plan.machines.map((m) => m.id).filter((id) => id !== lock);
-  const parkedIds = parked.map((m) => m.id);
-  record.notes.restoring = parkedIds;
-  record.notes.replacing = plan.machines.map((m) => m.id);
-  const recordRunning = async () => {
+  const recordRunning = async (restoring: ParkedSet) => {
+    // What a later run needs to finish or undo this one if it is killed (dead-instant.ts), written before
+    // any machine changes.
+    record.notes.parkedSet = restoring.set;
+    record.notes.parkedUntil = restoring.expiresAt;
+    record.notes.keepPreviousMs = keepPreviousMs;
+    record.notes.restoring = parked.map((m) => m.id);
+    record.notes.replacing = plan.machines.map((m) => m.id);
     await record.create(plan.definition!, emit);
     await record.setStatus("running", [], null, emit);
   };
@@ -177,27 +188,32 @@ export async function instantRollback(
     await leases.takeAll(lock, []);
     if (plan.orphans.length > 0) {
       // A killed run's machines are made whole first, under the lock, leased as that needs.
-      await leases.takeMore(parkedIds);
-      await finishDeadInstants(steps);
-      // The repair may have changed the parked machines since they were listed (one Fly would not suspend
-      // again is parked stopped: a new config and version): the wake works from what they are now.
+      await leases.takeMore(parked.map((m) => m.id));
+      const repairs = await finishDeadInstants(steps);
+      // The repair may have changed the parked machines since they were listed (parked again, or parked
+      // stopped when Fly would not suspend: a new config and version): the wake works from what they are.
       const now = await client.listMachines(plan.app, { signal: internal.signal });
-      parked = parked
-        .map((m) => now.find((x) => x.id === m.id))
-        .filter((m): m is FlyMachine => m !== undefined && parkedMachine(m)?.set === set.set);
-      if (parked.length === 0) {
-        throw inputError(
-          "NOT_PARKED",
-          `${plan.to.version ?? plan.to.key} is no longer parked on ${plan.app}: an instant rollback is impossible.`,
-          "Run `semfly parked` to see what is parked, or pass --no-instant to redeploy.",
+      set = parkedSetFor(plan, now, Date.now());
+      if (!set) {
+        // Its cut-over finished by the repair: this target serves already.
+        const finished = repairs.find(
+          (r) => r.direction === "forward" && r.orphan.metadata?.digest === plan.to.digest,
         );
+        if (!finished) throw notParkedError(plan, "is no longer");
+        await leases.releaseAll();
+        return {
+          ...end("complete", null, finished.serving, finished.parked),
+          release: { id: finished.orphan.id, version: finished.orphan.version },
+        };
       }
-      await recordRunning();
+      parked = set.machines.map((m) => now.find((x) => x.id === m.id)!);
+      await leases.takeMore(parked.map((m) => m.id));
+      await recordRunning(set);
     } else {
       // The parked set's leases before the record: a lease someone else holds (a gc, flyctl) then stops
       // the run with nothing written, not a failed release in Fly's history for a rollback that never ran.
-      await leases.takeMore(parkedIds);
-      await recordRunning();
+      await leases.takeMore(parked.map((m) => m.id));
+      await recordRunning(set!);
     }
   } catch (error) {
     await leases.releaseAll();
@@ -283,24 +299,30 @@ export async function instantRollback(
  * Killed instant rollbacks whose records are still open, repaired and finished under the app lock before
  * this one records anything (another kind of dead run is left to the next rollout, which judges it).
  */
-async function finishDeadInstants(steps: MachineSteps): Promise<void> {
+async function finishDeadInstants(steps: MachineSteps): Promise<DeadInstantRepair[]> {
   const { client, plan, signal, emit } = steps;
-  if (plan.orphans.length === 0) return;
+  if (plan.orphans.length === 0) return [];
   const open = await stillInProgress(client, plan, signal);
   const dead = plan.orphans.filter((o) => open.has(o.id) && isDeadInstant(o));
   const notes = new Map<string, { error: string; putBack: string[] }>();
+  const repairs: DeadInstantRepair[] = [];
   for (const orphan of dead) {
     const repair = await repairDeadInstant(steps, orphan);
     warnDeadInstant(steps, repair);
     notes.set(orphan.id, deadInstantNote(repair));
+    repairs.push(repair);
   }
   await finishOrphans(
     client,
-    { app: plan.app, orphans: dead.map((o) => ({ ...o, status: "interrupted", machines: [] })) },
+    {
+      app: plan.app,
+      orphans: dead.map((o, i) => ({ ...o, status: deadInstantStatus(repairs[i]!), machines: [] })),
+    },
     signal,
     emit,
     notes,
   );
+  return repairs;
 }
 
 /**

@@ -1,42 +1,59 @@
 /**
- * What a killed instant rollback left, made whole once the next run holds the app lock. Such a run may die
- * anywhere between waking the parked set and parking the current one, and what it leaves is on the
- * machines themselves and in its record (which names both sets before any machine changes):
- * - machines of either set labelled parked that run (woken, or half parked in exchange) go back to sleep;
- * - machines it un-parked (they carry its release id, no park labels) are put in service (uncordoned) once
- *   healthy, as its cut-over would have; one that is not healthy is taken out of service (cordoned) when
- *   the previous version serves beside it, and is named either way;
- * - the machines that served before it are uncordoned, however far its cut-over got.
+ * What a killed instant rollback left, finished or put back once the next run holds the app lock, as the
+ * live run would have ended: one version serving, the other parked. Such a run may die anywhere between
+ * waking the parked set and parking the current one; what it leaves is on the machines and in its record,
+ * which names both sets, the parked set's label and how long to park (written before any machine changes):
+ * - while a machine of the set still carries its park labels, the cut-over had not begun (every label
+ *   comes off before the first uncordon): the set goes back to sleep, parked, and the version that served
+ *   still serves;
+ * - otherwise the un-parked machines are judged as the live run judged them (every check passing, no crash
+ *   loop): healthy, the cut-over is finished (they serve; the previous machines are cordoned and parked);
+ *   not healthy, it is undone (they are parked again; the previous machines serve).
  * Cordon and uncordon can be sent twice, so nothing here needs to know how far the cut-over got (Fly's
- * machine object is not sure to say whether a machine is cordoned). The app ends with the machines of both
- * versions that are in service serving, as after a killed rolling run; the run that found it then does
- * what it was asked.
+ * machine object is not sure to say whether a machine is cordoned).
  */
-import { isParked, parkedMachine } from "../versions/parked.js";
+import { isParked, type ParkLabel, parkedMachine } from "../versions/parked.js";
 import type { FlyMachine } from "../versions/types.js";
 import { backToSleep } from "./back-to-sleep.js";
+import { parkMachine } from "./bluegreen.js";
+import { DEFAULT_KEEP_PREVIOUS_MS } from "./bluegreen-rules.js";
 import { settleLimit } from "./concurrency.js";
 import { waitFleetHealthy } from "./fleet-health.js";
 import { COLD_STATES } from "./health.js";
 import { LEASE_CONCURRENCY } from "./leases.js";
 import type { MachineSteps } from "./machine-steps.js";
-import type { OrphanRelease } from "./plan.js";
+import type { OrphanRelease, PlannedMachine, RolloutPlan, VersionRef } from "./plan.js";
+
+/** The least a set put back to sleep is parked for when its record says no expiry. */
+const MIN_PARK_MS = 60 * 60_000;
 
 export interface DeadInstantRepair {
   orphan: OrphanRelease;
-  /** Parked machines found awake and put back to sleep. */
-  asleep: string[];
-  /** Machines put (back) in service: the un-parked ones that are healthy, and the ones that served before. */
-  inService: string[];
-  /** Un-parked machines that are not healthy, and why; out of service when the previous version serves. */
-  unhealthy: { id: string; reason: string }[];
+  /** `forward`: the cut-over was finished; `back`: the parked set is parked again. */
+  direction: "forward" | "back";
+  /** Why it went back, when it did because the un-parked machines were not healthy. */
+  unhealthy: string | null;
+  /** The machines that serve now (the restored set forward, the previous set back). */
+  serving: string[];
+  /** The machines parked (or destroyed, with keep-previous 0) by the repair, and the ones put to sleep. */
+  parked: string[];
   /** Machines the repair could not change, and why. */
   failed: { id: string; reason: string }[];
 }
 
-/** A record an instant rollback wrote: its mode, and the two sets it named. */
+/** A record an instant rollback wrote: its mode (the sets it named are read by the repair). */
 export function isDeadInstant(orphan: OrphanRelease): boolean {
   return orphan.metadata?.mode === "instant";
+}
+
+/**
+ * A killed instant rollback to the plan's target whose record is still open: it may have un-parked the
+ * target's set, which then is not parked any more; the next run finishes or undoes it.
+ */
+export function killedInstantTo(plan: Pick<RolloutPlan, "orphans" | "to">): OrphanRelease | null {
+  return (
+    plan.orphans.find((o) => isDeadInstant(o) && o.metadata?.digest === plan.to.digest) ?? null
+  );
 }
 
 export async function repairDeadInstant(
@@ -45,45 +62,70 @@ export async function repairDeadInstant(
 ): Promise<DeadInstantRepair> {
   const { client, plan, leases, signal } = steps;
   const notes = orphan.metadata ?? {};
-  const named = (key: string) =>
-    new Set(Array.isArray(notes[key]) ? (notes[key] as unknown[]).map(String) : []);
-  const sets = new Set([orphan.id, String(notes.parkedSet ?? "")]);
-  const machines = await client.listMachines(plan.app, { signal });
+  const parkedSet = String(notes.parkedSet ?? "");
+  const machines = (await client.listMachines(plan.app, { signal })).filter(
+    (m) => m.state !== "destroyed" && m.state !== "destroying",
+  );
+  const setOf = (m: FlyMachine) => parkedMachine(m)?.set ?? null;
   // A record from a semfly before both sets were named (mode and parked set only): its un-parked machines
-  // carry its release id, and the ones that served are the managed machines that do not.
-  const legacy = !Array.isArray(notes.restoring) && !Array.isArray(notes.replacing);
+  // carry its release id, and the ones that served are the other managed machines.
+  const named = (key: string) =>
+    Array.isArray(notes[key]) ? new Set((notes[key] as unknown[]).map(String)) : null;
   const managed = new Set(plan.machines.map((m) => m.id));
-  const restoring = legacy
-    ? new Set(machines.filter((m) => m.metadata.fly_release_id === orphan.id).map((m) => m.id))
-    : named("restoring");
-  const replacing = legacy
-    ? new Set(
-        machines
-          .filter((m) => managed.has(m.id) && m.metadata.fly_release_id !== orphan.id)
-          .map((m) => m.id),
-      )
-    : named("replacing");
-  const awake = machines.filter(
-    (m) =>
-      isParked(m) &&
-      sets.has(parkedMachine(m)?.set ?? "") &&
-      !COLD_STATES.has(m.state) &&
-      m.state !== "failed",
-  );
+  const restoring =
+    named("restoring") ??
+    new Set(
+      machines
+        .filter((m) => m.metadata.fly_release_id === orphan.id || setOf(m) === parkedSet)
+        .map((m) => m.id),
+    );
+  const replacing =
+    named("replacing") ??
+    new Set(
+      machines
+        .filter((m) => managed.has(m.id) && m.metadata.fly_release_id !== orphan.id)
+        .map((m) => m.id),
+    );
+  const stillParked = machines.filter((m) => restoring.has(m.id) && setOf(m) === parkedSet);
   const unparked = machines.filter(
-    (m) => !isParked(m) && m.metadata.fly_release_id === orphan.id && restoring.has(m.id),
+    (m) => restoring.has(m.id) && !isParked(m) && m.metadata.fly_release_id === orphan.id,
   );
-  const served = machines.filter(
-    (m) => !isParked(m) && replacing.has(m.id) && !unparked.includes(m),
+  // Parked in exchange already (labelled with the dead run's release id), or half parked.
+  const exchanged = machines.filter((m) => replacing.has(m.id) && setOf(m) === orphan.id);
+  const previous = machines.filter((m) => replacing.has(m.id) && !isParked(m));
+  const awake = [...stillParked, ...exchanged].filter(
+    (m) => !COLD_STATES.has(m.state) && m.state !== "failed",
   );
+  await leases.takeMore([...stillParked, ...unparked, ...exchanged, ...previous].map((m) => m.id));
+
+  let unhealthy: string | null = null;
+  if (stillParked.length === 0 && unparked.length > 0) {
+    const started = unparked.filter((m) => !COLD_STATES.has(m.state));
+    const verdict =
+      started.length === 0
+        ? null
+        : await waitFleetHealthy(
+            { ...steps.waiter, client },
+            started.map((m) => ({ id: m.id, since: m.updatedAt ? Date.parse(m.updatedAt) : 0 })),
+            Date.now() + steps.waiter.waitTimeoutMs,
+            signal,
+          ).catch((error: unknown) => ({ machineId: started[0]!.id, reason: describe(error) }));
+    if (verdict) unhealthy = `${verdict.machineId}: ${verdict.reason}`;
+  }
+  // Back only with a previous machine to serve: never leave nothing serving (the cut-over had parked
+  // them all, and its restored set turned unhealthy since).
+  const forward =
+    stillParked.length === 0 &&
+    unparked.length > 0 &&
+    (unhealthy === null || previous.length === 0);
   const repair: DeadInstantRepair = {
     orphan,
-    asleep: [],
-    inService: [],
-    unhealthy: [],
+    direction: forward ? "forward" : "back",
+    unhealthy,
+    serving: [],
+    parked: [],
     failed: [],
   };
-  await leases.takeMore([...awake, ...unparked, ...served].map((m) => m.id));
   const each = async (
     list: readonly FlyMachine[],
     work: (m: FlyMachine) => Promise<void>,
@@ -91,81 +133,128 @@ export async function repairDeadInstant(
   ) => {
     const results = await settleLimit(list, LEASE_CONCURRENCY, work);
     results.forEach((r, i) => {
-      const id = list[i]!.id;
-      if (r.status === "fulfilled") done.push(id);
-      else repair.failed.push({ id, reason: describe(r.reason) });
+      if (r.status === "fulfilled") done.push(list[i]!.id);
+      else repair.failed.push({ id: list[i]!.id, reason: describe(r.reason) });
     });
   };
   const cordon = (m: FlyMachine, on: boolean) =>
     client.setCordon(plan.app, m.id, on, { nonce: leases.nonce(m.id) }, { signal });
 
-  await each(awake, (m) => backToSleep(steps, m, null), repair.asleep);
-  await each(served, (m) => cordon(m, false), repair.inService);
-
-  const started = unparked.filter((m) => !COLD_STATES.has(m.state));
-  const verdict =
-    started.length === 0
-      ? null
-      : await waitFleetHealthy(
-          { ...steps.waiter, client },
-          started.map((m) => ({ id: m.id, since: m.updatedAt ? Date.parse(m.updatedAt) : 0 })),
-          Date.now() + steps.waiter.waitTimeoutMs,
-          signal,
-        ).catch((error: unknown) => ({ machineId: started[0]!.id, reason: describe(error) }));
-  // One look decides for the set, as the live run's did: a failure stops the others' wait, so each one
-  // not judged healthy by then counts as not healthy.
-  const healthy = verdict ? unparked.filter((m) => COLD_STATES.has(m.state)) : unparked;
-  const sick = unparked.filter((m) => !healthy.includes(m));
-  await each(healthy, (m) => cordon(m, false), repair.inService);
-  for (const m of sick) {
-    repair.unhealthy.push({
-      id: m.id,
-      reason: m.id === verdict?.machineId ? verdict.reason : "its set was not healthy",
-    });
-  }
-  // Out of service only with the previous version serving beside it: never leave nothing serving.
-  if (repair.inService.some((id) => served.some((m) => m.id === id && m.state === "started"))) {
-    await each(sick, (m) => cordon(m, true), []);
+  // Asleep again first, whichever way: a parked machine never runs.
+  await each(awake, (m) => backToSleep(steps, m, null), repair.parked);
+  if (forward) {
+    // The cut-over, finished: the restored set in service, then the previous one out of it and parked.
+    await each(unparked, (m) => cordon(m, false), repair.serving);
+    const keepPreviousMs =
+      typeof notes.keepPreviousMs === "number" ? notes.keepPreviousMs : DEFAULT_KEEP_PREVIOUS_MS;
+    const from: VersionRef = {
+      key: String(notes.previousVersion ?? ""),
+      version: typeof notes.previousVersion === "string" ? notes.previousVersion : null,
+      digest: null,
+    };
+    await each(
+      previous,
+      async (m) => {
+        await cordon(m, true);
+        await parkMachine(
+          steps,
+          asPlanned(m, { ...from, digest: m.imageRef?.digest ?? null }),
+          keepPreviousMs,
+          orphan.id,
+        );
+      },
+      repair.parked,
+    );
+  } else {
+    // Undone: the previous set in service, the un-parked machines out of it and parked again in their set.
+    await each(previous, (m) => cordon(m, false), repair.serving);
+    const label = setLabel(notes, parkedSet, machines);
+    await each(
+      unparked,
+      async (m) => {
+        await cordon(m, true);
+        await parkMachine(steps, asPlanned(m, label), remainingMs(label), label.set);
+      },
+      repair.parked,
+    );
   }
   return repair;
 }
 
-/** What the dead run's record says once repaired. */
-export function deadInstantNote(repair: DeadInstantRepair): { error: string; putBack: string[] } {
-  const parts = [
-    "The run was killed during an instant rollback; a later run made the app whole:",
-    `${repair.inService.length} machine(s) in service`,
-    `${repair.asleep.length} parked machine(s) back to sleep`,
-  ];
-  if (repair.unhealthy.length > 0) {
-    parts.push(
-      `not healthy on the target: ${repair.unhealthy.map((u) => `${u.id} (${u.reason})`).join(", ")}`,
-    );
-  }
-  if (repair.failed.length > 0) {
-    parts.push(`not changed: ${repair.failed.map((f) => `${f.id} (${f.reason})`).join(", ")}`);
-  }
+/** The label the parked set carried: from a machine of it still parked, else from the dead run's record. */
+function setLabel(
+  notes: Record<string, unknown>,
+  set: string,
+  machines: readonly FlyMachine[],
+): VersionRef & Pick<ParkLabel, "set" | "expiresAt"> {
+  const sibling = machines.map(parkedMachine).find((p) => p?.set === set);
+  const version = typeof notes.version === "string" ? notes.version : (sibling?.version ?? null);
+  const digest = typeof notes.digest === "string" ? notes.digest : (sibling?.digest ?? null);
   return {
-    error: `${parts[0]} ${parts.slice(1).join("; ")}.`,
-    putBack: [...repair.inService, ...repair.asleep].sort(),
+    set,
+    key: version ?? digest ?? set,
+    version,
+    digest,
+    expiresAt:
+      typeof notes.parkedUntil === "string"
+        ? notes.parkedUntil
+        : (sibling?.expiresAt ?? new Date(Date.now() + DEFAULT_KEEP_PREVIOUS_MS).toISOString()),
   };
 }
 
-/** Said on the way: what a killed instant rollback's repair could not make healthy or change. */
+function remainingMs(label: Pick<ParkLabel, "expiresAt">): number {
+  return Math.max(MIN_PARK_MS, Date.parse(label.expiresAt) - Date.now());
+}
+
+/** A machine as parkMachine takes it: its own config, on the version it runs. */
+function asPlanned(machine: FlyMachine, from: VersionRef): PlannedMachine {
+  return {
+    id: machine.id,
+    name: machine.name,
+    region: machine.region,
+    processGroup: machine.processGroup,
+    state: machine.state,
+    instanceId: machine.instanceId,
+    from,
+    currentConfig: machine.config,
+    targetConfig: machine.config,
+    configSource: "current",
+    cold: COLD_STATES.has(machine.state),
+  };
+}
+
+/** How the dead run's record is finished: its rollback done, undone for its health, or undone. */
+export function deadInstantStatus(repair: DeadInstantRepair): OrphanRelease["status"] {
+  if (repair.direction === "forward") return "complete";
+  return repair.unhealthy ? "failed" : "interrupted";
+}
+
+/** What the dead run's record says once repaired. */
+export function deadInstantNote(repair: DeadInstantRepair): { error: string; putBack: string[] } {
+  const done =
+    repair.direction === "forward"
+      ? `finished its cut-over: ${repair.serving.length} restored machine(s) serve, ${repair.parked.length} parked`
+      : `put it back: the parked set is parked again (${repair.parked.length} machine(s))${repair.unhealthy ? `, its machines not healthy (${repair.unhealthy})` : ""}, and ${repair.serving.length} previous machine(s) serve`;
+  const failed =
+    repair.failed.length > 0
+      ? `; not changed: ${repair.failed.map((f) => `${f.id} (${f.reason})`).join(", ")}`
+      : "";
+  return {
+    error: `The run was killed during an instant rollback; a later run ${done}${failed}.`,
+    putBack: [...repair.serving, ...repair.parked].sort(),
+  };
+}
+
+/** Said on the way: what the repair of a killed instant rollback did, and what it could not change. */
 export function warnDeadInstant(steps: Pick<MachineSteps, "emit">, repair: DeadInstantRepair) {
   const { orphan } = repair;
-  if (repair.asleep.length + repair.inService.length > 0) {
-    steps.emit({
-      type: "warning",
-      message: `A killed instant rollback left v${orphan.version} unfinished: ${repair.inService.length} machine(s) put back in service, ${repair.asleep.length} parked machine(s) put back to sleep.`,
-    });
-  }
-  for (const { id, reason } of repair.unhealthy) {
-    steps.emit({
-      type: "warning",
-      message: `${id}, un-parked by the killed run, is not healthy (${reason}): it was left out of service where the previous version serves.`,
-    });
-  }
+  steps.emit({
+    type: "warning",
+    message:
+      repair.direction === "forward"
+        ? `A killed instant rollback left v${orphan.version} unfinished; its cut-over was finished: ${repair.serving.length} restored machine(s) serve, ${repair.parked.length} machine(s) parked.`
+        : `A killed instant rollback left v${orphan.version} unfinished; it was put back${repair.unhealthy ? ` (its machines were not healthy: ${repair.unhealthy})` : ""}: ${repair.serving.length} machine(s) of the version that served serve, ${repair.parked.length} machine(s) parked again.`,
+  });
   for (const { id, reason } of repair.failed) {
     steps.emit({
       type: "warning",

@@ -11,7 +11,9 @@ import { SemflyError } from "../errors.js";
 import type { FlyMachine, MachineConfig } from "../versions/types.js";
 import { settleLimit } from "./concurrency.js";
 import {
+  type DeadInstantRepair,
   deadInstantNote,
+  deadInstantStatus,
   isDeadInstant,
   repairDeadInstant,
   warnDeadInstant,
@@ -52,6 +54,8 @@ export interface DeadRunRecovery {
   reverts: DeadRunRevert[];
   /** The user stopped the run while the machines were being judged: those orphans are left as they are. */
   interrupted: boolean;
+  /** Killed instant rollbacks finished or put back (their machines may have changed sets). */
+  instantRepairs: DeadInstantRepair[];
 }
 
 /**
@@ -70,12 +74,14 @@ export async function recoverDeadRuns(
     notes: new Map(),
     reverts: [],
     interrupted: false,
+    instantRepairs: [],
   };
   for (const orphan of plan.orphans.filter((o) => open.has(o.id))) {
     if (isDeadInstant(orphan)) {
       const repair = await repairDeadInstant(steps, orphan);
       warnDeadInstant(steps, repair);
-      recovery.orphans.push({ ...orphan, status: "interrupted", machines: [] });
+      recovery.instantRepairs.push(repair);
+      recovery.orphans.push({ ...orphan, status: deadInstantStatus(repair), machines: [] });
       recovery.notes.set(orphan.id, deadInstantNote(repair));
       continue;
     }

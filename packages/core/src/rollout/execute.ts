@@ -205,7 +205,7 @@ class RolloutRun {
       );
       const recovery = await recoverDeadRuns(this.steps, this.userSignal);
       await this.finishDeadRuns(recovery);
-      const stop = this.afterDeadRuns(recovery);
+      const stop = this.afterInstantRepairs(recovery) ?? this.afterDeadRuns(recovery);
       if (stop) {
         await this.leases.releaseAll();
         return stop;
@@ -324,6 +324,28 @@ class RolloutRun {
    * (its target was not healthy, and rolling it out again would only repeat that). A machine that could not
    * be put back stops the run. Returns the result to end with, or null to go on.
    */
+  /**
+   * A killed instant rollback finished or put back moved machines between the app and a parked set: the
+   * ones parked now leave this run's plan (a rollout never moves a parked machine). With none left to move,
+   * the run is done: the repair made the target live.
+   */
+  private afterInstantRepairs(recovery: DeadRunRecovery): RolloutResult | null {
+    const parked = new Set(recovery.instantRepairs.flatMap((r) => r.parked));
+    if (parked.size === 0) return null;
+    const plan = this.plan;
+    plan.machines = plan.machines.filter((m) => !parked.has(m.id));
+    plan.skipped = plan.skipped.filter((m) => !parked.has(m.id));
+    plan.batches = plan.batches
+      .map((batch) => batch.filter((id) => !parked.has(id)))
+      .filter((batch) => batch.length > 0);
+    plan.verifyCold = plan.verifyCold.filter((id) => !parked.has(id));
+    for (const id of parked) this.outcomes.delete(id);
+    if (plan.machines.length > 0) return null;
+    const last = recovery.instantRepairs[recovery.instantRepairs.length - 1]!.orphan;
+    this.finished = { id: last.id, version: last.version };
+    return this.result("complete", null, false);
+  }
+
   private afterDeadRuns(recovery: DeadRunRecovery): RolloutResult | null {
     if (recovery.reverts.length === 0) return null;
     let sameTarget: string | null = null;

@@ -3,9 +3,9 @@
  * `GET` per machine per look. An instant rollback wakes hundreds of machines at once: a `GET` each would
  * cost a request per machine (and, through the crash watch, one per machine per second), where a list
  * judges them all. The Machines API's list carries each machine's checks and events unless asked for a
- * summary (doc.json `Machine`); a server that leaves the events out costs one `GET …/events` per machine
- * per look, as `waitHealthy` does, so either answer is safe. Each machine is judged by the same rule as
- * `waitHealthy` (`judgeHealth`).
+ * summary (doc.json `Machine`); a server that leaves the checks out costs one `GET` of the machine, and one
+ * that leaves the events out one `GET …/events`, per machine per look, as `waitHealthy` does, so either
+ * answer is safe. Each machine is judged by the same rule as `waitHealthy` (`judgeHealth`).
  */
 import { settleLimit, sleep } from "./concurrency.js";
 import {
@@ -54,9 +54,10 @@ export async function waitFleetHealthy(
     let pause = Number.POSITIVE_INFINITY;
     let checksPending = false;
     const looks = await settleLimit([...waiting], LEASE_CONCURRENCY, async ([id, progress]) => {
-      const machine = listed.get(id);
-      if (!machine)
-        return { id, verdict: { kind: "failed", reason: "the machine is gone" } } as const;
+      const seen = listed.get(id);
+      if (!seen) return { id, verdict: { kind: "failed", reason: "the machine is gone" } } as const;
+      // A list that leaves the checks out says nothing of them: the machine itself is read.
+      const machine = seen.checksOmitted ? await client.getMachine(app, id, { signal }) : seen;
       const events = machine.events ?? (await client.machineEvents(app, id, { signal }));
       return { id, verdict: judgeHealth(machine, events, progress, Date.now()) };
     });

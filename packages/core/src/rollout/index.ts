@@ -4,6 +4,7 @@ export {
   DEFAULT_KEEP_PREVIOUS_MS,
   validateKeepSets,
 } from "./bluegreen-rules.js";
+export { killedInstantTo } from "./dead-instant.js";
 export * from "./events.js";
 export * from "./execute.js";
 export { gateFailureReason, hasGates, type RolloutGates } from "./gates-step.js";

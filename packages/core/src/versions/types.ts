@@ -69,6 +69,8 @@ export interface FlyMachine {
   /** `config.metadata`. */
   metadata: Record<string, string>;
   checks: MachineCheck[];
+  /** True when Fly's answer had no `checks` field at all (a summary): it says nothing about them. */
+  checksOmitted?: boolean;
   config: MachineConfig;
   updatedAt: string | null;
   /** `host_status`: `ok`, `unknown` or `unreachable`; absent when Fly did not say. */

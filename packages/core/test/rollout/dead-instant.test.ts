@@ -122,7 +122,7 @@ async function rollingRollbackTo3112() {
 
 describe.sequential("the run after a killed instant rollback", () => {
   it("killed with its label writes on their way: the un-parked machines go in service, the rollback finishes", async () => {
-    const { dead, restoring, target } = await killedInstant("labels");
+    const { dead, restoring, target, serving } = await killedInstant("labels");
     // The parked set runs without its labels, cordoned: out of service, and not parked any more.
     expect(restoring.every((id) => world.emulator.machine(APP, id).cordoned)).toBe(true);
     expect(parked().filter((m) => restoring.includes(m.id))).toEqual([]);
@@ -132,15 +132,23 @@ describe.sequential("the run after a killed instant rollback", () => {
     expect(result.status).toBe("complete");
     expectWhole();
     for (const m of unlabelled()) expect(m.image_ref?.digest, m.id).toBe(target);
+    // Its cut-over was finished: the rollback it recorded happened, and the previous set is parked.
     const record = world.emulator.releases(APP).find((r) => r.id === dead.id)!;
-    expect(record.status).toBe("interrupted");
+    expect(record.status).toBe("complete");
     expect(record.metadata).toMatchObject({
       semfly: {
         mode: "instant",
-        error: expect.stringMatching(/killed during an instant rollback/),
+        error: expect.stringMatching(
+          /killed during an instant rollback; a later run finished its cut-over/,
+        ),
       },
     });
-    expect(result.warnings.some((w) => /killed instant rollback/.test(w))).toBe(true);
+    expect(result.warnings.some((w) => /its cut-over was finished/.test(w))).toBe(true);
+    expect(
+      parked()
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual([...serving].sort());
   });
 
   it("killed mid cut-over, the current set being cordoned: every machine that ran unparked serves again", async () => {
@@ -181,8 +189,8 @@ describe.sequential("the run after a killed instant rollback", () => {
     }
   });
 
-  it("killed with its label writes on their way, the target unhealthy since: the un-parked set stays out of service", async () => {
-    const { restoring } = await killedInstant("labels");
+  it("killed with its label writes on their way, the target unhealthy since: the set is parked again and the previous version serves", async () => {
+    const { dead, restoring, serving } = await killedInstant("labels");
     const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
     world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
 
@@ -195,15 +203,22 @@ describe.sequential("the run after a killed instant rollback", () => {
       waitTimeoutMs: 2_000,
     });
 
-    expect(result.warnings.some((w) => /un-parked by the killed run, is not healthy/.test(w))).toBe(
-      true,
-    );
-    // Out of service beside the previous version, which serves.
-    const started = restoring.filter((id) => world.emulator.machine(APP, id).state === "started");
-    for (const id of started) expect(world.emulator.machine(APP, id).cordoned, id).toBe(true);
+    // 3.2.0 serves on the machines that served before; the un-parked set is parked again, asleep.
+    expect(result.status, result.reason ?? "").toBe("complete");
     expect(
-      unlabelled().some((m) => !restoring.includes(m.id) && !m.cordoned && m.state === "started"),
+      result.warnings.some((w) => /it was put back \(its machines were not healthy/.test(w)),
     ).toBe(true);
-    expect(world.emulator.leases(APP)).toEqual([]);
+    expect(
+      parked()
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual([...restoring].sort());
+    expectWhole();
+    expect(
+      unlabelled()
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual([...serving].sort());
+    expect(world.emulator.releases(APP).find((r) => r.id === dead.id)!.status).toBe("failed");
   });
 });
