@@ -20,7 +20,11 @@ import {
   type World,
 } from "./world.js";
 
-/** Hostile review of the instant rollback's newest changes: each test is a defect found. */
+/**
+ * Instant rollbacks killed at awkward points, then the runs users make next: the same instant rollback again,
+ * a rolling rollback, a deploy; a refused lease on a parked machine; a cut-over Fly half refuses; a record
+ * written by the semfly before the dead run named both sets.
+ */
 let world: World;
 const LEASE_TTL_SECONDS = 30;
 
@@ -116,13 +120,13 @@ function expectWhole() {
   expect(world.emulator.leases(APP)).toEqual([]);
 }
 
-describe.sequential("review: the run after a killed instant rollback", () => {
+describe.sequential("the run after a killed instant rollback", () => {
   it("re-running the killed `rollback --instant` once its label writes landed makes the app whole instead of refusing NOT_PARKED", async () => {
     const { dead, restoring, target } = await killedInstant("labels");
     // The restored set runs cordoned and unlabelled: out of service, billed, and no longer "parked".
     expect(restoring.some((id) => world.emulator.machine(APP, id).state === "started")).toBe(true);
 
-    // The user re-runs what was killed. Whatever it answers, it must not leave the dead run's mess.
+    // The user re-runs what was killed: it finishes the dead run's cut-over first.
     const outcome = await instantTo(target).then(
       ({ result }) => `${result.status}: ${result.reason}`,
       (error: unknown) => String(error),
@@ -152,7 +156,7 @@ describe.sequential("review: the run after a killed instant rollback", () => {
   });
 });
 
-describe.sequential("review: the repair's machine count", () => {
+describe.sequential("the repair's machine count", () => {
   it("a killed instant rollback repaired by a rolling rollback leaves as many machines running as served before, not both sets", async () => {
     const { serving, restoring } = await killedInstant("labels");
     const servedBefore = serving.filter(
@@ -168,8 +172,8 @@ describe.sequential("review: the repair's machine count", () => {
     });
     expect(result.status, result.reason ?? "").toBe("complete");
 
-    // Before the kill the app ran `serving` and kept `restoring` parked (billed for rootfs only). Now both
-    // sets run unparked: the parked set became permanent extra capacity and nothing is parked any more.
+    // Before the kill the app ran `serving` and kept `restoring` parked (billed for rootfs only): after it,
+    // one set serves and the other is parked, never both running for good.
     const running = unlabelled()
       .filter((m) => m.state === "started")
       .map((m) => m.id);
@@ -180,7 +184,7 @@ describe.sequential("review: the repair's machine count", () => {
   });
 });
 
-describe.sequential("review: the repair inside semfly deploy", () => {
+describe.sequential("the repair inside semfly deploy", () => {
   it("a deploy that repaired a killed instant rollback (target unhealthy) and completes leaves none of its machines cordoned", async () => {
     const { restoring } = await killedInstant("labels");
     const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
@@ -195,9 +199,8 @@ describe.sequential("review: the repair inside semfly deploy", () => {
     });
     expect(result.status, result.reason ?? "").toBe("complete");
 
-    // The repair cordoned the un-parked set (unhealthy on 3.1.12), then the same deploy moved those very
-    // machines to 3.2.0, healthy: "complete", but they run cordoned for good, out of service (REAL-BEHAVIOUR
-    // §8: a cordoned machine receives no traffic), and nothing will ever uncordon them.
+    // No machine of the app is left running cordoned (REAL-BEHAVIOUR §8: a cordoned machine receives no
+    // traffic): the un-parked set, unhealthy on 3.1.12, is parked again, and the deploy moved the others.
     const cordonedRunning = managedMachines(world.emulator)
       .filter((m) => m.state === "started" && m.cordoned)
       .map((m) => `${m.id} on ${m.image_ref?.digest?.slice(0, 14)}`);
@@ -205,7 +208,7 @@ describe.sequential("review: the repair inside semfly deploy", () => {
   });
 });
 
-describe.sequential("review: a parked machine leased by someone else", () => {
+describe.sequential("a parked machine leased by someone else", () => {
   it("an instant rollback refused a lease on a parked machine (a concurrent gc or flyctl holds it) records no release", async () => {
     const releasesBefore = world.emulator.releases(APP).length;
     const held = parked()[0]!.id;
@@ -219,9 +222,8 @@ describe.sequential("review: a parked machine leased by someone else", () => {
     );
 
     expect(outcome).toMatch(/lease/i);
-    // Before 959f301 the parked set was leased before anything was written: a conflict changed nothing.
-    // Now the release is created and marked running beside the lease requests, then marked failed: each
-    // refused attempt adds a release to Fly's history (flyctl `fly releases`) for a rollback that never ran.
+    // The parked set is leased before anything is written: a refused attempt adds no release to Fly's
+    // history (flyctl `fly releases`) for a rollback that never ran.
     expect(
       world.emulator
         .releases(APP)
@@ -232,7 +234,7 @@ describe.sequential("review: a parked machine leased by someone else", () => {
   });
 });
 
-describe.sequential("review: a cut-over that fails half-way", () => {
+describe.sequential("a cut-over that fails half-way", () => {
   // Seeded fault stream (demo world seed 7): 70% of cordons answer 500, so some land and some exhaust retries.
   it("cordons of the current set refused by Fly after the restored set serves: no machine is left running cordoned and unparked", async () => {
     const target = parkedDigest();
@@ -255,7 +257,7 @@ describe.sequential("review: a cut-over that fails half-way", () => {
   });
 });
 
-describe.sequential("review: a record written by the semfly before this change", () => {
+describe.sequential("a record written by the semfly before this change", () => {
   it("an instant rollback killed mid cut-over by semfly 5c6579f (record without restoring/replacing) is made whole by the next rollback", async () => {
     const { dead, serving } = await killedInstant("cordon");
     // The record as 5c6579f wrote it: mode and parked set, no `restoring`/`replacing` (they are new).
@@ -277,13 +279,13 @@ describe.sequential("review: a record written by the semfly before this change",
     });
 
     expect(result.status, result.reason ?? "").toBe("complete");
-    // Today the repair finds no machine named in the record, uncordons nothing, and closes the record
-    // ("0 machine(s) in service"): the cordoned machines stay out of service for good.
+    // The record names neither set: the un-parked machines are found by its release id, the previous ones
+    // are the other managed machines.
     expectWhole();
   });
 });
 
-describe.sequential("review: held up", () => {
+describe.sequential("re-runs and undos after a kill", () => {
   it("killed mid-wake, one woken parked machine destroyed by hand: the re-run restores the rest", async () => {
     const { target } = await killedInstant("wake");
     const awake = parked().filter((m) => m.state === "started");
