@@ -1,0 +1,211 @@
+// @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
+import { Agent } from "undici";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  createFlyClient,
+  executeRollout,
+  PARKED_UNTIL_KEY,
+  prepareDeploy,
+  prepareRollback,
+  instantRollback,
+  type RolloutEvent,
+} from "../../src/index.js";
+import {
+  APP,
+  FAST_CLIENT_LIMITS,
+  FAST_TIMING,
+  latestRelease,
+  managedMachines,
+  parkedWorld,
+  type World,
+} from "./world.js";
+
+/**
+ * Review (hostile) of the repair of a killed instant rollback: kill points and records the repair
+ * misjudges. The kill is a client whose connections are all destroyed (as in dead-instant.test.ts).
+ */
+let world: World;
+const LEASE_TTL_SECONDS = 30;
+
+beforeEach(async () => {
+  world = await parkedWorld();
+});
+afterEach(async () => {
+  await world.close();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const parked = () =>
+  world.emulator
+    .machines(APP)
+    .filter((m) => m.state !== "destroyed" && m.config?.metadata?.[PARKED_UNTIL_KEY]);
+const unlabelled = () => managedMachines(world.emulator).filter((m) => !parked().includes(m));
+const parkedDigest = () => parked()[0]!.config!.metadata!.semfly_parked_digest!;
+
+function doomedClient() {
+  const agent = new Agent();
+  const client = createFlyClient({
+    token: world.emulator.token,
+    apiBaseUrl: world.emulator.url,
+    flapsBaseUrl: world.emulator.url,
+    uiexBaseUrl: world.emulator.url,
+    dispatcher: agent,
+    retry: { minDelayMs: 5, maxDelayMs: 50 },
+    rateLimit: FAST_CLIENT_LIMITS,
+  });
+  let killed = false;
+  const kill = () => {
+    if (killed) return;
+    killed = true;
+    setTimeout(() => void agent.destroy(), 100);
+  };
+  return { client, kill };
+}
+
+async function startInstant(
+  client: ReturnType<typeof createFlyClient>,
+  onEvent: (e: RolloutEvent) => void,
+) {
+  const { plan } = await prepareRollback(world.client, APP, {
+    target: { spec: parkedDigest() },
+    strategy: "bluegreen",
+  });
+  return instantRollback(client, plan, await world.client.listMachines(APP), {
+    timing: FAST_TIMING,
+    waitTimeoutMs: 3_000,
+    onEvent,
+  }).catch((error: unknown) => ({ status: "threw", reason: String(error) }));
+}
+
+/** What it had sent lands; then its leases lapse by their TTL. */
+async function afterKill() {
+  world.emulator.setFaults({});
+  await sleep(500);
+  await world.emulator.idle();
+  world.emulator.advanceClock((LEASE_TTL_SECONDS + 1) * 1000);
+}
+
+/** What must hold once the app is whole: nothing labelled parked runs, nothing unlabelled is cordoned. */
+function expectWhole() {
+  for (const m of parked()) expect(["stopped", "suspended"], m.id).toContain(m.state);
+  for (const m of unlabelled()) expect(m.cordoned, m.id).toBe(false);
+  expect(world.emulator.leases(APP)).toEqual([]);
+}
+
+describe.sequential("review-2: the repair of a killed instant rollback", () => {
+  it("a record whose running write failed is not left behind by a kill: the woken parked machines are put back to sleep", async () => {
+    // Fly answers the `running` write (the notes the repair reads) with 503s; flyctl only warns on that.
+    world.emulator.setFaults({
+      rules: [
+        { operation: "releases.update", action: { type: "status", status: 503 } },
+        { operation: "machines.start", action: { type: "delay", ms: 400 } },
+      ],
+    });
+    const { client, kill } = doomedClient();
+    const run = startInstant(client, (e) => {
+      if (e.type === "warning" && /Could not mark release/.test(e.message)) kill();
+    });
+    await run;
+    await afterKill();
+    // Killed with the parked set woken: labelled parked and running.
+    expect(parked().some((m) => m.state === "started")).toBe(true);
+
+    // The next run: a rolling rollback to the parked version.
+    const { plan } = await prepareRollback(world.client, APP, {
+      target: { spec: "3.1.12" },
+      strategy: "rolling",
+    });
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 3_000,
+    });
+    expect(result.status, result.reason ?? "").toBe("complete");
+    expectWhole();
+  });
+
+  it("killed with part of the previous set parked in exchange, the target unhealthy since: every machine of the version that serves serves again", async () => {
+    world.emulator.setFaults({
+      rules: [{ operation: "machines.cordon", action: { type: "delay", ms: 400 } }],
+    });
+    const restoring = parked().map((m) => m.id);
+    const serving = unlabelled().map((m) => m.id);
+    expect(serving.length).toBeGreaterThan(1);
+    const { client, kill } = doomedClient();
+    const run = startInstant(client, () => {});
+    const uncordoned = () => restoring.every((id) => !world.emulator.machine(APP, id).cordoned);
+    while (!uncordoned()) await sleep(5);
+    // The first park-label write on the current set waits 5 s (a 429); the others land and suspend.
+    world.emulator.setFaults({
+      rules: [
+        {
+          operation: "machines.metadata.patch",
+          times: 1,
+          action: { type: "status", status: 429, retryAfterSeconds: 5 },
+        },
+      ],
+    });
+    const exchanged = () =>
+      parked().filter((m) => serving.includes(m.id) && m.state === "suspended");
+    while (exchanged().length < serving.length - 1) await sleep(5);
+    kill();
+    await run;
+    await afterKill();
+    const dead = latestRelease(world.emulator);
+    expect(dead.status).toBe("running");
+    expect(exchanged().length).toBe(serving.length - 1);
+
+    // The restored version turns unhealthy; the next run deploys the version that served.
+    const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
+    world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
+    const { plan } = await prepareDeploy(world.client, APP, {
+      version: "3.2.0",
+      imageRef: "registry.fly.io/acme-web:3.2.0",
+    });
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 2_000,
+    });
+    expectWhole();
+    // Either the cut-over was finished (the restored set serves) or every machine that served before
+    // serves again: never the app's previous version on one machine with the rest parked.
+    const servingNow = unlabelled().map((m) => m.id);
+    const forward = restoring.every((id) => servingNow.includes(id));
+    if (!forward) expect([...servingNow].sort()).toEqual([...serving].sort());
+    expect(result.status, result.reason ?? "").toBe("complete");
+  });
+
+  it("a record whose parkedUntil is not a date: the un-parked machines are still parked again, none left running cordoned", async () => {
+    world.emulator.setFaults({
+      rules: [{ operation: "machines.metadata.patch", action: { type: "delay", ms: 400 } }],
+    });
+    const restoring = parked().map((m) => m.id);
+    const { client, kill } = doomedClient();
+    const run = startInstant(client, (e) => {
+      if (e.type === "checks-passing") kill();
+    });
+    await run;
+    await afterKill();
+    const dead = latestRelease(world.emulator);
+    expect(dead.status).toBe("running");
+    // The record as Fly hands it back, its parkedUntil garbled (a record is Fly's JSON, not ours).
+    const semfly = (dead.metadata as { semfly: Record<string, unknown> }).semfly;
+    await world.client.updateRelease(dead.id, {
+      status: "running",
+      metadata: { semfly: { ...semfly, parkedUntil: "soon" } },
+    });
+    const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
+    world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
+
+    const { plan } = await prepareDeploy(world.client, APP, {
+      version: "3.2.0",
+      imageRef: "registry.fly.io/acme-web:3.2.0",
+    });
+    await executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 2_000 });
+    expectWhole();
+    expect(
+      parked()
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual([...restoring].sort());
+  });
+});
