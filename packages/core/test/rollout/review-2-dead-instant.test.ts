@@ -144,9 +144,11 @@ describe.sequential("review-2: the repair of a killed instant rollback", () => {
         },
       ],
     });
-    const exchanged = () =>
-      parked().filter((m) => serving.includes(m.id) && m.state === "suspended");
-    while (exchanged().length < serving.length - 1) await sleep(5);
+    const exchanged = () => parked().filter((m) => serving.includes(m.id));
+    const settled = () =>
+      exchanged().length === serving.length - 1 &&
+      exchanged().every((m) => ["stopped", "suspended"].includes(m.state));
+    while (!settled()) await sleep(5);
     kill();
     await run;
     await afterKill();
