@@ -210,4 +210,34 @@ describe.sequential("review-2: the repair of a killed instant rollback", () => {
         .sort(),
     ).toEqual([...restoring].sort());
   });
+
+  it("a record whose keepPreviousMs is out of a date's range: the cut-over is finished with the previous set parked, none left running cordoned", async () => {
+    world.emulator.setFaults({
+      rules: [{ operation: "machines.metadata.patch", action: { type: "delay", ms: 400 } }],
+    });
+    const serving = unlabelled().map((m) => m.id);
+    const { client, kill } = doomedClient();
+    await startInstant(client, (e) => {
+      if (e.type === "checks-passing") kill();
+    });
+    await afterKill();
+    const dead = latestRelease(world.emulator);
+    expect(dead.status).toBe("running");
+    const semfly = (dead.metadata as { semfly: Record<string, unknown> }).semfly;
+    await world.client.updateRelease(dead.id, {
+      status: "running",
+      metadata: { semfly: { ...semfly, keepPreviousMs: 1e300 } },
+    });
+
+    const { plan } = await prepareRollback(world.client, APP, {
+      target: { spec: "3.1.12" },
+      strategy: "rolling",
+    });
+    await executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 3_000 });
+    expectWhole();
+    for (const id of serving) {
+      const m = world.emulator.machine(APP, id);
+      expect(m.state === "destroyed" || parked().some((p) => p.id === id), id).toBe(true);
+    }
+  });
 });
