@@ -65,6 +65,7 @@ function doomedClient() {
 async function startInstant(
   client: ReturnType<typeof createFlyClient>,
   onEvent: (e: RolloutEvent) => void,
+  keepPreviousMs?: number,
 ) {
   const { plan } = await prepareRollback(world.client, APP, {
     target: { spec: parkedDigest() },
@@ -74,6 +75,7 @@ async function startInstant(
     timing: FAST_TIMING,
     waitTimeoutMs: 3_000,
     onEvent,
+    ...(keepPreviousMs === undefined ? {} : { keepPreviousMs }),
   }).catch((error: unknown) => ({ status: "threw", reason: String(error) }));
 }
 
@@ -239,5 +241,46 @@ describe.sequential("review-2: the repair of a killed instant rollback", () => {
       const m = world.emulator.machine(APP, id);
       expect(m.state === "destroyed" || parked().some((p) => p.id === id), id).toBe(true);
     }
+  });
+
+  it("killed with --keep-previous 0 after most of the previous set was destroyed, the target unhealthy since: the restored set is not parked beside one machine", async () => {
+    world.emulator.setFaults({
+      rules: [{ operation: "machines.cordon", action: { type: "delay", ms: 400 } }],
+    });
+    const restoring = parked().map((m) => m.id);
+    const serving = unlabelled().map((m) => m.id);
+    const { client, kill } = doomedClient();
+    const run = startInstant(client, () => {}, 0);
+    const uncordoned = () => restoring.every((id) => !world.emulator.machine(APP, id).cordoned);
+    while (!uncordoned()) await sleep(5);
+    // The first destroy of the current set waits 5 s (a 429); the others land.
+    world.emulator.setFaults({
+      rules: [
+        {
+          operation: "machines.destroy",
+          times: 1,
+          action: { type: "status", status: 429, retryAfterSeconds: 5 },
+        },
+      ],
+    });
+    const destroyed = () =>
+      serving.filter((id) => world.emulator.machine(APP, id).state === "destroyed");
+    while (destroyed().length < serving.length - 1) await sleep(5);
+    kill();
+    await run;
+    await afterKill();
+    expect(latestRelease(world.emulator).status).toBe("running");
+
+    const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
+    world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
+    const { plan } = await prepareDeploy(world.client, APP, {
+      version: "3.2.0",
+      imageRef: "registry.fly.io/acme-web:3.2.0",
+    });
+    await executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 2_000 });
+    expectWhole();
+    // The live run was past its cut-over (it had destroyed what it replaced): the restored set serves.
+    const servingNow = unlabelled().map((m) => m.id);
+    expect(servingNow.length, JSON.stringify(servingNow)).toBeGreaterThanOrEqual(restoring.length);
   });
 });
