@@ -26,6 +26,8 @@ import type { OrphanRelease, PlannedMachine, RolloutPlan, VersionRef } from "./p
 
 /** The least a set put back to sleep is parked for when its record says no expiry. */
 const MIN_PARK_MS = 60 * 60_000;
+/** The longest keep a record may name (a year): past it, a date is out of range or the record garbled. */
+const MAX_KEEP_MS = 365 * 24 * 60 * 60_000;
 
 export interface DeadInstantRepair {
   orphan: OrphanRelease;
@@ -112,12 +114,18 @@ export async function repairDeadInstant(
           ).catch((error: unknown) => ({ machineId: started[0]!.id, reason: describe(error) }));
     if (verdict) unhealthy = `${verdict.machineId}: ${verdict.reason}`;
   }
+  // A machine it replaces already parked in exchange, or gone (destroyed with keep-previous 0): the live
+  // run was past its cut-over and would have ended forward whatever the restored set's health; going back
+  // now would leave the version that served on what is left of its set, the rest parked or destroyed.
+  const listed = new Set(machines.map((m) => m.id));
+  const pastCutOver =
+    exchanged.length > 0 || [...(named("replacing") ?? [])].some((id) => !listed.has(id));
   // Back only with a previous machine to serve: never leave nothing serving (the cut-over had parked
   // them all, and its restored set turned unhealthy since).
   const forward =
     stillParked.length === 0 &&
     unparked.length > 0 &&
-    (unhealthy === null || previous.length === 0);
+    (unhealthy === null || previous.length === 0 || pastCutOver);
   const repair: DeadInstantRepair = {
     orphan,
     direction: forward ? "forward" : "back",
@@ -145,8 +153,13 @@ export async function repairDeadInstant(
   if (forward) {
     // The cut-over, finished: the restored set in service, then the previous one out of it and parked.
     await each(unparked, (m) => cordon(m, false), repair.serving);
+    // A record is Fly's JSON: a keep that is no duration a date can take is the default.
     const keepPreviousMs =
-      typeof notes.keepPreviousMs === "number" ? notes.keepPreviousMs : DEFAULT_KEEP_PREVIOUS_MS;
+      typeof notes.keepPreviousMs === "number" &&
+      Number.isFinite(notes.keepPreviousMs) &&
+      notes.keepPreviousMs <= MAX_KEEP_MS
+        ? notes.keepPreviousMs
+        : DEFAULT_KEEP_PREVIOUS_MS;
     const from: VersionRef = {
       key: String(notes.previousVersion ?? ""),
       version: typeof notes.previousVersion === "string" ? notes.previousVersion : null,
@@ -196,9 +209,11 @@ function setLabel(
     version,
     digest,
     expiresAt:
-      typeof notes.parkedUntil === "string"
+      typeof notes.parkedUntil === "string" && Number.isFinite(Date.parse(notes.parkedUntil))
         ? notes.parkedUntil
-        : (sibling?.expiresAt ?? new Date(Date.now() + DEFAULT_KEEP_PREVIOUS_MS).toISOString()),
+        : sibling?.expiresAt && Number.isFinite(Date.parse(sibling.expiresAt))
+          ? sibling.expiresAt
+          : new Date(Date.now() + DEFAULT_KEEP_PREVIOUS_MS).toISOString(),
   };
 }
 
@@ -252,7 +267,7 @@ export function warnDeadInstant(steps: Pick<MachineSteps, "emit">, repair: DeadI
     type: "warning",
     message:
       repair.direction === "forward"
-        ? `A killed instant rollback left v${orphan.version} unfinished; its cut-over was finished: ${repair.serving.length} restored machine(s) serve, ${repair.parked.length} machine(s) parked.`
+        ? `A killed instant rollback left v${orphan.version} unfinished; its cut-over was finished${repair.unhealthy ? ` (it was past its cut-over; its machines are not healthy: ${repair.unhealthy})` : ""}: ${repair.serving.length} restored machine(s) serve, ${repair.parked.length} machine(s) parked.`
         : `A killed instant rollback left v${orphan.version} unfinished; it was put back${repair.unhealthy ? ` (its machines were not healthy: ${repair.unhealthy})` : ""}: ${repair.serving.length} machine(s) of the version that served serve, ${repair.parked.length} machine(s) parked again.`,
   });
   for (const { id, reason } of repair.failed) {

@@ -4,10 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   createFlyClient,
   executeRollout,
+  instantRollback,
   PARKED_UNTIL_KEY,
   prepareDeploy,
   prepareRollback,
-  instantRollback,
   type RolloutEvent,
 } from "../../src/index.js";
 import {
@@ -109,8 +109,7 @@ describe.sequential("review-2: the repair of a killed instant rollback", () => {
     });
     await run;
     await afterKill();
-    // Killed with the parked set woken: labelled parked and running.
-    expect(parked().some((m) => m.state === "started")).toBe(true);
+    // Whether the run went on to wake the parked set or stopped there, the next run leaves it whole.
 
     // The next run: a rolling rollback to the parked version.
     const { plan } = await prepareRollback(world.client, APP, {
