@@ -282,4 +282,34 @@ describe.sequential("review-2: the repair of a killed instant rollback", () => {
     const servingNow = unlabelled().map((m) => m.id);
     expect(servingNow.length, JSON.stringify(servingNow)).toBeGreaterThanOrEqual(restoring.length);
   });
+
+  it("a deploy of the serving version whose repair put the killed rollback back reports no release of that rollback as its own", async () => {
+    world.emulator.setFaults({
+      rules: [{ operation: "machines.metadata.patch", action: { type: "delay", ms: 400 } }],
+    });
+    const restoring = parked().map((m) => m.id);
+    const { client, kill } = doomedClient();
+    await startInstant(client, (e) => {
+      if (e.type === "checks-passing") kill();
+    });
+    await afterKill();
+    const dead = latestRelease(world.emulator);
+    expect(dead.status).toBe("running");
+    const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
+    world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
+
+    const { plan } = await prepareDeploy(world.client, APP, {
+      version: "3.2.0",
+      imageRef: "registry.fly.io/acme-web:3.2.0",
+    });
+    const result = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 2_000,
+    });
+
+    expect(result.status, result.reason ?? "").toBe("complete");
+    expect(world.emulator.releases(APP).find((r) => r.id === dead.id)!.status).toBe("failed");
+    // The run completed: the release it names (if any) is one that completed, on its target.
+    expect(result.release?.id ?? null).not.toBe(dead.id);
+  });
 });
