@@ -312,4 +312,28 @@ describe.sequential("review-2: the repair of a killed instant rollback", () => {
     // The run completed: the release it names (if any) is one that completed, on its target.
     expect(result.release?.id ?? null).not.toBe(dead.id);
   });
+
+  it("a record that lost its parkedSet note, killed mid-wake: the woken parked machines still go back to sleep", async () => {
+    world.emulator.setFaults({
+      rules: [{ operation: "machines.start", action: { type: "delay", ms: 400 } }],
+    });
+    const { client, kill } = doomedClient();
+    await startInstant(client, (e) => {
+      if (e.type === "release-status" && e.status === "running") kill();
+    });
+    await afterKill();
+    expect(parked().some((m) => m.state === "started")).toBe(true);
+    const dead = latestRelease(world.emulator);
+    expect(dead.status).toBe("running");
+    const { parkedSet: _lost, ...semfly } = (dead.metadata as { semfly: Record<string, unknown> })
+      .semfly;
+    await world.client.updateRelease(dead.id, { status: "running", metadata: { semfly } });
+
+    const { plan } = await prepareRollback(world.client, APP, {
+      target: { spec: "3.1.12" },
+      strategy: "rolling",
+    });
+    await executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 3_000 });
+    expectWhole();
+  });
 });
