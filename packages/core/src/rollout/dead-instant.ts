@@ -64,11 +64,17 @@ export async function repairDeadInstant(
 ): Promise<DeadInstantRepair> {
   const { client, plan, leases, signal } = steps;
   const notes = orphan.metadata ?? {};
-  const parkedSet = String(notes.parkedSet ?? "");
   const machines = (await client.listMachines(plan.app, { signal })).filter(
     (m) => m.state !== "destroyed" && m.state !== "destroying",
   );
   const setOf = (m: FlyMachine) => parkedMachine(m)?.set ?? null;
+  // A record without its set's name (garbled, or cut short) names the set by its target digest: the set
+  // parked on it is the one the run woke.
+  const parkedSet =
+    typeof notes.parkedSet === "string" && notes.parkedSet !== ""
+      ? notes.parkedSet
+      : (machines.map(parkedMachine).find((p) => p !== null && p.digest === notes.digest)?.set ??
+        "");
   // A record from a semfly before both sets were named (mode and parked set only): its un-parked machines
   // carry its release id, and the ones that served are the other managed machines.
   const named = (key: string) =>
