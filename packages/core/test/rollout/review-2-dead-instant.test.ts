@@ -336,4 +336,59 @@ describe.sequential("review-2: the repair of a killed instant rollback", () => {
     await executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 3_000 });
     expectWhole();
   });
+
+  it("machines too big to suspend, killed once the cut-over stopped the previous set, the target unhealthy since: something still runs", async () => {
+    // 4 GB machines cannot be suspended: the cut-over parks them stopped (stop, then the parked config).
+    for (const m of unlabelled()) {
+      const config = m.config as Record<string, unknown> & { guest?: Record<string, unknown> };
+      await world.client.updateMachine(APP, m.id, {
+        config: { ...config, guest: { ...(config.guest ?? {}), memory_mb: 4096 } } as never,
+        region: m.region,
+        skipLaunch: m.state !== "started",
+      });
+    }
+    await world.emulator.idle();
+    const restoring = parked().map((m) => m.id);
+    const running = unlabelled()
+      .filter((m) => m.state === "started")
+      .map((m) => m.id);
+    expect(running.length).toBeGreaterThan(0);
+    world.emulator.setFaults({
+      rules: [{ operation: "machines.cordon", action: { type: "delay", ms: 400 } }],
+    });
+    const { client, kill } = doomedClient();
+    const run = startInstant(client, () => {});
+    const uncordoned = () => restoring.every((id) => !world.emulator.machine(APP, id).cordoned);
+    while (!uncordoned()) await sleep(5);
+    // The parked configs wait (429s); the stops land.
+    world.emulator.setFaults({
+      rules: [
+        {
+          operation: "machines.update",
+          action: { type: "status", status: 429, retryAfterSeconds: 5 },
+        },
+      ],
+    });
+    const stopped = () =>
+      running.every((id) => world.emulator.machine(APP, id).state === "stopped");
+    while (!stopped()) await sleep(5);
+    kill();
+    await run;
+    await afterKill();
+    expect(latestRelease(world.emulator).status).toBe("running");
+
+    const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
+    world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
+    const { plan } = await prepareDeploy(world.client, APP, {
+      version: "3.2.0",
+      imageRef: "registry.fly.io/acme-web:3.2.0",
+    });
+    await executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 2_000 });
+    expectWhole();
+    const runningNow = unlabelled().filter((m) => m.state === "started");
+    expect(
+      runningNow.length,
+      JSON.stringify(unlabelled().map((m) => [m.id, m.state])),
+    ).toBeGreaterThanOrEqual(Math.min(running.length, restoring.length));
+  });
 });
