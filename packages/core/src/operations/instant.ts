@@ -181,6 +181,8 @@ export async function instantRollback(
     record.notes.keepPreviousMs = keepPreviousMs;
     record.notes.restoring = parked.map((m) => m.id);
     record.notes.replacing = plan.machines.map((m) => m.id);
+    // The ones running now: one found cold by a repair was stopped by the cut-over's parking.
+    record.notes.replacingStarted = plan.machines.filter((m) => !m.cold).map((m) => m.id);
     await record.create(plan.definition!, emit);
     try {
       await record.setStatus("running", [], null, emit, true);

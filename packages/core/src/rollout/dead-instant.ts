@@ -123,9 +123,14 @@ export async function repairDeadInstant(
   // A machine it replaces already parked in exchange, or gone (destroyed with keep-previous 0): the live
   // run was past its cut-over and would have ended forward whatever the restored set's health; going back
   // now would leave the version that served on what is left of its set, the rest parked or destroyed.
+  // A machine parked stopped is stopped before its parked config is written: one that ran when the run
+  // began and is cold now was being parked.
   const listed = new Set(machines.map((m) => m.id));
+  const wasRunning = named("replacingStarted") ?? new Set<string>();
   const pastCutOver =
-    exchanged.length > 0 || [...(named("replacing") ?? [])].some((id) => !listed.has(id));
+    exchanged.length > 0 ||
+    [...(named("replacing") ?? [])].some((id) => !listed.has(id)) ||
+    previous.some((m) => wasRunning.has(m.id) && COLD_STATES.has(m.state));
   // Back only with a previous machine to serve: never leave nothing serving (the cut-over had parked
   // them all, and its restored set turned unhealthy since).
   const forward =
