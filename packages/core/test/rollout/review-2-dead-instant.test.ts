@@ -391,4 +391,56 @@ describe.sequential("review-2: the repair of a killed instant rollback", () => {
       JSON.stringify(unlabelled().map((m) => [m.id, m.state])),
     ).toBeGreaterThanOrEqual(Math.min(running.length, restoring.length));
   });
+
+  it("the repair itself killed while it parks the previous set, the target unhealthy since: the next run still finishes the cut-over", async () => {
+    world.emulator.setFaults({
+      rules: [{ operation: "machines.metadata.patch", action: { type: "delay", ms: 400 } }],
+    });
+    const restoring = parked().map((m) => m.id);
+    const serving = unlabelled().map((m) => m.id);
+    const first = doomedClient();
+    await startInstant(first.client, (e) => {
+      if (e.type === "checks-passing") first.kill();
+    });
+    await afterKill();
+    const dead = latestRelease(world.emulator);
+    expect(dead.status).toBe("running");
+
+    // The repairing run (a rolling rollback) is killed once it parks the first previous machine.
+    world.emulator.setFaults({
+      rules: [{ operation: "machines.suspend", action: { type: "delay", ms: 600 } }],
+    });
+    const second = doomedClient();
+    const { plan } = await prepareRollback(world.client, APP, {
+      target: { spec: "3.1.12" },
+      strategy: "rolling",
+    });
+    const repairing = executeRollout(second.client, plan, {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 3_000,
+    }).catch((error: unknown) => ({ status: "threw", reason: String(error) }));
+    const parking = () =>
+      parked().some(
+        (m) => serving.includes(m.id) && m.config?.metadata?.semfly_parked_set === dead.id,
+      );
+    while (!parking()) await sleep(2);
+    second.kill();
+    await repairing;
+    await afterKill();
+    expect(world.emulator.releases(APP).find((r) => r.id === dead.id)!.status).toBe("running");
+
+    const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
+    world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
+    const again = await prepareDeploy(world.client, APP, {
+      version: "3.2.0",
+      imageRef: "registry.fly.io/acme-web:3.2.0",
+    });
+    await executeRollout(world.client, again.plan, { timing: FAST_TIMING, waitTimeoutMs: 2_000 });
+    expectWhole();
+    expect(world.emulator.releases(APP).find((r) => r.id === dead.id)!.status).not.toBe("running");
+    // Past its cut-over (the repair had parked a previous machine): forward, or every previous one back.
+    const servingNow = unlabelled().map((m) => m.id);
+    const forward = restoring.every((id) => servingNow.includes(id));
+    if (!forward) expect([...servingNow].sort()).toEqual([...serving].sort());
+  });
 });
