@@ -123,14 +123,12 @@ export async function repairDeadInstant(
   // A machine it replaces already parked in exchange, or gone (destroyed with keep-previous 0): the live
   // run was past its cut-over and would have ended forward whatever the restored set's health; going back
   // now would leave the version that served on what is left of its set, the rest parked or destroyed.
-  // A machine parked stopped is stopped before its parked config is written: one that ran when the run
-  // began and is cold now was being parked.
   const listed = new Set(machines.map((m) => m.id));
-  const wasRunning = named("replacingStarted") ?? new Set<string>();
   const pastCutOver =
-    exchanged.length > 0 ||
-    [...(named("replacing") ?? [])].some((id) => !listed.has(id)) ||
-    previous.some((m) => wasRunning.has(m.id) && COLD_STATES.has(m.state));
+    exchanged.length > 0 || [...(named("replacing") ?? [])].some((id) => !listed.has(id));
+  // A machine parked stopped is stopped before its parked config is written: one that ran when the run
+  // began and is cold now may have been stopped by the cut-over (or by autostop: a start is harmless).
+  const wasRunning = named("replacingStarted") ?? new Set<string>();
   // Back only with a previous machine to serve: never leave nothing serving (the cut-over had parked
   // them all, and its restored set turned unhealthy since).
   const forward =
@@ -191,7 +189,16 @@ export async function repairDeadInstant(
     );
   } else {
     // Undone: the previous set in service, the un-parked machines out of it and parked again in their set.
-    await each(previous, (m) => cordon(m, false), repair.serving);
+    await each(
+      previous,
+      async (m) => {
+        await cordon(m, false);
+        if (wasRunning.has(m.id) && COLD_STATES.has(m.state)) {
+          await client.startMachine(plan.app, m.id, { nonce: leases.nonce(m.id) }, { signal });
+        }
+      },
+      repair.serving,
+    );
     const label = setLabel(notes, parkedSet, machines);
     await each(
       unparked,
