@@ -443,4 +443,29 @@ describe.sequential("review-2: the repair of a killed instant rollback", () => {
     const forward = restoring.every((id) => servingNow.includes(id));
     if (!forward) expect([...servingNow].sort()).toEqual([...serving].sort());
   });
+
+  it("a record whose restoring note names no machine of the app, killed mid-wake: the woken parked machines still go back to sleep", async () => {
+    world.emulator.setFaults({
+      rules: [{ operation: "machines.start", action: { type: "delay", ms: 400 } }],
+    });
+    const { client, kill } = doomedClient();
+    await startInstant(client, (e) => {
+      if (e.type === "release-status" && e.status === "running") kill();
+    });
+    await afterKill();
+    expect(parked().some((m) => m.state === "started")).toBe(true);
+    const dead = latestRelease(world.emulator);
+    const semfly = (dead.metadata as { semfly: Record<string, unknown> }).semfly;
+    await world.client.updateRelease(dead.id, {
+      status: "running",
+      metadata: { semfly: { ...semfly, restoring: ["not-a-machine", 7] } },
+    });
+
+    const { plan } = await prepareRollback(world.client, APP, {
+      target: { spec: "3.1.12" },
+      strategy: "rolling",
+    });
+    await executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 3_000 });
+    expectWhole();
+  });
 });
