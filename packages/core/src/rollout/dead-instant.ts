@@ -94,6 +94,12 @@ export async function repairDeadInstant(
         .filter((m) => managed.has(m.id) && m.metadata.fly_release_id !== orphan.id)
         .map((m) => m.id),
     );
+  // The labels and the release id say it all: a record whose list is garbled still finds every machine of
+  // the set, parked still or un-parked by the run (only those carry its release id).
+  for (const m of machines) {
+    if ((parkedSet !== "" && setOf(m) === parkedSet) || m.metadata.fly_release_id === orphan.id)
+      restoring.add(m.id);
+  }
   const stillParked = machines.filter((m) => restoring.has(m.id) && setOf(m) === parkedSet);
   const unparked = machines.filter(
     (m) => restoring.has(m.id) && !isParked(m) && m.metadata.fly_release_id === orphan.id,

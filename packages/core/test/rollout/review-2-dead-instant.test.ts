@@ -385,6 +385,7 @@ describe.sequential("review-2: the repair of a killed instant rollback", () => {
     });
     await executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 2_000 });
     expectWhole();
+    await world.emulator.idle();
     const runningNow = unlabelled().filter((m) => m.state === "started");
     expect(
       runningNow.length,
