@@ -26,8 +26,6 @@ import type { OrphanRelease, PlannedMachine, RolloutPlan, VersionRef } from "./p
 
 /** The least a set put back to sleep is parked for when its record says no expiry. */
 const MIN_PARK_MS = 60 * 60_000;
-/** The longest keep a record may name (a year): past it, a date is out of range or the record garbled. */
-const MAX_KEEP_MS = 365 * 24 * 60 * 60_000;
 
 export interface DeadInstantRepair {
   orphan: OrphanRelease;
@@ -168,11 +166,10 @@ export async function repairDeadInstant(
   if (forward) {
     // The cut-over, finished: the restored set in service, then the previous one out of it and parked.
     await each(unparked, (m) => cordon(m, false), repair.serving);
-    // A record is Fly's JSON: a keep that is no duration a date can take is the default.
+    // A record is Fly's JSON: a keep that gives no date (out of range, not a number) is the default.
     const keepPreviousMs =
       typeof notes.keepPreviousMs === "number" &&
-      Number.isFinite(notes.keepPreviousMs) &&
-      notes.keepPreviousMs <= MAX_KEEP_MS
+      Number.isFinite(new Date(Date.now() + notes.keepPreviousMs).getTime())
         ? notes.keepPreviousMs
         : DEFAULT_KEEP_PREVIOUS_MS;
     const from: VersionRef = {
