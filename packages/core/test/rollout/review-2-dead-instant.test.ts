@@ -469,4 +469,38 @@ describe.sequential("review-2: the repair of a killed instant rollback", () => {
     await executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 3_000 });
     expectWhole();
   });
+
+  it("the repair's parking of the previous set refused by Fly (suspend and stop): no machine of the previous set is left running cordoned, none labelled parked awake, with the record closed", async () => {
+    world.emulator.setFaults({
+      rules: [{ operation: "machines.metadata.patch", action: { type: "delay", ms: 400 } }],
+    });
+    const { client, kill } = doomedClient();
+    await startInstant(client, (e) => {
+      if (e.type === "checks-passing") kill();
+    });
+    await afterKill();
+    const latestDeadId = latestRelease(world.emulator).id;
+    expect(latestRelease(world.emulator).status).toBe("running");
+
+    // While the next run repairs, Fly refuses every suspend and stop.
+    world.emulator.setFaults({
+      rules: [
+        { operation: "machines.suspend", action: { type: "status", status: 503 } },
+        { operation: "machines.stop", action: { type: "status", status: 503 } },
+      ],
+    });
+    const { plan } = await prepareRollback(world.client, APP, {
+      target: { spec: "3.1.12" },
+      strategy: "rolling",
+    });
+    await executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 3_000 }).catch(
+      () => null,
+    );
+    world.emulator.setFaults({});
+    await world.emulator.idle();
+    // A machine left labelled parked and running is fine only while a record is left open for the next
+    // run to repair; a closed record means nothing ever puts it to sleep (gc never touches one that runs).
+    const dead = world.emulator.releases(APP).find((r) => r.id === latestDeadId)!;
+    if (dead.status !== "running") expectWhole();
+  });
 });
