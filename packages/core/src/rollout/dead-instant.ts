@@ -39,6 +39,8 @@ export interface DeadInstantRepair {
   parked: string[];
   /** Machines the repair could not change, and why. */
   failed: { id: string; reason: string }[];
+  /** Of those, the ones left labelled parked (a park that failed after its labels): no rollout moves them. */
+  leftLabelled: string[];
 }
 
 /** A record an instant rollback wrote: its mode (the sets it named are read by the repair). */
@@ -146,6 +148,7 @@ export async function repairDeadInstant(
     serving: [],
     parked: [],
     failed: [],
+    leftLabelled: [],
   };
   const each = async (
     list: readonly FlyMachine[],
@@ -160,6 +163,14 @@ export async function repairDeadInstant(
   };
   const cordon = (m: FlyMachine, on: boolean) =>
     client.setCordon(plan.app, m.id, on, { nonce: leases.nonce(m.id) }, { signal });
+  const backInService = async (m: FlyMachine) => {
+    try {
+      if (!isParked(await client.getMachine(plan.app, m.id, { signal }))) await cordon(m, false);
+      else repair.leftLabelled.push(m.id);
+    } catch {
+      // Reported with the park's own failure.
+    }
+  };
 
   // Asleep again first, whichever way: a parked machine never runs.
   await each(awake, (m) => backToSleep(steps, m, null), repair.parked);
@@ -181,12 +192,19 @@ export async function repairDeadInstant(
       previous,
       async (m) => {
         await cordon(m, true);
-        await parkMachine(
-          steps,
-          asPlanned(m, { ...from, digest: m.imageRef?.digest ?? null }),
-          keepPreviousMs,
-          orphan.id,
-        );
+        try {
+          await parkMachine(
+            steps,
+            asPlanned(m, { ...from, digest: m.imageRef?.digest ?? null }),
+            keepPreviousMs,
+            orphan.id,
+          );
+        } catch (error) {
+          // Not parked: back in service beside the restored set, as the live cut-over does on a failure,
+          // never left running out of service once this record is closed.
+          await backInService(m);
+          throw error;
+        }
       },
       repair.parked,
     );
@@ -207,7 +225,18 @@ export async function repairDeadInstant(
       unparked,
       async (m) => {
         await cordon(m, true);
-        await parkMachine(steps, asPlanned(m, label), remainingMs(label), label.set);
+        try {
+          await parkMachine(steps, asPlanned(m, label), remainingMs(label), label.set);
+        } catch (error) {
+          // Labelled already (its park failed after the labels): no rollout may move it.
+          try {
+            if (isParked(await client.getMachine(plan.app, m.id, { signal })))
+              repair.leftLabelled.push(m.id);
+          } catch {
+            // Reported with the park's own failure.
+          }
+          throw error;
+        }
       },
       repair.parked,
     );

@@ -330,7 +330,9 @@ class RolloutRun {
    * the run is done: the repair made the target live.
    */
   private afterInstantRepairs(recovery: DeadRunRecovery): RolloutResult | null {
-    const parked = new Set(recovery.instantRepairs.flatMap((r) => r.parked));
+    const parked = new Set(
+      recovery.instantRepairs.flatMap((r) => [...r.parked, ...r.leftLabelled]),
+    );
     if (parked.size === 0) return null;
     const plan = this.plan;
     plan.machines = plan.machines.filter((m) => !parked.has(m.id));
