@@ -6,7 +6,7 @@
  * instant too). Until the cut-over the current machines serve; a failure puts the parked set back to
  * sleep, parked.
  */
-import { inputError } from "../errors.js";
+import { inputError, SemflyError } from "../errors.js";
 import { backToSleep } from "../rollout/back-to-sleep.js";
 import { parkMachine } from "../rollout/bluegreen.js";
 import { DEFAULT_KEEP_PREVIOUS_MS, validateKeepSets } from "../rollout/bluegreen-rules.js";
@@ -181,8 +181,22 @@ export async function instantRollback(
     record.notes.keepPreviousMs = keepPreviousMs;
     record.notes.restoring = parked.map((m) => m.id);
     record.notes.replacing = plan.machines.map((m) => m.id);
+    // The ones running now: one found cold by a repair was stopped by the cut-over's parking.
+    record.notes.replacingStarted = plan.machines.filter((m) => !m.cold).map((m) => m.id);
     await record.create(plan.definition!, emit);
-    await record.setStatus("running", [], null, emit);
+    try {
+      await record.setStatus("running", [], null, emit, true);
+    } catch (cause) {
+      // Without these notes a killed run could not be repaired (its record would read as a rolling run
+      // that moved nothing, its woken machines left running): nothing is changed.
+      await record.setStatus("failed", [], "Its record could not be marked running.", emit);
+      throw new SemflyError({
+        code: "RELEASE_NOT_RECORDED",
+        message: `Release v${record.release?.version} of ${plan.app} could not be marked running: ${describe(cause)}; nothing was changed.`,
+        suggestion: "Run the rollback again.",
+        cause,
+      });
+    }
   };
   try {
     await leases.takeAll(lock, []);

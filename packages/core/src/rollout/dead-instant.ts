@@ -39,6 +39,8 @@ export interface DeadInstantRepair {
   parked: string[];
   /** Machines the repair could not change, and why. */
   failed: { id: string; reason: string }[];
+  /** Of those, the ones left labelled parked (a park that failed after its labels): no rollout moves them. */
+  leftLabelled: string[];
 }
 
 /** A record an instant rollback wrote: its mode (the sets it named are read by the repair). */
@@ -62,11 +64,17 @@ export async function repairDeadInstant(
 ): Promise<DeadInstantRepair> {
   const { client, plan, leases, signal } = steps;
   const notes = orphan.metadata ?? {};
-  const parkedSet = String(notes.parkedSet ?? "");
   const machines = (await client.listMachines(plan.app, { signal })).filter(
     (m) => m.state !== "destroyed" && m.state !== "destroying",
   );
   const setOf = (m: FlyMachine) => parkedMachine(m)?.set ?? null;
+  // A record without its set's name (garbled, or cut short) names the set by its target digest: the set
+  // parked on it is the one the run woke.
+  const parkedSet =
+    typeof notes.parkedSet === "string" && notes.parkedSet !== ""
+      ? notes.parkedSet
+      : (machines.map(parkedMachine).find((p) => p !== null && p.digest === notes.digest)?.set ??
+        "");
   // A record from a semfly before both sets were named (mode and parked set only): its un-parked machines
   // carry its release id, and the ones that served are the other managed machines.
   const named = (key: string) =>
@@ -86,6 +94,12 @@ export async function repairDeadInstant(
         .filter((m) => managed.has(m.id) && m.metadata.fly_release_id !== orphan.id)
         .map((m) => m.id),
     );
+  // The labels and the release id say it all: a record whose list is garbled still finds every machine of
+  // the set, parked still or un-parked by the run (only those carry its release id).
+  for (const m of machines) {
+    if ((parkedSet !== "" && setOf(m) === parkedSet) || m.metadata.fly_release_id === orphan.id)
+      restoring.add(m.id);
+  }
   const stillParked = machines.filter((m) => restoring.has(m.id) && setOf(m) === parkedSet);
   const unparked = machines.filter(
     (m) => restoring.has(m.id) && !isParked(m) && m.metadata.fly_release_id === orphan.id,
@@ -112,12 +126,21 @@ export async function repairDeadInstant(
           ).catch((error: unknown) => ({ machineId: started[0]!.id, reason: describe(error) }));
     if (verdict) unhealthy = `${verdict.machineId}: ${verdict.reason}`;
   }
+  // A machine it replaces already parked in exchange, or gone (destroyed with keep-previous 0): the live
+  // run was past its cut-over and would have ended forward whatever the restored set's health; going back
+  // now would leave the version that served on what is left of its set, the rest parked or destroyed.
+  const listed = new Set(machines.map((m) => m.id));
+  const pastCutOver =
+    exchanged.length > 0 || [...(named("replacing") ?? [])].some((id) => !listed.has(id));
+  // A machine parked stopped is stopped before its parked config is written: one that ran when the run
+  // began and is cold now may have been stopped by the cut-over (or by autostop: a start is harmless).
+  const wasRunning = named("replacingStarted") ?? new Set<string>();
   // Back only with a previous machine to serve: never leave nothing serving (the cut-over had parked
   // them all, and its restored set turned unhealthy since).
   const forward =
     stillParked.length === 0 &&
     unparked.length > 0 &&
-    (unhealthy === null || previous.length === 0);
+    (unhealthy === null || previous.length === 0 || pastCutOver);
   const repair: DeadInstantRepair = {
     orphan,
     direction: forward ? "forward" : "back",
@@ -125,6 +148,7 @@ export async function repairDeadInstant(
     serving: [],
     parked: [],
     failed: [],
+    leftLabelled: [],
   };
   const each = async (
     list: readonly FlyMachine[],
@@ -139,14 +163,26 @@ export async function repairDeadInstant(
   };
   const cordon = (m: FlyMachine, on: boolean) =>
     client.setCordon(plan.app, m.id, on, { nonce: leases.nonce(m.id) }, { signal });
+  const backInService = async (m: FlyMachine) => {
+    try {
+      if (!isParked(await client.getMachine(plan.app, m.id, { signal }))) await cordon(m, false);
+      else repair.leftLabelled.push(m.id);
+    } catch {
+      // Reported with the park's own failure.
+    }
+  };
 
   // Asleep again first, whichever way: a parked machine never runs.
   await each(awake, (m) => backToSleep(steps, m, null), repair.parked);
   if (forward) {
     // The cut-over, finished: the restored set in service, then the previous one out of it and parked.
     await each(unparked, (m) => cordon(m, false), repair.serving);
+    // A record is Fly's JSON: a keep that gives no date (out of range, not a number) is the default.
     const keepPreviousMs =
-      typeof notes.keepPreviousMs === "number" ? notes.keepPreviousMs : DEFAULT_KEEP_PREVIOUS_MS;
+      typeof notes.keepPreviousMs === "number" &&
+      Number.isFinite(new Date(Date.now() + notes.keepPreviousMs).getTime())
+        ? notes.keepPreviousMs
+        : DEFAULT_KEEP_PREVIOUS_MS;
     const from: VersionRef = {
       key: String(notes.previousVersion ?? ""),
       version: typeof notes.previousVersion === "string" ? notes.previousVersion : null,
@@ -156,24 +192,51 @@ export async function repairDeadInstant(
       previous,
       async (m) => {
         await cordon(m, true);
-        await parkMachine(
-          steps,
-          asPlanned(m, { ...from, digest: m.imageRef?.digest ?? null }),
-          keepPreviousMs,
-          orphan.id,
-        );
+        try {
+          await parkMachine(
+            steps,
+            asPlanned(m, { ...from, digest: m.imageRef?.digest ?? null }),
+            keepPreviousMs,
+            orphan.id,
+          );
+        } catch (error) {
+          // Not parked: back in service beside the restored set, as the live cut-over does on a failure,
+          // never left running out of service once this record is closed.
+          await backInService(m);
+          throw error;
+        }
       },
       repair.parked,
     );
   } else {
     // Undone: the previous set in service, the un-parked machines out of it and parked again in their set.
-    await each(previous, (m) => cordon(m, false), repair.serving);
+    await each(
+      previous,
+      async (m) => {
+        await cordon(m, false);
+        if (wasRunning.has(m.id) && COLD_STATES.has(m.state)) {
+          await client.startMachine(plan.app, m.id, { nonce: leases.nonce(m.id) }, { signal });
+        }
+      },
+      repair.serving,
+    );
     const label = setLabel(notes, parkedSet, machines);
     await each(
       unparked,
       async (m) => {
         await cordon(m, true);
-        await parkMachine(steps, asPlanned(m, label), remainingMs(label), label.set);
+        try {
+          await parkMachine(steps, asPlanned(m, label), remainingMs(label), label.set);
+        } catch (error) {
+          // Labelled already (its park failed after the labels): no rollout may move it.
+          try {
+            if (isParked(await client.getMachine(plan.app, m.id, { signal })))
+              repair.leftLabelled.push(m.id);
+          } catch {
+            // Reported with the park's own failure.
+          }
+          throw error;
+        }
       },
       repair.parked,
     );
@@ -196,9 +259,11 @@ function setLabel(
     version,
     digest,
     expiresAt:
-      typeof notes.parkedUntil === "string"
+      typeof notes.parkedUntil === "string" && Number.isFinite(Date.parse(notes.parkedUntil))
         ? notes.parkedUntil
-        : (sibling?.expiresAt ?? new Date(Date.now() + DEFAULT_KEEP_PREVIOUS_MS).toISOString()),
+        : sibling?.expiresAt && Number.isFinite(Date.parse(sibling.expiresAt))
+          ? sibling.expiresAt
+          : new Date(Date.now() + DEFAULT_KEEP_PREVIOUS_MS).toISOString(),
   };
 }
 
@@ -252,7 +317,7 @@ export function warnDeadInstant(steps: Pick<MachineSteps, "emit">, repair: DeadI
     type: "warning",
     message:
       repair.direction === "forward"
-        ? `A killed instant rollback left v${orphan.version} unfinished; its cut-over was finished: ${repair.serving.length} restored machine(s) serve, ${repair.parked.length} machine(s) parked.`
+        ? `A killed instant rollback left v${orphan.version} unfinished; its cut-over was finished${repair.unhealthy ? ` (it was past its cut-over; its machines are not healthy: ${repair.unhealthy})` : ""}: ${repair.serving.length} restored machine(s) serve, ${repair.parked.length} machine(s) parked.`
         : `A killed instant rollback left v${orphan.version} unfinished; it was put back${repair.unhealthy ? ` (its machines were not healthy: ${repair.unhealthy})` : ""}: ${repair.serving.length} machine(s) of the version that served serve, ${repair.parked.length} machine(s) parked again.`,
   });
   for (const { id, reason } of repair.failed) {

@@ -330,7 +330,9 @@ class RolloutRun {
    * the run is done: the repair made the target live.
    */
   private afterInstantRepairs(recovery: DeadRunRecovery): RolloutResult | null {
-    const parked = new Set(recovery.instantRepairs.flatMap((r) => r.parked));
+    const parked = new Set(
+      recovery.instantRepairs.flatMap((r) => [...r.parked, ...r.leftLabelled]),
+    );
     if (parked.size === 0) return null;
     const plan = this.plan;
     plan.machines = plan.machines.filter((m) => !parked.has(m.id));
@@ -341,8 +343,13 @@ class RolloutRun {
     plan.verifyCold = plan.verifyCold.filter((id) => !parked.has(id));
     for (const id of parked) this.outcomes.delete(id);
     if (plan.machines.length > 0) return null;
-    const last = recovery.instantRepairs[recovery.instantRepairs.length - 1]!.orphan;
-    this.finished = { id: last.id, version: last.version };
+    // Its release is this run's only when the repair finished a rollback onto this run's target; one put
+    // back is a failed or interrupted release of another version.
+    const onTarget = recovery.instantRepairs.filter(
+      (r) => r.direction === "forward" && r.orphan.metadata?.digest === plan.to.digest,
+    );
+    const last = onTarget[onTarget.length - 1]?.orphan;
+    if (last) this.finished = { id: last.id, version: last.version };
     return this.result("complete", null, false);
   }
 

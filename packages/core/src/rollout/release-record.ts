@@ -144,6 +144,8 @@ export class ReleaseRecord {
     moved: readonly string[],
     error: string | null,
     emit: (e: RolloutEvent) => void,
+    /** Rethrow when it cannot be written (a run whose repair needs the notes must not go on without them). */
+    required = false,
   ): Promise<void> {
     const release = this.release;
     if (!release) return;
@@ -156,6 +158,7 @@ export class ReleaseRecord {
       );
       emit({ type: "release-status", status, release });
     } catch (cause) {
+      if (required) throw cause;
       emit({
         type: "warning",
         message: `Could not mark release v${release.version} ${status}: ${cause instanceof Error ? cause.message : String(cause)}`,
