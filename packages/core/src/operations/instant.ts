@@ -326,16 +326,26 @@ async function finishDeadInstants(steps: MachineSteps): Promise<DeadInstantRepai
     notes.set(orphan.id, deadInstantNote(repair));
     repairs.push(repair);
   }
+  // One Fly would not let the repair change stays open for the next run, and this one stops here.
+  const done = repairs.filter((r) => r.failed.length === 0);
   await finishOrphans(
     client,
     {
       app: plan.app,
-      orphans: dead.map((o, i) => ({ ...o, status: deadInstantStatus(repairs[i]!), machines: [] })),
+      orphans: done.map((r) => ({ ...r.orphan, status: deadInstantStatus(r), machines: [] })),
     },
     signal,
     emit,
     notes,
   );
+  const refused = repairs.flatMap((r) => r.failed);
+  if (refused.length > 0) {
+    throw new SemflyError({
+      code: "DEAD_RUN_NOT_REPAIRED",
+      message: `A killed instant rollback could not be finished or put back: ${refused.map((f) => `${f.id} (${f.reason})`).join(", ")}; its record is left open for the next run, and nothing else was changed.`,
+      suggestion: "Run the command again once Fly answers; `semfly status` shows each machine.",
+    });
+  }
   return repairs;
 }
 

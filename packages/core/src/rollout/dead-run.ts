@@ -56,6 +56,8 @@ export interface DeadRunRecovery {
   interrupted: boolean;
   /** Killed instant rollbacks finished or put back (their machines may have changed sets). */
   instantRepairs: DeadInstantRepair[];
+  /** Dead records left open: a repair Fly refused part of, for the next run to try again. */
+  keptOpen: string[];
 }
 
 /**
@@ -75,12 +77,19 @@ export async function recoverDeadRuns(
     reverts: [],
     interrupted: false,
     instantRepairs: [],
+    keptOpen: [],
   };
   for (const orphan of plan.orphans.filter((o) => open.has(o.id))) {
     if (isDeadInstant(orphan)) {
       const repair = await repairDeadInstant(steps, orphan);
       warnDeadInstant(steps, repair);
       recovery.instantRepairs.push(repair);
+      // One Fly would not let the repair change stays as the dead run left it: its record stays open, so
+      // the next run tries again (a closed record would leave a parked machine running for good).
+      if (repair.failed.length > 0) {
+        recovery.keptOpen.push(orphan.id);
+        continue;
+      }
       recovery.orphans.push({ ...orphan, status: deadInstantStatus(repair), machines: [] });
       recovery.notes.set(orphan.id, deadInstantNote(repair));
       continue;

@@ -276,16 +276,18 @@ class RolloutRun {
       if (lock) await this.leases.takeAll(lock, []);
       let finished: OrphanRelease[];
       let stop: RolloutResult | null;
+      let keptOpen = 0;
       try {
         const recovery = await recoverDeadRuns(this.steps, this.userSignal);
+        keptOpen = recovery.keptOpen.length;
         finished = await this.finishDeadRuns(recovery);
-        stop = this.afterDeadRuns(recovery);
+        stop = this.afterInstantRepairs(recovery) ?? this.afterDeadRuns(recovery);
       } finally {
         await this.leases.releaseAll();
       }
       if (stop) return stop;
       if (this.interrupted) return this.stopped();
-      if (finished.length < this.plan.orphans.length) throw planOutdatedError();
+      if (finished.length + keptOpen < this.plan.orphans.length) throw planOutdatedError();
       // A dead run's machines on the target but unhealthy: its record says failed, and so does this run.
       if (finished.some((o) => o.status === "failed")) {
         return this.result(
@@ -333,7 +335,8 @@ class RolloutRun {
     const parked = new Set(
       recovery.instantRepairs.flatMap((r) => [...r.parked, ...r.leftLabelled]),
     );
-    if (parked.size === 0) return null;
+    if (parked.size === 0 && recovery.instantRepairs.every((r) => r.failed.length === 0))
+      return null;
     const plan = this.plan;
     plan.machines = plan.machines.filter((m) => !parked.has(m.id));
     plan.skipped = plan.skipped.filter((m) => !parked.has(m.id));
@@ -342,6 +345,15 @@ class RolloutRun {
       .filter((batch) => batch.length > 0);
     plan.verifyCold = plan.verifyCold.filter((id) => !parked.has(id));
     for (const id of parked) this.outcomes.delete(id);
+    // Fly refused part of a repair: nothing else is done, and the dead record stays open for the next run.
+    const refused = recovery.instantRepairs.flatMap((r) => r.failed);
+    if (refused.length > 0) {
+      return this.result(
+        "failed",
+        `A killed instant rollback could not be finished or put back: ${refused.map((f) => `${f.id} (${f.reason})`).join(", ")}; its record is left open for the next run, and nothing else was changed.`,
+        false,
+      );
+    }
     if (plan.machines.length > 0) return null;
     // Its release is this run's only when the repair finished a rollback onto this run's target; one put
     // back is a failed or interrupted release of another version.

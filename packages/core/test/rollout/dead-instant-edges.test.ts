@@ -21,8 +21,10 @@ import {
 } from "./world.js";
 
 /**
- * Review (hostile) of the repair of a killed instant rollback: kill points and records the repair
- * misjudges. The kill is a client whose connections are all destroyed (as in dead-instant.test.ts).
+ * The repair of a killed instant rollback at kill points and with records that are hard to read: a failed
+ * running write, a set half parked or destroyed, garbled notes, machines too big to suspend, the repair
+ * itself killed or refused by Fly. The kill is a client whose connections are all destroyed (as in
+ * dead-instant.test.ts).
  */
 let world: World;
 const LEASE_TTL_SECONDS = 30;
@@ -94,7 +96,7 @@ function expectWhole() {
   expect(world.emulator.leases(APP)).toEqual([]);
 }
 
-describe.sequential("review-2: the repair of a killed instant rollback", () => {
+describe.sequential("the repair of a killed instant rollback at its edges", () => {
   it("a record whose running write failed is not left behind by a kill: the woken parked machines are put back to sleep", async () => {
     // Fly answers the `running` write (the notes the repair reads) with 503s; flyctl only warns on that.
     world.emulator.setFaults({
@@ -470,7 +472,7 @@ describe.sequential("review-2: the repair of a killed instant rollback", () => {
     expectWhole();
   });
 
-  it("the repair's parking of the previous set refused by Fly (suspend and stop): no machine of the previous set is left running cordoned, none labelled parked awake, with the record closed", async () => {
+  it("the repair's parking of the previous set refused by Fly (suspend and stop): the record stays open for the next run, and nothing is left running cordoned while it is closed", async () => {
     world.emulator.setFaults({
       rules: [{ operation: "machines.metadata.patch", action: { type: "delay", ms: 400 } }],
     });
@@ -493,14 +495,35 @@ describe.sequential("review-2: the repair of a killed instant rollback", () => {
       target: { spec: "3.1.12" },
       strategy: "rolling",
     });
-    await executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 3_000 }).catch(
-      () => null,
-    );
+    const refused = await executeRollout(world.client, plan, {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 3_000,
+    });
     world.emulator.setFaults({});
     await world.emulator.idle();
-    // A machine left labelled parked and running is fine only while a record is left open for the next
-    // run to repair; a closed record means nothing ever puts it to sleep (gc never touches one that runs).
-    const dead = world.emulator.releases(APP).find((r) => r.id === latestDeadId)!;
-    if (dead.status !== "running") expectWhole();
+
+    // The run stops, and the dead record stays open: a closed one would leave a parked machine running
+    // for good (gc never touches one that runs).
+    expect(refused.status).toBe("failed");
+    expect(refused.reason).toMatch(
+      /could not be finished or put back: .*left open for the next run/,
+    );
+    expect(world.emulator.releases(APP).find((r) => r.id === latestDeadId)!.status).toBe("running");
+    expect(world.emulator.leases(APP)).toEqual([]);
+
+    // Fly answering again, the next run finishes it.
+    const { plan: again } = await prepareRollback(world.client, APP, {
+      target: { spec: "3.1.12" },
+      strategy: "rolling",
+    });
+    const result = await executeRollout(world.client, again, {
+      timing: FAST_TIMING,
+      waitTimeoutMs: 3_000,
+    });
+    expect(result.status, result.reason ?? "").toBe("complete");
+    expect(world.emulator.releases(APP).find((r) => r.id === latestDeadId)!.status).not.toBe(
+      "running",
+    );
+    expectWhole();
   });
 });
