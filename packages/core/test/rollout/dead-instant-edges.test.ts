@@ -1,24 +1,22 @@
 // @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
-import { Agent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-  createFlyClient,
   executeRollout,
-  instantRollback,
-  PARKED_UNTIL_KEY,
+  type FlyClient,
   prepareDeploy,
   prepareRollback,
   type RolloutEvent,
 } from "../../src/index.js";
 import {
-  APP,
-  FAST_CLIENT_LIMITS,
-  FAST_TIMING,
-  latestRelease,
-  managedMachines,
-  parkedWorld,
-  type World,
-} from "./world.js";
+  afterKill as afterKillOf,
+  parkedDigest as digestParked,
+  doomedClient as doomed,
+  expectWhole as expectWholeApp,
+  parkedMachines,
+  startInstant as start,
+  unlabelledMachines,
+} from "./killed-instant.js";
+import { APP, FAST_TIMING, latestRelease, parkedWorld, type World } from "./world.js";
 
 /**
  * The repair of a killed instant rollback at kill points and with records that are hard to read: a failed
@@ -27,7 +25,6 @@ import {
  * dead-instant.test.ts).
  */
 let world: World;
-const LEASE_TTL_SECONDS = 30;
 
 beforeEach(async () => {
   world = await parkedWorld();
@@ -36,65 +33,18 @@ afterEach(async () => {
   await world.close();
 });
 
+const parked = () => parkedMachines(world);
+const unlabelled = () => unlabelledMachines(world);
+const _parkedDigest = () => digestParked(world);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const parked = () =>
-  world.emulator
-    .machines(APP)
-    .filter((m) => m.state !== "destroyed" && m.config?.metadata?.[PARKED_UNTIL_KEY]);
-const unlabelled = () => managedMachines(world.emulator).filter((m) => !parked().includes(m));
-const parkedDigest = () => parked()[0]!.config!.metadata!.semfly_parked_digest!;
-
-function doomedClient() {
-  const agent = new Agent();
-  const client = createFlyClient({
-    token: world.emulator.token,
-    apiBaseUrl: world.emulator.url,
-    flapsBaseUrl: world.emulator.url,
-    uiexBaseUrl: world.emulator.url,
-    dispatcher: agent,
-    retry: { minDelayMs: 5, maxDelayMs: 50 },
-    rateLimit: FAST_CLIENT_LIMITS,
-  });
-  let killed = false;
-  const kill = () => {
-    if (killed) return;
-    killed = true;
-    setTimeout(() => void agent.destroy(), 100);
-  };
-  return { client, kill };
-}
-
-async function startInstant(
-  client: ReturnType<typeof createFlyClient>,
+const doomedClient = () => doomed(world);
+const startInstant = (
+  client: FlyClient,
   onEvent: (e: RolloutEvent) => void,
   keepPreviousMs?: number,
-) {
-  const { plan } = await prepareRollback(world.client, APP, {
-    target: { spec: parkedDigest() },
-    strategy: "bluegreen",
-  });
-  return instantRollback(client, plan, await world.client.listMachines(APP), {
-    timing: FAST_TIMING,
-    waitTimeoutMs: 3_000,
-    onEvent,
-    ...(keepPreviousMs === undefined ? {} : { keepPreviousMs }),
-  }).catch((error: unknown) => ({ status: "threw", reason: String(error) }));
-}
-
-/** What it had sent lands; then its leases lapse by their TTL. */
-async function afterKill() {
-  world.emulator.setFaults({});
-  await sleep(500);
-  await world.emulator.idle();
-  world.emulator.advanceClock((LEASE_TTL_SECONDS + 1) * 1000);
-}
-
-/** What must hold once the app is whole: nothing labelled parked runs, nothing unlabelled is cordoned. */
-function expectWhole() {
-  for (const m of parked()) expect(["stopped", "suspended"], m.id).toContain(m.state);
-  for (const m of unlabelled()) expect(m.cordoned, m.id).toBe(false);
-  expect(world.emulator.leases(APP)).toEqual([]);
-}
+) => start(world, client, onEvent, keepPreviousMs);
+const afterKill = () => afterKillOf(world);
+const expectWhole = () => expectWholeApp(world);
 
 describe.sequential("the repair of a killed instant rollback at its edges", () => {
   it("a record whose running write failed is not left behind by a kill: the woken parked machines are put back to sleep", async () => {

@@ -1,24 +1,20 @@
 // @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
-import { Agent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-  createFlyClient,
   executeRollout,
   instantRollback,
-  PARKED_UNTIL_KEY,
   prepareDeploy,
   prepareRollback,
   type RolloutEvent,
 } from "../../src/index.js";
 import {
-  APP,
-  FAST_CLIENT_LIMITS,
-  FAST_TIMING,
-  latestRelease,
-  managedMachines,
-  parkedWorld,
-  type World,
-} from "./world.js";
+  parkedDigest as digestParked,
+  expectWhole as expectWholeApp,
+  killedInstant as killInstant,
+  parkedMachines,
+  unlabelledMachines,
+} from "./killed-instant.js";
+import { APP, FAST_TIMING, parkedWorld, type World } from "./world.js";
 
 /**
  * An instant rollback killed on its way (SIGKILL: nothing runs on the way out). The kill is a client whose
@@ -27,7 +23,6 @@ import {
  * makes the app whole from what the machines and the dead run's record show (dead-instant.ts).
  */
 let world: World;
-const LEASE_TTL_SECONDS = 30;
 
 beforeEach(async () => {
   // 3.2.0 by bluegreen: 3.1.12 is parked.
@@ -37,79 +32,11 @@ afterEach(async () => {
   await world.close();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const parked = () =>
-  world.emulator
-    .machines(APP)
-    .filter((m) => m.state !== "destroyed" && m.config?.metadata?.[PARKED_UNTIL_KEY]);
-const unlabelled = () => managedMachines(world.emulator).filter((m) => !parked().includes(m));
-const parkedDigest = () => parked()[0]!.config!.metadata!.semfly_parked_digest!;
-
-/**
- * Start an instant rollback to the parked 3.1.12 and kill it: once the parked set is healthy, with its
- * label writes on their way ("labels"), once every parked machine is started with the starts on their way
- * ("wake"), or once the parked set is uncordoned, with the cordons of the current set on their way
- * ("cordon").
- */
-async function killedInstant(at: "wake" | "labels" | "cordon") {
-  const operation = {
-    wake: "machines.start",
-    labels: "machines.metadata.patch",
-    cordon: "machines.cordon",
-  }[at];
-  world.emulator.setFaults({ rules: [{ operation, action: { type: "delay", ms: 400 } }] });
-  const restoring = parked().map((m) => m.id);
-  const serving = unlabelled().map((m) => m.id);
-  const target = parkedDigest();
-  const agent = new Agent();
-  const doomed = createFlyClient({
-    token: world.emulator.token,
-    apiBaseUrl: world.emulator.url,
-    flapsBaseUrl: world.emulator.url,
-    uiexBaseUrl: world.emulator.url,
-    dispatcher: agent,
-    retry: { minDelayMs: 5, maxDelayMs: 50 },
-    rateLimit: FAST_CLIENT_LIMITS,
-  });
-  const { plan } = await prepareRollback(world.client, APP, {
-    target: { spec: parkedDigest() },
-    strategy: "bluegreen",
-  });
-  let kill: (() => void) | null = () => {
-    kill = null;
-    setTimeout(() => void agent.destroy(), 100);
-  };
-  const onEvent = (event: RolloutEvent) => {
-    if (at === "labels" && event.type === "checks-passing") kill?.();
-    if (at === "wake" && event.type === "release-status" && event.status === "running") kill?.();
-  };
-  const run = instantRollback(doomed, plan, await world.client.listMachines(APP), {
-    timing: FAST_TIMING,
-    waitTimeoutMs: 3_000,
-    onEvent,
-  }).catch((error: unknown) => ({ status: "threw", reason: String(error) }));
-  if (at === "cordon") {
-    const uncordoned = () => restoring.every((id) => !world.emulator.machine(APP, id).cordoned);
-    while (!uncordoned()) await sleep(5);
-    kill?.();
-  }
-  const ended = await run;
-  // What it had sent lands; then its leases lapse by their TTL.
-  world.emulator.setFaults({});
-  await sleep(500);
-  await world.emulator.idle();
-  world.emulator.advanceClock((LEASE_TTL_SECONDS + 1) * 1000);
-  const dead = latestRelease(world.emulator);
-  expect(dead.status, `the run ended ${ended.status}: ${ended.reason}`).toBe("running");
-  return { dead, restoring, serving, target };
-}
-
-/** What must hold once the app is whole: nothing labelled parked runs, nothing unlabelled is cordoned. */
-function expectWhole() {
-  for (const m of parked()) expect(["stopped", "suspended"], m.id).toContain(m.state);
-  for (const m of unlabelled()) expect(m.cordoned, m.id).toBe(false);
-  expect(world.emulator.leases(APP)).toEqual([]);
-}
+const parked = () => parkedMachines(world);
+const unlabelled = () => unlabelledMachines(world);
+const parkedDigest = () => digestParked(world);
+const killedInstant = (at: "wake" | "labels" | "cordon") => killInstant(world, at);
+const expectWhole = () => expectWholeApp(world);
 
 async function rollingRollbackTo3112() {
   const { plan } = await prepareRollback(world.client, APP, {

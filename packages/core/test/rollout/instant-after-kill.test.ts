@@ -1,8 +1,6 @@
 // @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
-import { Agent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-  createFlyClient,
   executeRollout,
   instantRollback,
   PARKED_UNTIL_KEY,
@@ -11,14 +9,13 @@ import {
   type RolloutEvent,
 } from "../../src/index.js";
 import {
-  APP,
-  FAST_CLIENT_LIMITS,
-  FAST_TIMING,
-  latestRelease,
-  managedMachines,
-  parkedWorld,
-  type World,
-} from "./world.js";
+  parkedDigest as digestParked,
+  expectWhole as expectWholeApp,
+  killedInstant as killInstant,
+  parkedMachines,
+  unlabelledMachines,
+} from "./killed-instant.js";
+import { APP, FAST_TIMING, managedMachines, parkedWorld, type World } from "./world.js";
 
 /**
  * Instant rollbacks killed at awkward points, then the runs users make next: the same instant rollback again,
@@ -26,7 +23,6 @@ import {
  * written by the semfly before the dead run named both sets.
  */
 let world: World;
-const LEASE_TTL_SECONDS = 30;
 
 beforeEach(async () => {
   world = await parkedWorld();
@@ -35,68 +31,11 @@ afterEach(async () => {
   await world.close();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const parked = () =>
-  world.emulator
-    .machines(APP)
-    .filter((m) => m.state !== "destroyed" && m.config?.metadata?.[PARKED_UNTIL_KEY]);
-const unlabelled = () => managedMachines(world.emulator).filter((m) => !parked().includes(m));
-const parkedDigest = () => parked()[0]!.config!.metadata!.semfly_parked_digest!;
-
-async function killedInstant(at: "wake" | "labels" | "cordon") {
-  const operation = {
-    wake: "machines.start",
-    labels: "machines.metadata.patch",
-    cordon: "machines.cordon",
-  }[at];
-  world.emulator.setFaults({ rules: [{ operation, action: { type: "delay", ms: 400 } }] });
-  const restoring = parked().map((m) => m.id);
-  const labelsBefore = Object.fromEntries(
-    parked().map((m) => [m.id, { ...(m.config!.metadata as Record<string, string>) }]),
-  );
-  const serving = unlabelled().map((m) => m.id);
-  const target = parkedDigest();
-  const agent = new Agent();
-  const doomed = createFlyClient({
-    token: world.emulator.token,
-    apiBaseUrl: world.emulator.url,
-    flapsBaseUrl: world.emulator.url,
-    uiexBaseUrl: world.emulator.url,
-    dispatcher: agent,
-    retry: { minDelayMs: 5, maxDelayMs: 50 },
-    rateLimit: FAST_CLIENT_LIMITS,
-  });
-  const { plan } = await prepareRollback(world.client, APP, {
-    target: { spec: parkedDigest() },
-    strategy: "bluegreen",
-  });
-  let kill: (() => void) | null = () => {
-    kill = null;
-    setTimeout(() => void agent.destroy(), 100);
-  };
-  const onEvent = (event: RolloutEvent) => {
-    if (at === "labels" && event.type === "checks-passing") kill?.();
-    if (at === "wake" && event.type === "release-status" && event.status === "running") kill?.();
-  };
-  const run = instantRollback(doomed, plan, await world.client.listMachines(APP), {
-    timing: FAST_TIMING,
-    waitTimeoutMs: 3_000,
-    onEvent,
-  }).catch((error: unknown) => ({ status: "threw", reason: String(error) }));
-  if (at === "cordon") {
-    const uncordoned = () => restoring.every((id) => !world.emulator.machine(APP, id).cordoned);
-    while (!uncordoned()) await sleep(5);
-    kill?.();
-  }
-  const ended = await run;
-  world.emulator.setFaults({});
-  await sleep(500);
-  await world.emulator.idle();
-  world.emulator.advanceClock((LEASE_TTL_SECONDS + 1) * 1000);
-  const dead = latestRelease(world.emulator);
-  expect(dead.status, `the run ended ${ended.status}: ${ended.reason}`).toBe("running");
-  return { dead, restoring, serving, target, labelsBefore };
-}
+const parked = () => parkedMachines(world);
+const unlabelled = () => unlabelledMachines(world);
+const parkedDigest = () => digestParked(world);
+const _sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const killedInstant = (at: "wake" | "labels" | "cordon") => killInstant(world, at);
 
 async function instantTo(spec: string, events: RolloutEvent[] = []) {
   const { plan } = await prepareRollback(world.client, APP, {
@@ -113,12 +52,7 @@ async function instantTo(spec: string, events: RolloutEvent[] = []) {
   };
 }
 
-/** What must hold once the app is whole: nothing labelled parked runs, nothing unlabelled is cordoned. */
-function expectWhole() {
-  for (const m of parked()) expect(["stopped", "suspended"], m.id).toContain(m.state);
-  for (const m of unlabelled()) expect(m.cordoned, m.id).toBe(false);
-  expect(world.emulator.leases(APP)).toEqual([]);
-}
+const expectWhole = () => expectWholeApp(world);
 
 describe.sequential("the run after a killed instant rollback", () => {
   it("re-running the killed `rollback --instant` once its label writes landed makes the app whole instead of refusing NOT_PARKED", async () => {
