@@ -203,7 +203,14 @@ export async function instantRollback(
     if (plan.orphans.length > 0) {
       // A killed run's machines are made whole first, under the lock, leased as that needs.
       await leases.takeMore(parked.map((m) => m.id));
-      const repairs = await finishDeadInstants(steps);
+      const repairs = await finishDeadInstants(steps, options.signal);
+      if (options.signal?.aborted) {
+        await leases.releaseAll();
+        return end(
+          "interrupted",
+          "Interrupted while a killed instant rollback was repaired; the current version still serves.",
+        );
+      }
       // The repair may have changed the parked machines since they were listed (parked again, or parked
       // stopped when Fly would not suspend: a new config and version): the wake works from what they are.
       const now = await client.listMachines(plan.app, { signal: internal.signal });
@@ -313,7 +320,10 @@ export async function instantRollback(
  * Killed instant rollbacks whose records are still open, repaired and finished under the app lock before
  * this one records anything (another kind of dead run is left to the next rollout, which judges it).
  */
-async function finishDeadInstants(steps: MachineSteps): Promise<DeadInstantRepair[]> {
+async function finishDeadInstants(
+  steps: MachineSteps,
+  stop: AbortSignal | undefined,
+): Promise<DeadInstantRepair[]> {
   const { client, plan, signal, emit } = steps;
   if (plan.orphans.length === 0) return [];
   const open = await stillInProgress(client, plan, signal);
@@ -321,7 +331,9 @@ async function finishDeadInstants(steps: MachineSteps): Promise<DeadInstantRepai
   const notes = new Map<string, { error: string; putBack: string[] }>();
   const repairs: DeadInstantRepair[] = [];
   for (const orphan of dead) {
-    const repair = await repairDeadInstant(steps, orphan);
+    const repair = await repairDeadInstant(steps, orphan, stop);
+    // Stopped while judging: nothing was changed, and the record stays open.
+    if (!repair.judged) break;
     warnDeadInstant(steps, repair);
     notes.set(orphan.id, deadInstantNote(repair));
     repairs.push(repair);

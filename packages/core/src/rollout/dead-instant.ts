@@ -29,6 +29,8 @@ const MIN_PARK_MS = 60 * 60_000;
 
 export interface DeadInstantRepair {
   orphan: OrphanRelease;
+  /** False when the user stopped the run while the un-parked machines were judged: nothing was changed. */
+  judged: boolean;
   /** `forward`: the cut-over was finished; `back`: the parked set is parked again. */
   direction: "forward" | "back";
   /** Why it went back, when it did because the un-parked machines were not healthy. */
@@ -61,6 +63,8 @@ export function killedInstantTo(plan: Pick<RolloutPlan, "orphans" | "to">): Orph
 export async function repairDeadInstant(
   steps: MachineSteps,
   orphan: OrphanRelease,
+  /** The user's Ctrl-C: it ends the wait for the un-parked machines' checks, and nothing is changed then. */
+  stop?: AbortSignal,
 ): Promise<DeadInstantRepair> {
   const { client, plan, leases, signal } = steps;
   const notes = orphan.metadata ?? {};
@@ -122,9 +126,22 @@ export async function repairDeadInstant(
             { ...steps.waiter, client },
             started.map((m) => ({ id: m.id, since: m.updatedAt ? Date.parse(m.updatedAt) : 0 })),
             Date.now() + steps.waiter.waitTimeoutMs,
-            signal,
+            stop ? AbortSignal.any([signal, stop]) : signal,
           ).catch((error: unknown) => ({ machineId: started[0]!.id, reason: describe(error) }));
     if (verdict) unhealthy = `${verdict.machineId}: ${verdict.reason}`;
+  }
+  if (stop?.aborted) {
+    // Not judged to the end: nothing is changed, and the record stays open for the next run.
+    return {
+      orphan,
+      judged: false,
+      direction: "back",
+      unhealthy: null,
+      serving: [],
+      parked: [],
+      failed: [],
+      leftLabelled: [],
+    };
   }
   // A machine it replaces already parked in exchange, or gone (destroyed with keep-previous 0): the live
   // run was past its cut-over and would have ended forward whatever the restored set's health; going back
@@ -143,6 +160,7 @@ export async function repairDeadInstant(
     (unhealthy === null || previous.length === 0 || pastCutOver);
   const repair: DeadInstantRepair = {
     orphan,
+    judged: true,
     direction: forward ? "forward" : "back",
     unhealthy,
     serving: [],

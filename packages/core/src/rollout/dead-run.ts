@@ -81,7 +81,12 @@ export async function recoverDeadRuns(
   };
   for (const orphan of plan.orphans.filter((o) => open.has(o.id))) {
     if (isDeadInstant(orphan)) {
-      const repair = await repairDeadInstant(steps, orphan);
+      const repair = await repairDeadInstant(steps, orphan, stop);
+      if (!repair.judged) {
+        // Stopped while judging: neither finished nor put back, for the next run to judge.
+        recovery.interrupted = true;
+        continue;
+      }
       warnDeadInstant(steps, repair);
       recovery.instantRepairs.push(repair);
       // One Fly would not let the repair change stays as the dead run left it: its record stays open, so

@@ -78,6 +78,37 @@ describe.sequential("the run after a killed instant rollback", () => {
     ).toEqual([...serving].sort());
   });
 
+  it("Ctrl-C while the next run judges the un-parked machines changes nothing, and leaves the record for the run after", async () => {
+    const { dead } = await killedInstant("labels");
+    const looks = () =>
+      world.emulator
+        .machines(APP)
+        .filter((m) => m.state !== "destroyed")
+        .map((m) => ({ id: m.id, state: m.state, cordoned: m.cordoned, config: m.config }));
+    const before = looks();
+    const { plan } = await prepareRollback(world.client, APP, {
+      target: { spec: "3.1.12" },
+      strategy: "rolling",
+    });
+    const controller = new AbortController();
+    // The crash watch keeps the judging going for seconds: the Ctrl-C lands inside it.
+    setTimeout(() => controller.abort(), 300);
+
+    const result = await executeRollout(world.client, plan, {
+      timing: { ...FAST_TIMING, crashWatchMs: 5_000 },
+      waitTimeoutMs: 10_000,
+      signal: controller.signal,
+    });
+
+    expect(result.status).toBe("interrupted");
+    expect(looks()).toEqual(before);
+    expect(world.emulator.releases(APP).find((r) => r.id === dead.id)!.status).toBe("running");
+    expect(world.emulator.leases(APP)).toEqual([]);
+    // The run after finishes it.
+    expect((await rollingRollbackTo3112()).status).toBe("complete");
+    expectWhole();
+  });
+
   it("killed mid cut-over, the current set being cordoned: every machine that ran unparked serves again", async () => {
     const { serving } = await killedInstant("cordon");
     expect(serving.some((id) => world.emulator.machine(APP, id).cordoned)).toBe(true);
