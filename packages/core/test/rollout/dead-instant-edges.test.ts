@@ -1,21 +1,7 @@
 // @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  executeRollout,
-  type FlyClient,
-  prepareDeploy,
-  prepareRollback,
-  type RolloutEvent,
-} from "../../src/index.js";
-import {
-  afterKill as afterKillOf,
-  parkedDigest as digestParked,
-  doomedClient as doomed,
-  expectWhole as expectWholeApp,
-  parkedMachines,
-  startInstant as start,
-  unlabelledMachines,
-} from "./killed-instant.js";
+import { executeRollout, prepareRollback } from "../../src/index.js";
+import { killHarness } from "./killed-instant.js";
 import { APP, FAST_TIMING, latestRelease, parkedWorld, type World } from "./world.js";
 
 /**
@@ -33,18 +19,17 @@ afterEach(async () => {
   await world.close();
 });
 
-const parked = () => parkedMachines(world);
-const unlabelled = () => unlabelledMachines(world);
-const _parkedDigest = () => digestParked(world);
+const {
+  parked,
+  unlabelled,
+  doomedClient,
+  startInstant,
+  afterKill,
+  expectWhole,
+  rollingRollbackTo3112,
+  deploy320,
+} = killHarness(() => world);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const doomedClient = () => doomed(world);
-const startInstant = (
-  client: FlyClient,
-  onEvent: (e: RolloutEvent) => void,
-  keepPreviousMs?: number,
-) => start(world, client, onEvent, keepPreviousMs);
-const afterKill = () => afterKillOf(world);
-const expectWhole = () => expectWholeApp(world);
 
 describe.sequential("the repair of a killed instant rollback at its edges", () => {
   it("a record whose running write failed is not left behind by a kill: the woken parked machines are put back to sleep", async () => {
@@ -64,14 +49,7 @@ describe.sequential("the repair of a killed instant rollback at its edges", () =
     // Whether the run went on to wake the parked set or stopped there, the next run leaves it whole.
 
     // The next run: a rolling rollback to the parked version.
-    const { plan } = await prepareRollback(world.client, APP, {
-      target: { spec: "3.1.12" },
-      strategy: "rolling",
-    });
-    const result = await executeRollout(world.client, plan, {
-      timing: FAST_TIMING,
-      waitTimeoutMs: 3_000,
-    });
+    const result = await rollingRollbackTo3112();
     expect(result.status, result.reason ?? "").toBe("complete");
     expectWhole();
   });
@@ -112,14 +90,7 @@ describe.sequential("the repair of a killed instant rollback at its edges", () =
     // The restored version turns unhealthy; the next run deploys the version that served.
     const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
     world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
-    const { plan } = await prepareDeploy(world.client, APP, {
-      version: "3.2.0",
-      imageRef: "registry.fly.io/acme-web:3.2.0",
-    });
-    const result = await executeRollout(world.client, plan, {
-      timing: FAST_TIMING,
-      waitTimeoutMs: 2_000,
-    });
+    const result = await deploy320();
     expectWhole();
     // Either the cut-over was finished (the restored set serves) or every machine that served before
     // serves again: never the app's previous version on one machine with the rest parked.
@@ -151,11 +122,7 @@ describe.sequential("the repair of a killed instant rollback at its edges", () =
     const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
     world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
 
-    const { plan } = await prepareDeploy(world.client, APP, {
-      version: "3.2.0",
-      imageRef: "registry.fly.io/acme-web:3.2.0",
-    });
-    await executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 2_000 });
+    await deploy320();
     expectWhole();
     expect(
       parked()
@@ -182,11 +149,7 @@ describe.sequential("the repair of a killed instant rollback at its edges", () =
       metadata: { semfly: { ...semfly, keepPreviousMs: 1e300 } },
     });
 
-    const { plan } = await prepareRollback(world.client, APP, {
-      target: { spec: "3.1.12" },
-      strategy: "rolling",
-    });
-    await executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 3_000 });
+    await rollingRollbackTo3112();
     expectWhole();
     for (const id of serving) {
       const m = world.emulator.machine(APP, id);
@@ -224,11 +187,7 @@ describe.sequential("the repair of a killed instant rollback at its edges", () =
 
     const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
     world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
-    const { plan } = await prepareDeploy(world.client, APP, {
-      version: "3.2.0",
-      imageRef: "registry.fly.io/acme-web:3.2.0",
-    });
-    await executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 2_000 });
+    await deploy320();
     expectWhole();
     // The live run was past its cut-over (it had destroyed what it replaced): the restored set serves.
     const servingNow = unlabelled().map((m) => m.id);
@@ -250,14 +209,7 @@ describe.sequential("the repair of a killed instant rollback at its edges", () =
     const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
     world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
 
-    const { plan } = await prepareDeploy(world.client, APP, {
-      version: "3.2.0",
-      imageRef: "registry.fly.io/acme-web:3.2.0",
-    });
-    const result = await executeRollout(world.client, plan, {
-      timing: FAST_TIMING,
-      waitTimeoutMs: 2_000,
-    });
+    const result = await deploy320();
 
     expect(result.status, result.reason ?? "").toBe("complete");
     expect(world.emulator.releases(APP).find((r) => r.id === dead.id)!.status).toBe("failed");
@@ -281,11 +233,7 @@ describe.sequential("the repair of a killed instant rollback at its edges", () =
       .semfly;
     await world.client.updateRelease(dead.id, { status: "running", metadata: { semfly } });
 
-    const { plan } = await prepareRollback(world.client, APP, {
-      target: { spec: "3.1.12" },
-      strategy: "rolling",
-    });
-    await executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 3_000 });
+    await rollingRollbackTo3112();
     expectWhole();
   });
 
@@ -331,11 +279,7 @@ describe.sequential("the repair of a killed instant rollback at its edges", () =
 
     const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
     world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
-    const { plan } = await prepareDeploy(world.client, APP, {
-      version: "3.2.0",
-      imageRef: "registry.fly.io/acme-web:3.2.0",
-    });
-    await executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 2_000 });
+    await deploy320();
     expectWhole();
     await world.emulator.idle();
     const runningNow = unlabelled().filter((m) => m.state === "started");
@@ -384,11 +328,7 @@ describe.sequential("the repair of a killed instant rollback at its edges", () =
 
     const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
     world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
-    const again = await prepareDeploy(world.client, APP, {
-      version: "3.2.0",
-      imageRef: "registry.fly.io/acme-web:3.2.0",
-    });
-    await executeRollout(world.client, again.plan, { timing: FAST_TIMING, waitTimeoutMs: 2_000 });
+    await deploy320();
     expectWhole();
     expect(world.emulator.releases(APP).find((r) => r.id === dead.id)!.status).not.toBe("running");
     // Past its cut-over (the repair had parked a previous machine): forward, or every previous one back.
@@ -414,11 +354,7 @@ describe.sequential("the repair of a killed instant rollback at its edges", () =
       metadata: { semfly: { ...semfly, restoring: ["not-a-machine", 7] } },
     });
 
-    const { plan } = await prepareRollback(world.client, APP, {
-      target: { spec: "3.1.12" },
-      strategy: "rolling",
-    });
-    await executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 3_000 });
+    await rollingRollbackTo3112();
     expectWhole();
   });
 
@@ -441,14 +377,7 @@ describe.sequential("the repair of a killed instant rollback at its edges", () =
         { operation: "machines.stop", action: { type: "status", status: 503 } },
       ],
     });
-    const { plan } = await prepareRollback(world.client, APP, {
-      target: { spec: "3.1.12" },
-      strategy: "rolling",
-    });
-    const refused = await executeRollout(world.client, plan, {
-      timing: FAST_TIMING,
-      waitTimeoutMs: 3_000,
-    });
+    const refused = await rollingRollbackTo3112();
     world.emulator.setFaults({});
     await world.emulator.idle();
 
@@ -462,14 +391,7 @@ describe.sequential("the repair of a killed instant rollback at its edges", () =
     expect(world.emulator.leases(APP)).toEqual([]);
 
     // Fly answering again, the next run finishes it.
-    const { plan: again } = await prepareRollback(world.client, APP, {
-      target: { spec: "3.1.12" },
-      strategy: "rolling",
-    });
-    const result = await executeRollout(world.client, again, {
-      timing: FAST_TIMING,
-      waitTimeoutMs: 3_000,
-    });
+    const result = await rollingRollbackTo3112();
     expect(result.status, result.reason ?? "").toBe("complete");
     expect(world.emulator.releases(APP).find((r) => r.id === latestDeadId)!.status).not.toBe(
       "running",

@@ -3,17 +3,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   executeRollout,
   instantRollback,
-  prepareDeploy,
   prepareRollback,
   type RolloutEvent,
 } from "../../src/index.js";
-import {
-  parkedDigest as digestParked,
-  expectWhole as expectWholeApp,
-  killedInstant as killInstant,
-  parkedMachines,
-  unlabelledMachines,
-} from "./killed-instant.js";
+import { killHarness } from "./killed-instant.js";
 import { APP, FAST_TIMING, parkedWorld, type World } from "./world.js";
 
 /**
@@ -32,11 +25,9 @@ afterEach(async () => {
   await world.close();
 });
 
-const parked = () => parkedMachines(world);
-const unlabelled = () => unlabelledMachines(world);
-const parkedDigest = () => digestParked(world);
-const killedInstant = (at: "wake" | "labels" | "cordon") => killInstant(world, at);
-const expectWhole = () => expectWholeApp(world);
+const { parked, unlabelled, parkedDigest, killedInstant, expectWhole, deploy320 } = killHarness(
+  () => world,
+);
 
 async function rollingRollbackTo3112() {
   const { plan } = await prepareRollback(world.client, APP, {
@@ -152,14 +143,7 @@ describe.sequential("the run after a killed instant rollback", () => {
     const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
     world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
 
-    const { plan } = await prepareDeploy(world.client, APP, {
-      version: "3.2.0",
-      imageRef: "registry.fly.io/acme-web:3.2.0",
-    });
-    const result = await executeRollout(world.client, plan, {
-      timing: FAST_TIMING,
-      waitTimeoutMs: 2_000,
-    });
+    const result = await deploy320();
 
     // 3.2.0 serves on the machines that served before; the un-parked set is parked again, asleep.
     expect(result.status, result.reason ?? "").toBe("complete");

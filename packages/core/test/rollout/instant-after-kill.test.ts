@@ -1,20 +1,12 @@
 // @module-tag slow: seconds of real waiting (see vitest.config.ts); `pnpm test:fast` skips this file.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-  executeRollout,
   instantRollback,
   PARKED_UNTIL_KEY,
-  prepareDeploy,
   prepareRollback,
   type RolloutEvent,
 } from "../../src/index.js";
-import {
-  parkedDigest as digestParked,
-  expectWhole as expectWholeApp,
-  killedInstant as killInstant,
-  parkedMachines,
-  unlabelledMachines,
-} from "./killed-instant.js";
+import { killHarness } from "./killed-instant.js";
 import { APP, FAST_TIMING, managedMachines, parkedWorld, type World } from "./world.js";
 
 /**
@@ -31,11 +23,15 @@ afterEach(async () => {
   await world.close();
 });
 
-const parked = () => parkedMachines(world);
-const unlabelled = () => unlabelledMachines(world);
-const parkedDigest = () => digestParked(world);
-const _sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const killedInstant = (at: "wake" | "labels" | "cordon") => killInstant(world, at);
+const {
+  parked,
+  unlabelled,
+  parkedDigest,
+  killedInstant,
+  expectWhole,
+  rollingRollbackTo3112,
+  deploy320,
+} = killHarness(() => world);
 
 async function instantTo(spec: string, events: RolloutEvent[] = []) {
   const { plan } = await prepareRollback(world.client, APP, {
@@ -51,8 +47,6 @@ async function instantTo(spec: string, events: RolloutEvent[] = []) {
     }),
   };
 }
-
-const expectWhole = () => expectWholeApp(world);
 
 describe.sequential("the run after a killed instant rollback", () => {
   it("re-running the killed `rollback --instant` once its label writes landed makes the app whole instead of refusing NOT_PARKED", async () => {
@@ -96,14 +90,7 @@ describe.sequential("the repair's machine count", () => {
     const servedBefore = serving.filter(
       (id) => world.emulator.machine(APP, id).state === "started",
     ).length;
-    const { plan } = await prepareRollback(world.client, APP, {
-      target: { spec: "3.1.12" },
-      strategy: "rolling",
-    });
-    const result = await executeRollout(world.client, plan, {
-      timing: FAST_TIMING,
-      waitTimeoutMs: 3_000,
-    });
+    const result = await rollingRollbackTo3112();
     expect(result.status, result.reason ?? "").toBe("complete");
 
     // Before the kill the app ran `serving` and kept `restoring` parked (billed for rootfs only): after it,
@@ -123,14 +110,7 @@ describe.sequential("the repair inside semfly deploy", () => {
     const { restoring } = await killedInstant("labels");
     const digest = world.emulator.machine(APP, restoring[0]!).image_ref!.digest;
     world.emulator.setFaults({ badImages: [`registry.fly.io/acme-web@${digest}`] });
-    const { plan } = await prepareDeploy(world.client, APP, {
-      version: "3.2.0",
-      imageRef: "registry.fly.io/acme-web:3.2.0",
-    });
-    const result = await executeRollout(world.client, plan, {
-      timing: FAST_TIMING,
-      waitTimeoutMs: 2_000,
-    });
+    const result = await deploy320();
     expect(result.status, result.reason ?? "").toBe("complete");
 
     // No machine of the app is left running cordoned (REAL-BEHAVIOUR §8: a cordoned machine receives no
@@ -203,14 +183,7 @@ describe.sequential("a record written by the semfly before this change", () => {
     await world.client.updateRelease(dead.id, { status: "running", metadata: { semfly: older } });
     expect(serving.some((id) => world.emulator.machine(APP, id).cordoned)).toBe(true);
 
-    const { plan } = await prepareRollback(world.client, APP, {
-      target: { spec: "3.1.12" },
-      strategy: "rolling",
-    });
-    const result = await executeRollout(world.client, plan, {
-      timing: FAST_TIMING,
-      waitTimeoutMs: 3_000,
-    });
+    const result = await rollingRollbackTo3112();
 
     expect(result.status, result.reason ?? "").toBe("complete");
     // The record names neither set: the un-parked machines are found by its release id, the previous ones

@@ -8,11 +8,14 @@ import { Agent } from "undici";
 import { expect } from "vitest";
 import {
   createFlyClient,
+  executeRollout,
   type FlyClient,
   instantRollback,
   PARKED_UNTIL_KEY,
+  prepareDeploy,
   prepareRollback,
   type RolloutEvent,
+  type RolloutResult,
 } from "../../src/index.js";
 import {
   APP,
@@ -134,4 +137,42 @@ export function expectWhole(world: World): void {
   for (const m of parkedMachines(world)) expect(["stopped", "suspended"], m.id).toContain(m.state);
   for (const m of unlabelledMachines(world)) expect(m.cordoned, m.id).toBe(false);
   expect(world.emulator.leases(APP)).toEqual([]);
+}
+
+/** The next run users make most: a rolling rollback to the parked version, 3.1.12. */
+export async function rollingRollbackTo3112(world: World): Promise<RolloutResult> {
+  const { plan } = await prepareRollback(world.client, APP, {
+    target: { spec: "3.1.12" },
+    strategy: "rolling",
+  });
+  return executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 3_000 });
+}
+
+/** The other: a deploy of 3.2.0, the version that served before the killed rollback. */
+export async function deploy320(world: World): Promise<RolloutResult> {
+  const { plan } = await prepareDeploy(world.client, APP, {
+    version: "3.2.0",
+    imageRef: "registry.fly.io/acme-web:3.2.0",
+  });
+  return executeRollout(world.client, plan, { timing: FAST_TIMING, waitTimeoutMs: 2_000 });
+}
+
+/** Every helper above, bound to the suite's current world (a fresh one per test). */
+export function killHarness(current: () => World) {
+  return {
+    parked: () => parkedMachines(current()),
+    unlabelled: () => unlabelledMachines(current()),
+    parkedDigest: () => parkedDigest(current()),
+    doomedClient: () => doomedClient(current()),
+    startInstant: (
+      client: FlyClient,
+      onEvent: (e: RolloutEvent) => void,
+      keepPreviousMs?: number,
+    ) => startInstant(current(), client, onEvent, keepPreviousMs),
+    afterKill: () => afterKill(current()),
+    killedInstant: (at: "wake" | "labels" | "cordon") => killedInstant(current(), at),
+    expectWhole: () => expectWhole(current()),
+    rollingRollbackTo3112: () => rollingRollbackTo3112(current()),
+    deploy320: () => deploy320(current()),
+  };
 }
