@@ -163,10 +163,10 @@ describe.sequential("a cut-over that fails half-way", () => {
     const stuck = unlabelled()
       .filter((m) => m.state === "started" && m.cordoned)
       .map((m) => `${m.id} on ${m.image_ref?.digest?.slice(0, 14)}`);
-    expect({ status: result.status, stuck }, result.reason ?? "").toEqual({
-      status: result.status,
-      stuck: [],
-    });
+    // Some cordons were refused to the end: the cut-over failed, and said so.
+    expect(result.status).toBe("failed");
+    expect(result.reason).toMatch(/The cut-over failed/);
+    expect(stuck).toEqual([]);
     expect(world.emulator.leases(APP)).toEqual([]);
   });
 });
