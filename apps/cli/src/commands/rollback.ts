@@ -1,26 +1,10 @@
 import { Args, Flags } from "@oclif/core";
-import type { PreparedRollout, RolloutResult } from "@semfly/core";
-import type { CoreModule } from "../base-command.js";
+import type { RolloutResult } from "@semfly/core";
 import { BaseCommand } from "../base-command.js";
 import { runInstant } from "../instant-runner.js";
 import { freezeAfterRollback } from "../rollback-freeze.js";
 import { rolloutChoices, rolloutFlags } from "../rollout-flags.js";
 import { runRollout } from "../rollout-runner.js";
-
-function refuseNotParked(core: CoreModule, prepared: PreparedRollout): never {
-  const { plan } = prepared;
-  const target = plan.to.version ?? plan.to.key;
-  const killed = core.killedInstantTo(plan);
-  throw core.inputError(
-    "NOT_PARKED",
-    killed
-      ? `${target} is not parked on ${plan.app}: a killed instant rollback to it (release v${killed.version}) un-parked it.`
-      : `${target} is not parked on ${plan.app}: an instant rollback is impossible.`,
-    killed
-      ? `Run \`semfly rollback ${target} --no-instant\`: it finishes the killed rollback's cut-over (or undoes it if its machines are not healthy) before anything else.`
-      : "Run `semfly parked` to see what is parked, or pass --no-instant to redeploy.",
-  );
-}
 
 export default class Rollback extends BaseCommand {
   static override summary = "Roll the app back to an earlier version.";
@@ -127,7 +111,7 @@ export default class Rollback extends BaseCommand {
         );
       }
       if (mode === "instant") {
-        if (!set) refuseNotParked(core, prepared);
+        if (!set) throw core.notParkedError(prepared.plan);
         return runInstant({
           core,
           client,

@@ -86,10 +86,26 @@ export function parkedSetFor(
   return parkedSets(machines, now).find((s) => !s.expired && s.digest === plan.to.digest) ?? null;
 }
 
-function notParkedError(plan: RolloutPlan, is: "is not" | "is no longer") {
+/**
+ * The refusal of an instant rollback to a version that is not parked; when a killed instant rollback to it
+ * un-parked its set, it names the command that finishes that one.
+ */
+export function notParkedError(
+  plan: Pick<RolloutPlan, "app" | "to" | "orphans">,
+  is: "is not" | "is no longer" = "is not",
+) {
+  const target = plan.to.version ?? plan.to.key;
+  const killed = is === "is not" ? killedInstantTo(plan) : null;
+  if (killed) {
+    return inputError(
+      "NOT_PARKED",
+      `${target} is not parked on ${plan.app}: a killed instant rollback to it (release v${killed.version}) un-parked it.`,
+      `Run \`semfly rollback ${target} --no-instant\`: it finishes the killed rollback's cut-over (or undoes it if its machines are not healthy) before anything else.`,
+    );
+  }
   return inputError(
     "NOT_PARKED",
-    `${plan.to.version ?? plan.to.key} ${is} parked on ${plan.app}: an instant rollback is impossible.`,
+    `${target} ${is} parked on ${plan.app}: an instant rollback is impossible.`,
     "Run `semfly parked` to see what is parked, or pass --no-instant to redeploy.",
   );
 }
